@@ -1,0 +1,40 @@
+# Quick start:  make demo  (http://127.0.0.1:8000)   make test
+# Both create .venv with a Python 3.12+ they find, and start a private
+# PostgreSQL unless DATABASE_URL is set.
+
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
+DEMO_ENV := DJANGO_DEBUG=1 RENKEI_REQUIRE_STAFF_MFA=0
+
+.PHONY: demo test lint format check clean
+
+$(STAMP): pyproject.toml
+	@sh .ci/find-python.sh > /dev/null
+	@test -x $(PY) || "$$(sh .ci/find-python.sh)" -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+demo: $(STAMP)
+	$(PY) -m config.localdb --data var/postgres -- sh -c '\
+		export $(DEMO_ENV); \
+		$(PY) manage.py migrate --no-input && \
+		$(PY) manage.py createcachetable && \
+		$(PY) manage.py seed_demo && \
+		$(PY) manage.py runserver 127.0.0.1:8000'
+
+test: $(STAMP)
+	$(PY) -m config.localdb --temporary -- $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: $(STAMP)
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+clean:
+	rm -rf $(VENV) var staticfiles

@@ -1,0 +1,22 @@
+from allauth.account.decorators import secure_admin_login
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+from . import views
+
+# The admin login goes through allauth, so its rate limits and two-factor
+# authentication apply there too.
+admin.site.login = secure_admin_login(admin.site.login)
+admin.site.site_header = _("23 Wards Nationwide Collaboration: administration")
+admin.site.site_title = _("Renkei administration")
+admin.site.index_title = _("Administration")
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler500 = "config.views.server_error"

@@ -1,0 +1,58 @@
+import sys
+
+from django.contrib.auth.decorators import login_not_required
+from django.db import (
+    DatabaseError,
+    InterfaceError,
+    OperationalError,
+    connection,
+    transaction,
+)
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.template import loader
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+
+
+@login_not_required
+@require_safe
+def home(request):
+    """The public landing page, or the member's home once signed in."""
+    if request.user.is_authenticated:
+        return render(request, "home.html", {"today": timezone.localdate()})
+    return render(request, "landing.html")
+
+
+@login_not_required
+@require_safe
+@never_cache
+@transaction.non_atomic_requests
+def healthz(request):
+    """200 when the database answers, 503 when it does not."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        return HttpResponse(
+            "database unavailable\n", status=503, content_type="text/plain"
+        )
+    return HttpResponse("ok\n", content_type="text/plain")
+
+
+def server_error(request):
+    """500 page; a database outage gets the 503 maintenance page instead.
+
+    Rendered without a request context: the context processors would need
+    the session, and so the database, which may be what failed.
+    """
+    error = sys.exc_info()[1]
+    if isinstance(error, OperationalError | InterfaceError):
+        template, status = "503.html", 503
+    else:
+        template, status = "500.html", 500
+    response = HttpResponse(loader.get_template(template).render(), status=status)
+    if status == 503:
+        response["Retry-After"] = "300"
+    return response

@@ -1,0 +1,66 @@
+"""Japanese era (和暦) dates: 令和6年3月15日, 令和元年5月1日."""
+
+import datetime
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+# (first day, western year of its first year, name), newest first. 明治
+# began in 1868, but dates are only given from the Gregorian switch-over
+# (明治6年1月1日); earlier ones are shown in western form.
+ERAS = [
+    (datetime.date(2019, 5, 1), 2019, gettext_lazy("Reiwa")),
+    (datetime.date(1989, 1, 8), 1989, gettext_lazy("Heisei")),
+    (datetime.date(1926, 12, 25), 1926, gettext_lazy("Showa")),
+    (datetime.date(1912, 7, 30), 1912, gettext_lazy("Taisho")),
+    (datetime.date(1873, 1, 1), 1868, gettext_lazy("Meiji")),
+]
+
+
+def _as_date(value):
+    if isinstance(value, datetime.datetime):
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
+        return value.date()
+    return value
+
+
+def era_year(value):
+    """(era name, year in era) of a date, or None before the Meiji calendar."""
+    day = _as_date(value)
+    for start, first_year, name in ERAS:
+        if day >= start:
+            return name, day.year - first_year + 1
+    return None
+
+
+def format_era_year(name, year):
+    """令和6年; the first year of an era is 元年."""
+    year_text = _("first") if year == 1 else str(year)
+    return _("%(era)s %(year)s") % {"era": name, "year": year_text}
+
+
+def format_wareki(value, *, western=False):
+    """令和6年3月15日, or 令和6年（2024年）3月15日 with western=True."""
+    if value in (None, ""):
+        return ""
+    day = _as_date(value)
+    era = era_year(day)
+    if era is None:
+        return _("%(year)s/%(month)s/%(day)s") % {
+            "year": day.year,
+            "month": day.month,
+            "day": day.day,
+        }
+    era_text = format_era_year(*era)
+    if western:
+        era_text = _("%(era_year)s (%(western_year)s)") % {
+            "era_year": era_text,
+            "western_year": day.year,
+        }
+    return _("%(era_year)s %(month)s/%(day)s") % {
+        "era_year": era_text,
+        "month": day.month,
+        "day": day.day,
+    }

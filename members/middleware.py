@@ -1,0 +1,48 @@
+from allauth.mfa.adapter import get_adapter as get_mfa_adapter
+from allauth.mfa.models import Authenticator
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+
+from .permissions import must_use_two_factor
+
+# Views a staff member without two-factor authentication may still open:
+# the set-up itself, and the way out.
+SETUP_VIEWS = {
+    "account_logout",
+    "account_reauthenticate",
+    "mfa_index",
+    "mfa_activate_totp",
+    "mfa_view_recovery_codes",
+    "mfa_generate_recovery_codes",
+    "mfa_download_recovery_codes",
+    "healthz",
+}
+
+
+class StaffTwoFactorMiddleware:
+    """Send ward and office staff to the TOTP set-up until they have done it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        match = request.resolver_match
+        if match is None or match.url_name in SETUP_VIEWS:
+            return None
+        user = request.user
+        if not user.is_authenticated or not must_use_two_factor(user):
+            return None
+        if get_mfa_adapter().is_mfa_enabled(user, [Authenticator.Type.TOTP]):
+            return None
+        messages.warning(
+            request,
+            _(
+                "Ward and office staff must use two-factor authentication. "
+                "Set up an authenticator app to continue."
+            ),
+        )
+        return redirect("mfa_activate_totp")

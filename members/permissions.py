@@ -1,0 +1,77 @@
+"""Who may do what. The only module that looks at roles (groups) and flags.
+
+Roles are Django groups created by a data migration; their names are fixed.
+"""
+
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+MEMBER_STAFF = "member_staff"
+WARD_STAFF = "ward_staff"
+OFFICE_STAFF = "office_staff"
+
+ROLE_LABELS = {
+    MEMBER_STAFF: _("Member staff"),
+    WARD_STAFF: _("Ward staff"),
+    OFFICE_STAFF: _("Office staff"),
+}
+
+# Model permissions each role gets in Django admin, kept in step with the
+# groups after every migrate (members.apps).
+ROLE_MODEL_PERMISSIONS = {
+    MEMBER_STAFF: [],
+    WARD_STAFF: [
+        "members.view_organisation",
+    ],
+    OFFICE_STAFF: [
+        "members.view_organisation",
+        "members.add_organisation",
+        "members.change_organisation",
+        "members.view_user",
+        "members.add_user",
+        "members.change_user",
+    ],
+}
+
+
+def roles_of(user):
+    """The role names of a user, read once per user object."""
+    if not user.is_authenticated:
+        return frozenset()
+    cached = getattr(user, "_renkei_roles", None)
+    if cached is None:
+        cached = frozenset(
+            user.groups.filter(name__in=ROLE_LABELS).values_list("name", flat=True)
+        )
+        user._renkei_roles = cached
+    return cached
+
+
+def is_office_staff(user):
+    """Office staff (事務局) may do everything; so may a superuser."""
+    return user.is_authenticated and (
+        user.is_superuser or OFFICE_STAFF in roles_of(user)
+    )
+
+
+def is_ward_staff(user):
+    """Ward staff moderate the board for the 23 wards."""
+    return user.is_authenticated and WARD_STAFF in roles_of(user)
+
+
+def can_use_admin(user):
+    """Ward and office staff work in Django admin; members never do."""
+    return user.is_active and (is_office_staff(user) or is_ward_staff(user))
+
+
+def must_use_two_factor(user):
+    """Ward and office staff must sign in with a second factor."""
+    return settings.RENKEI_REQUIRE_STAFF_MFA and can_use_admin(user)
+
+
+WARD_ROLE_ERROR = _("Only staff of one of the 23 special wards can be ward staff.")
+
+
+def role_fits_organisation(role, organisation):
+    """Ward staff must work for one of the 23 special wards."""
+    return role != WARD_STAFF or organisation.kind == "special_ward"
