@@ -1,0 +1,69 @@
+import pytest
+
+from members import permissions
+from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings, tmp_path, request):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = tmp_path / "media"
+    # collectstatic has not run; serve static files without the manifest.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {
+            "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        },
+    }
+    # A cache of its own per test, so rate-limit counters start from zero.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": request.node.nodeid,
+        }
+    }
+
+
+@pytest.fixture
+def make_user(db):
+    return factories.make_user
+
+
+@pytest.fixture
+def make_organisation(db):
+    return factories.make_organisation
+
+
+@pytest.fixture
+def member(db):
+    return factories.make_user(email="member@example.jp")
+
+
+@pytest.fixture
+def other_member(db):
+    return factories.make_user(email="other@example.jp", display_name="金沢 次郎")
+
+
+@pytest.fixture
+def ward_staff(db):
+    return factories.make_user(
+        email="ward@example.jp", role=permissions.WARD_STAFF, department="地域振興課"
+    )
+
+
+@pytest.fixture
+def office_staff(db):
+    organisation = factories.make_organisation(
+        name="公益財団法人特別区協議会", kind="body"
+    )
+    return factories.make_user(
+        email="office@example.jp",
+        organisation=organisation,
+        role=permissions.OFFICE_STAFF,
+    )
+
+
+@pytest.fixture
+def member_client(client, member):
+    client.force_login(member)
+    return client

@@ -1,0 +1,92 @@
+"""Settings read from the environment fail loudly and pass the deploy checks."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from django.conf import settings
+
+BASE_DIR = Path(settings.BASE_DIR)
+
+
+def production_env(**overrides):
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "RENKEI_", "REDIS_"))
+    }
+    env.update(
+        DJANGO_SECRET_KEY="a-production-like-secret-key-" + "x" * 40,
+        DJANGO_ALLOWED_HOSTS="renkei.example.jp",
+        DJANGO_CSRF_TRUSTED_ORIGINS="https://renkei.example.jp",
+        DJANGO_EMAIL_HOST="smtp.example.jp",
+    )
+    env.update(overrides)
+    return {key: value for key, value in env.items() if value is not None}
+
+
+def run_python(code, env):
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=BASE_DIR,
+        env={**env, "DJANGO_SETTINGS_MODULE": "config.settings"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_missing_secret_key_in_production_refuses_to_start():
+    result = run_python(
+        "import django; django.setup()", production_env(DJANGO_SECRET_KEY=None)
+    )
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY is not set" in result.stderr
+
+
+def test_debug_runs_without_a_secret_key():
+    result = run_python(
+        "import django; django.setup()",
+        production_env(DJANGO_SECRET_KEY=None, DJANGO_DEBUG="1"),
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_malformed_boolean_is_refused():
+    result = run_python(
+        "import django; django.setup()", production_env(DJANGO_DEBUG="maybe")
+    )
+    assert result.returncode != 0
+    assert "DJANGO_DEBUG must be a boolean" in result.stderr
+
+
+def test_deploy_checks_pass_with_production_settings():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=BASE_DIR,
+        env=production_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_cache_is_shared_between_workers():
+    code = (
+        "from django.conf import settings; print(settings.CACHES['default']['BACKEND'])"
+    )
+    without_redis = run_python(code, production_env()).stdout.strip()
+    with_redis = run_python(code, production_env(REDIS_URL="redis://127.0.0.1:6379/0"))
+    assert without_redis == "django.core.cache.backends.db.DatabaseCache"
+    assert with_redis.stdout.strip() == "django.core.cache.backends.redis.RedisCache"
+
+
+def test_production_cookies_are_secure():
+    code = (
+        "from django.conf import settings as s; "
+        "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, "
+        "s.SESSION_COOKIE_HTTPONLY, s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS > 0)"
+    )
+    assert run_python(code, production_env()).stdout.split() == ["True"] * 5
