@@ -23,7 +23,9 @@ demo: $(STAMP)
 		$(PY) manage.py migrate --no-input && \
 		$(PY) manage.py createcachetable && \
 		$(PY) manage.py seed_demo && \
-		$(PY) manage.py runserver 127.0.0.1:8000'
+		{ $(PY) manage.py db_worker & worker=$$!; \
+		  trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
+		  $(PY) manage.py runserver 127.0.0.1:8000; }'
 
 test: $(STAMP)
 	$(PY) -m config.localdb --temporary -- $(PY) -m pytest $(PYTEST_ARGS)

@@ -11,6 +11,7 @@ command, and the cluster is stopped when the command ends.
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -76,6 +77,8 @@ def run(command, *, data=None):
     finally:
         print("Stopping the private PostgreSQL ...", file=sys.stderr)
         server.cleanup()
+        if data is None:
+            shutil.rmtree(pgdata.parent, ignore_errors=True)
 
 
 def main(argv=None):

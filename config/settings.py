@@ -22,6 +22,16 @@ def env_bool(name, default=False):
     raise ImproperlyConfigured(f"{name} must be a boolean (1/0, true/false).")
 
 
+def env_int(name, default):
+    value = os.environ.get(name, "")
+    if value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number.") from None
+
+
 def env_list(name, default=""):
     return [
         item.strip()
@@ -59,6 +69,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "allauth.usersessions",
+    "django_tasks_db",
     "members",
     "boards",
     "disaster_support",
@@ -76,8 +87,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "allauth.usersessions.middleware.UserSessionsMiddleware",
     "members.middleware.StaffTwoFactorMiddleware",
+    "members.middleware.MembershipMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -139,10 +150,7 @@ else:
 # ----- AUTHENTICATION -----
 
 AUTH_USER_MODEL = "members.User"
-AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
-]
+AUTHENTICATION_BACKENDS = ["members.backends.AuthenticationBackend"]
 _VALIDATORS = "django.contrib.auth.password_validation."
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": _VALIDATORS + "UserAttributeSimilarityValidator"},
@@ -168,14 +176,18 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
     "change_password": "5/m/user",
+    # The public membership application (members.views.applications).
+    "membership_application": "5/h/ip",
 }
 # Behind one reverse proxy (nginx) the client address is its X-Forwarded-For.
-ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("DJANGO_TRUSTED_PROXY_COUNT", "0"))
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 0)
 
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Renkei"
 
-USERSESSIONS_TRACK_ACTIVITY = True
+# Sessions are recorded at sign-in; tracking every request would cost a
+# write per page view.
+USERSESSIONS_TRACK_ACTIVITY = False
 
 # Ward and office staff must turn on two-factor authentication before they
 # can use anything but the two-factor set-up pages (off only in the demo).
@@ -183,6 +195,16 @@ RENKEI_REQUIRE_STAFF_MFA = env_bool("RENKEI_REQUIRE_STAFF_MFA", default=True)
 
 SESSION_COOKIE_AGE = 60 * 60 * 12
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# ----- BACKGROUND TASKS -----
+# Mail and other slow work run in `manage.py db_worker`, a second process.
+
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
 
 # ----- INTERNATIONALISATION -----
 
@@ -215,13 +237,22 @@ DEFAULT_FROM_EMAIL = os.environ.get(
     "DJANGO_DEFAULT_FROM_EMAIL", "特別区全国連携プロジェクト <noreply@localhost>"
 )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where links in e-mails point (mail is sent outside any request).
+SITE_URL = os.environ.get("RENKEI_SITE_URL", "").rstrip("/")
+if not SITE_URL:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "RENKEI_SITE_URL is not set. Set it to the site's address, e.g. "
+            "https://renkei.example.jp, so that links in e-mails work."
+        )
+    SITE_URL = "http://127.0.0.1:8000"
 if os.environ.get("DJANGO_EMAIL_HOST") or not DEBUG:
     MAILERS = {
         "default": {
             "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
             "OPTIONS": {
                 "host": os.environ.get("DJANGO_EMAIL_HOST", "localhost"),
-                "port": int(os.environ.get("DJANGO_EMAIL_PORT", "25")),
+                "port": env_int("DJANGO_EMAIL_PORT", 25),
                 "username": os.environ.get("DJANGO_EMAIL_HOST_USER", ""),
                 "password": os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", ""),
                 "use_tls": env_bool("DJANGO_EMAIL_USE_TLS"),

@@ -3,6 +3,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from members.views.applications import JoinDoneView, JoinView
+
 from . import views
 
 # The admin login goes through allauth, so its rate limits and two-factor
@@ -15,6 +17,9 @@ admin.site.index_title = _("Administration")
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("join/", JoinView.as_view(), name="join"),
+    path("join/done/", JoinDoneView.as_view(), name="join_done"),
+    path("members/", include("members.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,29 +1,321 @@
-from django.contrib import admin
-from django.utils.translation import gettext_lazy as _
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from . import permissions, services
-from .forms import UserAdminForm
-from .models import Organisation, User
+from .csv_admin import OrganisationCsvAdminMixin
+from .eras import fiscal_year, fiscal_year_start
+from .forms import ApplicationRejectForm, UserAdminForm
+from .models import (
+    ContactChange,
+    DirectorySettings,
+    MembershipApplication,
+    MembershipChange,
+    Organisation,
+    User,
+)
+
+
+class ConfirmationFilter(admin.SimpleListFilter):
+    title = gettext_lazy("contact details this fiscal year")
+    parameter_name = "confirmation"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("confirmed", gettext_lazy("Confirmed")),
+            ("unconfirmed", gettext_lazy("Not confirmed (stale)")),
+        ]
+
+    def queryset(self, request, queryset):
+        start = fiscal_year_start(fiscal_year(timezone.now()))
+        unconfirmed = Organisation.objects.unconfirmed_in(start)
+        if self.value() == "confirmed":
+            return queryset.members().exclude(pk__in=unconfirmed)
+        if self.value() == "unconfirmed":
+            return queryset.filter(pk__in=unconfirmed)
+        return queryset
+
+
+class RoleFilter(admin.SimpleListFilter):
+    title = gettext_lazy("role")
+    parameter_name = "role"
+
+    def lookups(self, request, model_admin):
+        return list(permissions.ROLE_LABELS.items())
+
+    def queryset(self, request, queryset):
+        if self.value() in permissions.ROLE_LABELS:
+            return queryset.filter(groups__name=self.value())
+        return queryset
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ContactChangeInline(ReadOnlyInline):
+    model = ContactChange
+    fields = ["changed_at", "changed_by", "field", "old_value", "new_value"]
+    readonly_fields = fields
+    classes = ["collapse"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("changed_by__organisation")
+
+
+class MembershipChangeInline(ReadOnlyInline):
+    model = MembershipChange
+    fields = ["changed_at", "changed_by", "old_status", "new_status", "reason"]
+    readonly_fields = fields
+    classes = ["collapse"]
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
-    list_display = ["full_name", "code", "kind", "kana"]
-    list_filter = ["kind"]
-    search_fields = ["name", "kana", "code"]
+class OrganisationAdmin(OrganisationCsvAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "full_name",
+        "code",
+        "kind",
+        "membership_status",
+        "department",
+        "contact_person",
+        "contact_confirmed_at",
+    ]
+    list_filter = ["membership_status", ConfirmationFilter, "kind", "prefecture"]
+    search_fields = ["name", "kana", "code", "department", "contact_person"]
     list_select_related = ["prefecture"]
     autocomplete_fields = ["prefecture"]
+    readonly_fields = [
+        "joined_on",
+        "contact_confirmed_at",
+        "confirmation_reminded_at",
+    ]
+    fieldsets = [
+        (None, {"fields": ["code", "name", "kana", "kind", "prefecture", "profile"]}),
+        (
+            gettext_lazy("Membership"),
+            {"fields": ["membership_status", "joined_on"]},
+        ),
+        (gettext_lazy("Contact details"), {"fields": Organisation.CONTACT_FIELDS}),
+        (
+            gettext_lazy("Yearly confirmation"),
+            {"fields": ["contact_confirmed_at", "confirmation_reminded_at"]},
+        ),
+        (gettext_lazy("Location"), {"fields": ["latitude", "longitude"]}),
+    ]
+    inlines = [MembershipChangeInline, ContactChangeInline]
+    actions = ["send_confirmation_reminders"]
+
+    def get_search_results(self, request, queryset, search_term):
+        # Autocomplete from the user admin offers members only.
+        queryset, distinct = super().get_search_results(request, queryset, search_term)
+        if request.GET.get("model_name") == "user":
+            queryset = queryset.members()
+        return queryset, distinct
+
+    def save_model(self, request, obj, form, change):
+        """Status and contact changes go through the services, so they are logged."""
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        stored = Organisation.objects.get(pk=obj.pk)
+        contact = {field: getattr(obj, field) for field in Organisation.CONTACT_FIELDS}
+        status = obj.membership_status
+        for field in [*Organisation.CONTACT_FIELDS, "membership_status"]:
+            setattr(obj, field, getattr(stored, field))
+        super().save_model(request, obj, form, change)
+        services.organisation_update_contact(
+            organisation=obj, changed_by=request.user, changes=contact
+        )
+        services.organisation_set_status(
+            organisation=obj,
+            status=status,
+            changed_by=request.user,
+            reason=_("Changed in administration"),
+        )
+        obj.refresh_from_db()
+
+    @admin.action(
+        description=gettext_lazy(
+            "Remind every member that has not confirmed its details this year"
+        ),
+        permissions=["change"],
+    )
+    def send_confirmation_reminders(self, request, queryset):
+        count = services.confirmation_reminders_send()
+        self.message_user(
+            request,
+            _("Reminders are being sent to %(count)s organisations.")
+            % {"count": count},
+            messages.SUCCESS,
+        )
+
+
+@admin.register(MembershipApplication)
+class MembershipApplicationAdmin(admin.ModelAdmin):
+    list_display = ["organisation", "contact_person", "email", "submitted_at", "status"]
+    list_filter = ["status"]
+    search_fields = [
+        "organisation__name",
+        "organisation__kana",
+        "contact_person",
+        "email",
+    ]
+    list_select_related = ["organisation__prefecture"]
+    readonly_fields = [
+        "organisation",
+        "department",
+        "contact_person",
+        "email",
+        "phone",
+        "purpose",
+        "status",
+        "submitted_at",
+        "decided_by",
+        "decided_at",
+        "rejection_reason",
+    ]
+    actions = ["approve"]
+    change_form_template = "admin/members/membershipapplication/change_form.html"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/approve/",
+                self.admin_site.admin_view(self.approve_view),
+                name="members_membershipapplication_approve",
+            ),
+            path(
+                "<int:pk>/reject/",
+                self.admin_site.admin_view(self.reject_view),
+                name="members_membershipapplication_reject",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _decidable(self, request, pk):
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        return get_object_or_404(MembershipApplication, pk=pk)
+
+    def _back(self, application):
+        return redirect(
+            reverse("admin:members_membershipapplication_change", args=[application.pk])
+        )
+
+    def approve_view(self, request, pk):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        application = self._decidable(request, pk)
+        try:
+            user = services.application_approve(
+                application=application, decided_by=request.user
+            )
+        except ValidationError as error:
+            self.message_user(request, error.messages[0], messages.ERROR)
+        else:
+            self.message_user(
+                request,
+                _("Approved. A set-your-password mail is being sent to %(email)s.")
+                % {"email": user.email},
+                messages.SUCCESS,
+            )
+        return self._back(application)
+
+    def reject_view(self, request, pk):
+        application = self._decidable(request, pk)
+        form = ApplicationRejectForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.application_reject(
+                    application=application,
+                    decided_by=request.user,
+                    reason=form.cleaned_data["reason"],
+                )
+            except ValidationError as error:
+                self.message_user(request, error.messages[0], messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    _("Rejected. The reason is being mailed to the applicant."),
+                    messages.SUCCESS,
+                )
+            return self._back(application)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "application": application,
+            "form": form,
+            "title": _("Reject the application"),
+        }
+        return TemplateResponse(
+            request, "admin/members/membershipapplication/reject.html", context
+        )
+
+    @admin.action(description=gettext_lazy("Approve the selected applications"))
+    def approve(self, request, queryset):
+        approved = 0
+        for application in queryset.filter(status=MembershipApplication.Status.PENDING):
+            try:
+                services.application_approve(
+                    application=application, decided_by=request.user
+                )
+            except ValidationError as error:
+                self.message_user(
+                    request, f"{application}: {error.messages[0]}", messages.ERROR
+                )
+            else:
+                approved += 1
+        self.message_user(
+            request,
+            _("%(count)s applications approved.") % {"count": approved},
+            messages.SUCCESS,
+        )
+
+
+@admin.register(DirectorySettings)
+class DirectorySettingsAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return not DirectorySettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        settings = DirectorySettings.load()
+        return redirect(
+            reverse("admin:members_directorysettings_change", args=[settings.pk])
+        )
 
 
 @admin.register(User)
 class UserAdmin(admin.ModelAdmin):
     form = UserAdminForm
     list_display = ["email", "display_name", "organisation", "role", "is_active"]
-    list_filter = ["is_active", "groups"]
+    list_filter = ["is_active", RoleFilter]
     search_fields = ["email", "display_name", "organisation__name"]
     list_select_related = ["organisation__prefecture"]
     autocomplete_fields = ["organisation"]
-    readonly_fields = ["last_login", "date_joined"]
+    readonly_fields = ["is_active", "last_login", "date_joined"]
     fields = [
         "email",
         "display_name",
@@ -34,11 +326,16 @@ class UserAdmin(admin.ModelAdmin):
         "last_login",
         "date_joined",
     ]
+    actions = ["deactivate"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("groups")
 
-    @admin.display(description=_("role"))
+    def has_delete_permission(self, request, obj=None):
+        # People who leave are turned off; their posts keep their author.
+        return False
+
+    @admin.display(description=gettext_lazy("role"))
     def role(self, obj):
         names = [group.name for group in obj.groups.all()]
         return ", ".join(
@@ -49,6 +346,34 @@ class UserAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if not change:
-            obj.set_unusable_password()
-        super().save_model(request, obj, form, change)
+            # A new account is an invitation: it gets a set-your-password mail.
+            invited = services.staff_invite(
+                organisation=obj.organisation,
+                email=obj.email,
+                display_name=obj.display_name,
+                department=obj.department,
+                invited_by=request.user,
+            )
+            obj.pk = invited.pk
+            obj.refresh_from_db()
+        else:
+            super().save_model(request, obj, form, change)
         services.user_set_role(user=obj, role=form.cleaned_data["role"])
+
+    @admin.action(
+        description=gettext_lazy("Turn off the selected accounts"),
+        permissions=["change"],
+    )
+    def deactivate(self, request, queryset):
+        for user in queryset.filter(is_active=True):
+            try:
+                services.staff_deactivate(user=user, deactivated_by=request.user)
+            except ValidationError as error:
+                self.message_user(request, error.messages[0], messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    _("The account of %(name)s has been turned off.")
+                    % {"name": user.display_name},
+                    messages.SUCCESS,
+                )

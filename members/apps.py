@@ -11,9 +11,19 @@ def _sync_role_permissions(sender, **kwargs):
     group_permissions_sync()
 
 
+def _verify_address_after_reset(sender, request, user, **kwargs):
+    from .services import email_verify_after_password_setup
+
+    email_verify_after_password_setup(user=user)
+
+
 class MembersConfig(AppConfig):
     name = "members"
     verbose_name = _("Members")
 
     def ready(self):
+        from allauth.account.signals import password_reset
+
         post_migrate.connect(_sync_role_permissions)
+        # New accounts get their first password through a mailed reset link.
+        password_reset.connect(_verify_address_after_reset)

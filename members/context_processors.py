@@ -1,4 +1,4 @@
-from . import permissions
+from . import permissions, services
 
 
 def roles(request):
@@ -6,4 +6,9 @@ def roles(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"can_use_admin": lambda: permissions.can_use_admin(user)}
+    return {
+        "can_use_admin": lambda: permissions.can_use_admin(user),
+        "confirmation_pending": lambda: services.confirmation_pending(
+            user.organisation
+        ),
+    }

@@ -1,4 +1,4 @@
-"""Japanese era (和暦) dates: 令和6年3月15日, 令和元年5月1日."""
+"""Japanese dates: eras (令和6年3月15日, 令和元年5月1日) and fiscal years."""
 
 import datetime
 
@@ -64,3 +64,20 @@ def format_wareki(value, *, western=False):
         "month": day.month,
         "day": day.day,
     }
+
+
+def fiscal_year(value):
+    """The 年度 a date falls in: April to March, named by its April's year."""
+    day = _as_date(value)
+    return day.year if day.month >= 4 else day.year - 1
+
+
+def fiscal_year_start(year):
+    """Midnight in Tokyo on 1 April of fiscal year `year`."""
+    return timezone.make_aware(datetime.datetime(year, 4, 1))
+
+
+def format_fiscal_year(year):
+    """令和6年度."""
+    era = era_year(datetime.date(year, 4, 1))
+    return _("%(era_year)s fiscal year") % {"era_year": format_era_year(*era)}

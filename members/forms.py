@@ -1,8 +1,187 @@
+import unicodedata
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from . import permissions
-from .models import User
+from .models import MembershipApplication, Organisation, User
+
+
+class OrganisationSelect(forms.Select):
+    """A select whose options carry the kana reading for the search filter."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kana = {}
+
+    def create_option(self, name, value, *args, **kwargs):
+        option = super().create_option(name, value, *args, **kwargs)
+        if kana := self.kana.get(str(value)):
+            option["attrs"]["data-kana"] = kana
+        return option
+
+
+class OrganisationChoiceField(forms.ModelChoiceField):
+    """Local governments grouped by prefecture, labelled 石川県七尾市."""
+
+    widget = OrganisationSelect
+
+    def label_from_instance(self, obj):
+        return obj.full_name
+
+    def group_by_prefecture(self):
+        """Turn the flat list into one option group per prefecture."""
+        groups = {}
+        for organisation in self.queryset:
+            prefecture = organisation.prefecture or organisation
+            groups.setdefault(prefecture.name, []).append(
+                (organisation.pk, organisation.full_name)
+            )
+            self.widget.kana[str(organisation.pk)] = organisation.kana
+        self.choices = [("", self.empty_label), *groups.items()]
+
+
+class JoinForm(forms.ModelForm):
+    """The public membership application."""
+
+    organisation = OrganisationChoiceField(
+        label=_("Local government"),
+        queryset=Organisation.objects.exclude(kind=Organisation.Kind.BODY)
+        .with_prefecture()
+        .order_by("code"),
+        empty_label=_("Choose your local government"),
+        error_messages={
+            "required": _("Choose your local government from the list."),
+            "invalid_choice": _(
+                "That local government is not in the official list. Choose it from "
+                "the list."
+            ),
+        },
+    )
+    # Left empty by people; filled in by robots that fill every field.
+    website = forms.CharField(
+        label=_("Leave this field empty"),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+
+    class Meta:
+        model = MembershipApplication
+        fields = [
+            "organisation",
+            "department",
+            "contact_person",
+            "email",
+            "phone",
+            "purpose",
+        ]
+        widgets = {
+            "email": forms.EmailInput(attrs={"autocomplete": "email"}),
+            "phone": forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+            "purpose": forms.Textarea(attrs={"rows": 5}),
+        }
+        help_texts = {
+            "email": _("The set-your-password mail goes to this address."),
+            "phone": _("For example 03-5210-9080."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].group_by_prefecture()
+
+    def clean_website(self):
+        if self.cleaned_data["website"]:
+            raise forms.ValidationError(
+                _("This application looks automated and was not accepted."),
+                code="honeypot",
+            )
+        return ""
+
+    def clean_phone(self):
+        return clean_phone_number(self.cleaned_data["phone"])
+
+
+PHONE_CHARACTERS = set("0123456789-")
+
+
+def half_width(value):
+    """Full-width digits and hyphens, as Japanese input methods type them."""
+    return unicodedata.normalize("NFKC", value).strip().replace("ー", "-")
+
+
+def clean_phone_number(value):
+    """Half-width digits and hyphens, with area code."""
+    value = half_width(value)
+    digits = sum(character.isdigit() for character in value)
+    if value and (set(value) - PHONE_CHARACTERS or digits < 10):
+        raise forms.ValidationError(
+            _("Enter a phone number with area code, for example 03-5210-9080."),
+            code="phone",
+        )
+    return value
+
+
+class ContactForm(forms.ModelForm):
+    """An organisation's contact details, with the version it was opened at."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    class Meta:
+        model = Organisation
+        fields = Organisation.CONTACT_FIELDS
+        widgets = {
+            "contact_email": forms.EmailInput(attrs={"autocomplete": "email"}),
+            "phone": forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+            "postal_code": forms.TextInput(attrs={"autocomplete": "postal-code"}),
+            "address": forms.TextInput(attrs={"autocomplete": "street-address"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["version"].initial = self.instance.contact_version
+        for name in ["department", "contact_person", "contact_email", "phone"]:
+            self.fields[name].required = True
+
+    def clean_phone(self):
+        return clean_phone_number(self.cleaned_data["phone"])
+
+    def clean_postal_code(self):
+        value = half_width(self.cleaned_data["postal_code"])
+        digits = value.replace("-", "")
+        if value and (len(digits) != 7 or not digits.isdigit()):
+            raise forms.ValidationError(
+                _("Enter a postal code of seven digits, for example 102-0072."),
+                code="postal_code",
+            )
+        return f"{digits[:3]}-{digits[3:]}" if value else ""
+
+    def contact_changes(self):
+        return {name: self.cleaned_data[name] for name in Organisation.CONTACT_FIELDS}
+
+
+class StaffInviteForm(forms.Form):
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+    display_name = forms.CharField(label=_("Name"), max_length=100)
+    department = forms.CharField(label=_("Department"), max_length=100, required=False)
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(
+                _("This e-mail address already has an account."), code="email_in_use"
+            )
+        return email
+
+
+class ApplicationRejectForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for rejection"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("This reason is sent to the applicant by e-mail."),
+    )
 
 
 class UserAdminForm(forms.ModelForm):
@@ -36,3 +215,86 @@ class UserAdminForm(forms.ModelForm):
                 forms.ValidationError(permissions.WARD_ROLE_ERROR, code="not_a_ward"),
             )
         return cleaned_data
+
+
+class DirectorySearchForm(forms.Form):
+    """Filters of the member directory; every field may be left empty."""
+
+    q = forms.CharField(
+        label=_("Name or reading"),
+        required=False,
+        max_length=100,
+        help_text=_("For example 七尾, 石川県七尾市 or ななお."),
+        widget=forms.SearchInput,
+    )
+    prefecture = forms.ModelChoiceField(
+        label=_("Prefecture"),
+        queryset=Organisation.objects.prefectures().order_by("code"),
+        required=False,
+        empty_label=_("All prefectures"),
+        error_messages={"invalid_choice": _("Choose a prefecture from the list.")},
+    )
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        required=False,
+        choices=[("", _("All kinds")), *Organisation.Kind.choices],
+        error_messages={"invalid_choice": _("Choose a kind from the list.")},
+    )
+
+    def clean_q(self):
+        """Half-width letters and digits, as typed in the registry."""
+        return unicodedata.normalize("NFKC", self.cleaned_data["q"]).strip()
+
+
+# Values as in members.csv_io (ALL_OR_NOTHING, VALID_ROWS).
+CSV_IMPORT_MODES = [
+    (
+        "all_or_nothing",
+        _("Import only if every row is valid; otherwise import nothing"),
+    ),
+    ("valid_rows", _("Import the valid rows and skip the rejected ones")),
+]
+
+
+class MemberCsvImportForm(forms.Form):
+    """A member list uploaded by the office: a CSV file of at most 2 MB."""
+
+    MAX_SIZE = 2 * 1024 * 1024
+
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_(
+            "A CSV file in UTF-8 of at most 2 MB. In Excel, save it as "
+            "“CSV UTF-8 (comma delimited)”."
+        ),
+    )
+    mode = forms.ChoiceField(
+        label=_("If some rows are rejected"),
+        choices=CSV_IMPORT_MODES,
+        initial="all_or_nothing",
+        widget=forms.RadioSelect,
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(".csv"):
+            raise forms.ValidationError(
+                _("Choose a CSV file (a name ending in .csv)."), code="extension"
+            )
+        if upload.size > self.MAX_SIZE:
+            raise forms.ValidationError(
+                _("The file is larger than 2 MB. Split it into smaller files."),
+                code="too_large",
+            )
+        return upload
+
+
+class MemberCsvApplyForm(forms.Form):
+    """Confirms a previewed import; the file itself waits in the session."""
+
+    token = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    mode = forms.ChoiceField(
+        label=_("If some rows are rejected"),
+        choices=CSV_IMPORT_MODES,
+        widget=forms.RadioSelect,
+    )

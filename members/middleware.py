@@ -1,10 +1,10 @@
 from allauth.mfa.adapter import get_adapter as get_mfa_adapter
 from allauth.mfa.models import Authenticator
 from django.contrib import messages
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from .permissions import must_use_two_factor
+from .permissions import can_use_members_area, must_use_two_factor
 
 # Views a staff member without two-factor authentication may still open:
 # the set-up itself, and the way out.
@@ -46,3 +46,28 @@ class StaffTwoFactorMiddleware:
             ),
         )
         return redirect("mfa_activate_totp")
+
+
+class MembershipMiddleware:
+    """Members-only pages need an organisation whose membership is active.
+
+    Pages marked @login_not_required (the landing page, applications,
+    allauth's sign-in) stay open; so does signing out.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if not getattr(view_func, "login_required", True):
+            return None
+        match = request.resolver_match
+        if match is not None and match.url_name in {"account_logout", "healthz"}:
+            return None
+        user = request.user
+        if not user.is_authenticated or can_use_members_area(user):
+            return None
+        return render(request, "members/membership_inactive.html", status=403)

@@ -11,6 +11,38 @@ from django.utils.translation import gettext_lazy as _
 from .validators import validate_local_government_code
 
 
+class MembershipStatus(models.TextChoices):
+    NONE = "none", _("Not registered")
+    APPLIED = "applied", _("Applied")
+    MEMBER = "member", _("Member")
+    SUSPENDED = "suspended", _("Suspended")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class OrganisationQuerySet(models.QuerySet):
+    def members(self):
+        return self.filter(membership_status=MembershipStatus.MEMBER)
+
+    def prefectures(self):
+        return self.filter(kind=Organisation.Kind.PREFECTURE)
+
+    def local_governments(self):
+        """Municipalities and the 23 wards: what can join as a local government."""
+        return self.exclude(
+            kind__in=[Organisation.Kind.PREFECTURE, Organisation.Kind.BODY]
+        )
+
+    def with_prefecture(self):
+        return self.select_related("prefecture")
+
+    def unconfirmed_in(self, fiscal_year_start):
+        """Members that have not confirmed their details since fiscal_year_start."""
+        return self.members().filter(
+            models.Q(contact_confirmed_at__isnull=True)
+            | models.Q(contact_confirmed_at__lt=fiscal_year_start)
+        )
+
+
 class Organisation(models.Model):
     """A local government or other body taking part in the project."""
 
@@ -21,6 +53,16 @@ class Organisation(models.Model):
         VILLAGE = "village", _("Village")
         SPECIAL_WARD = "special_ward", _("Special ward")
         BODY = "body", _("Organisation")
+
+    # Contact fields members keep current; each change is recorded.
+    CONTACT_FIELDS = [
+        "department",
+        "contact_person",
+        "contact_email",
+        "phone",
+        "postal_code",
+        "address",
+    ]
 
     code = models.CharField(
         _("local government code"),
@@ -42,11 +84,53 @@ class Organisation(models.Model):
         related_name="+",
         limit_choices_to={"kind": Kind.PREFECTURE},
     )
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    membership_status = models.CharField(
+        _("membership status"),
+        max_length=20,
+        choices=MembershipStatus.choices,
+        default=MembershipStatus.NONE,
+        db_index=True,
+    )
+    joined_on = models.DateField(_("registered on"), null=True, blank=True)
+    profile = models.TextField(
+        _("profile"),
+        blank=True,
+        help_text=_("A short introduction shown in the member directory."),
+    )
+    department = models.CharField(_("department in charge"), max_length=100, blank=True)
+    contact_person = models.CharField(_("person in charge"), max_length=100, blank=True)
+    contact_email = models.EmailField(_("contact e-mail address"), blank=True)
+    phone = models.CharField(_("phone number"), max_length=20, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=8, blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    contact_confirmed_at = models.DateTimeField(
+        _("contact details confirmed at"), null=True, blank=True
+    )
+    confirmation_reminded_at = models.DateTimeField(
+        _("last reminded at"), null=True, blank=True
+    )
+    # Bumped on every contact change, so a stale edit form is caught.
+    contact_version = models.PositiveIntegerField(default=0, editable=False)
+
+    objects = OrganisationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
         ordering = ["code", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(kind="body") | models.Q(code__isnull=False)),
+                name="members_organisation_government_has_code",
+            ),
+        ]
+        indexes = [models.Index(fields=["prefecture", "membership_status"])]
 
     def __str__(self):
         return self.full_name
@@ -62,6 +146,164 @@ class Organisation(models.Model):
             return f"{self.prefecture.name}{self.name}"
         return self.name
 
+    @property
+    def is_member(self):
+        return self.membership_status == MembershipStatus.MEMBER
+
+
+class MembershipChange(models.Model):
+    """One step of an organisation's membership: who changed it, when, why."""
+
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="membership_changes",
+    )
+    old_status = models.CharField(
+        _("before"), max_length=20, choices=MembershipStatus.choices
+    )
+    new_status = models.CharField(
+        _("after"), max_length=20, choices=MembershipStatus.choices
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    changed_by = models.ForeignKey(
+        "members.User",
+        verbose_name=_("changed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("membership change")
+        verbose_name_plural = _("membership changes")
+        ordering = ["-changed_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.organisation}: {self.old_status} → {self.new_status}"
+
+
+class ContactChange(models.Model):
+    """One changed contact field: who, when, old value and new value."""
+
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="contact_changes",
+    )
+    field = models.CharField(_("field"), max_length=30)
+    old_value = models.TextField(_("before"), blank=True)
+    new_value = models.TextField(_("after"), blank=True)
+    changed_by = models.ForeignKey(
+        "members.User",
+        verbose_name=_("changed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("contact change")
+        verbose_name_plural = _("contact changes")
+        ordering = ["-changed_at", "-pk"]
+        indexes = [models.Index(fields=["organisation", "-changed_at"])]
+
+    def __str__(self):
+        return f"{self.organisation}: {self.field}"
+
+    @property
+    def field_label(self):
+        return Organisation._meta.get_field(self.field).verbose_name
+
+
+class MembershipApplication(models.Model):
+    """An application to join, waiting for the office's decision."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="applications",
+    )
+    department = models.CharField(_("department in charge"), max_length=100)
+    contact_person = models.CharField(_("person in charge"), max_length=100)
+    email = models.EmailField(_("e-mail address"))
+    phone = models.CharField(_("phone number"), max_length=20)
+    purpose = models.TextField(_("what you hope to do"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PENDING
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        "members.User",
+        verbose_name=_("decided by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    rejection_reason = models.TextField(_("reason for rejection"), blank=True)
+
+    class Meta:
+        verbose_name = _("membership application")
+        verbose_name_plural = _("membership applications")
+        ordering = ["-submitted_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation"],
+                condition=models.Q(status="pending"),
+                name="members_one_pending_application",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.organisation.full_name} ({self.get_status_display()})"
+
+
+class DirectorySettings(models.Model):
+    """Which contact fields member staff see in the directory (one row)."""
+
+    show_department = models.BooleanField(_("show department in charge"), default=True)
+    show_contact_person = models.BooleanField(_("show person in charge"), default=True)
+    show_contact_email = models.BooleanField(
+        _("show contact e-mail address"), default=True
+    )
+    show_phone = models.BooleanField(_("show phone number"), default=True)
+    show_address = models.BooleanField(_("show address"), default=False)
+
+    class Meta:
+        verbose_name = _("directory settings")
+        verbose_name_plural = _("directory settings")
+
+    def __str__(self):
+        return str(_("Directory settings"))
+
+    @classmethod
+    def load(cls):
+        settings, _created = cls.objects.get_or_create(pk=1)
+        return settings
+
+    def visible_fields(self):
+        """Contact fields member staff may see; postal code goes with address."""
+        flags = {"postal_code": "show_address"}
+        return [
+            field
+            for field in Organisation.CONTACT_FIELDS
+            if getattr(self, flags.get(field, f"show_{field}"))
+        ]
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
@@ -69,6 +311,10 @@ class UserManager(BaseUserManager):
     def create_user(self, email, password=None, **extra_fields):
         if not email:
             raise ValueError("An e-mail address is required.")
+        organisation = extra_fields.get("organisation")
+        if organisation is not None and not isinstance(organisation, Organisation):
+            # createsuperuser passes the primary key it was given.
+            extra_fields["organisation"] = Organisation.objects.get(pk=organisation)
         user = self.model(email=self.normalize_email(email), **extra_fields)
         user.set_password(password)
         user.save(using=self._db)
@@ -83,7 +329,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     """A person's account; every account belongs to one organisation."""
 
     email = models.EmailField(_("e-mail address"), unique=True)
-    display_name = models.CharField(_("name"), max_length=100)
+    display_name = models.CharField(_("full name"), max_length=100)
     department = models.CharField(_("department"), max_length=100, blank=True)
     organisation = models.ForeignKey(
         Organisation,

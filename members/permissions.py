@@ -30,6 +30,12 @@ ROLE_MODEL_PERMISSIONS = {
         "members.view_user",
         "members.add_user",
         "members.change_user",
+        "members.view_membershipapplication",
+        "members.change_membershipapplication",
+        "members.view_contactchange",
+        "members.view_membershipchange",
+        "members.view_directorysettings",
+        "members.change_directorysettings",
     ],
 }
 
@@ -75,3 +81,35 @@ WARD_ROLE_ERROR = _("Only staff of one of the 23 special wards can be ward staff
 def role_fits_organisation(role, organisation):
     """Ward staff must work for one of the 23 special wards."""
     return role != WARD_STAFF or organisation.kind == "special_ward"
+
+
+def can_use_members_area(user):
+    """Active accounts of member organisations; staff of the office always."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.organisation.is_member or is_office_staff(user)
+
+
+def can_edit_organisation(user, organisation):
+    """An organisation's own staff and the office edit its details and staff."""
+    return can_use_members_area(user) and (
+        user.organisation_id == organisation.pk or is_office_staff(user)
+    )
+
+
+def can_see_contact_history(user, organisation):
+    """The office sees every history; an organisation sees its own."""
+    return can_edit_organisation(user, organisation)
+
+
+def visible_contact_fields(user, organisation, directory_settings):
+    """Contact fields a user may see on an organisation's directory page."""
+    from .models import Organisation
+
+    if (
+        is_office_staff(user)
+        or is_ward_staff(user)
+        or (user.organisation_id == organisation.pk)
+    ):
+        return list(Organisation.CONTACT_FIELDS)
+    return directory_settings.visible_fields()

@@ -1,11 +1,27 @@
+from allauth.account.forms import default_token_generator
 from allauth.account.models import EmailAddress
+from allauth.account.utils import user_pk_to_url_str
+from allauth.usersessions.models import UserSession
+from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from . import permissions
-from .models import User
+from . import permissions, tasks
+from .eras import fiscal_year, fiscal_year_start, format_fiscal_year
+from .models import (
+    ContactChange,
+    MembershipApplication,
+    MembershipChange,
+    MembershipStatus,
+    Organisation,
+    User,
+)
 
 
 def group_permissions_sync():
@@ -17,6 +33,43 @@ def group_permissions_sync():
             app_label, codename = code.split(".")
             query |= Q(content_type__app_label=app_label, codename=codename)
         group.permissions.set(Permission.objects.filter(query))
+
+
+# ----- mail -----
+
+
+def mail_send(*, to, template, context):
+    """Render a mail now and hand it to the task worker to send."""
+    context = {"site_url": settings.SITE_URL, **context}
+    subject = render_to_string(f"{template}_subject.txt", context).strip()
+    body = render_to_string(f"{template}_message.txt", context)
+    tasks.send_mail.enqueue(
+        to=list(to), subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject, body=body
+    )
+
+
+def office_addresses():
+    """E-mail addresses of the active office staff."""
+    return list(
+        User.objects.filter(
+            is_active=True, groups__name=permissions.OFFICE_STAFF
+        ).values_list("email", flat=True)
+    )
+
+
+def password_setup_url(user):
+    """A one-time link with which a new account sets its password."""
+    path = reverse(
+        "account_reset_password_from_key",
+        kwargs={
+            "uidb36": user_pk_to_url_str(user),
+            "key": default_token_generator.make_token(user),
+        },
+    )
+    return settings.SITE_URL + path
+
+
+# ----- accounts -----
 
 
 @transaction.atomic
@@ -66,3 +119,356 @@ def user_create(
         user=user, email=user.email, primary=True, verified=email_verified
     )
     return user
+
+
+def email_verify_after_password_setup(*, user):
+    """Setting a password through a mailed link proves the address works."""
+    EmailAddress.objects.filter(user=user, email__iexact=user.email).update(
+        verified=True
+    )
+
+
+@transaction.atomic
+def staff_invite(*, organisation, email, display_name, department, invited_by):
+    """Add a person to an organisation and mail them a set-your-password link."""
+    user = user_create(
+        email=email,
+        display_name=display_name,
+        department=department,
+        organisation=organisation,
+    )
+    context = {"user": user, "invited_by": invited_by, "url": password_setup_url(user)}
+    transaction.on_commit(
+        lambda: mail_send(
+            to=[user.email], template="members/email/invitation", context=context
+        )
+    )
+    return user
+
+
+@transaction.atomic
+def staff_deactivate(*, user, deactivated_by):
+    """Turn off the account of someone who left; their posts stay.
+
+    An organisation always keeps at least one active account.
+    """
+    organisation = Organisation.objects.select_for_update().get(pk=user.organisation_id)
+    others = organisation.staff.filter(is_active=True).exclude(pk=user.pk)
+    if not others.exists():
+        raise ValidationError(
+            _("%(name)s is the last active account of this organisation.")
+            % {"name": user.display_name},
+            code="last_active",
+        )
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    for session in UserSession.objects.filter(user=user):
+        session.end()
+    return user
+
+
+# ----- membership -----
+
+
+@transaction.atomic
+def organisation_set_status(*, organisation, status, changed_by, reason=""):
+    """Move an organisation's membership on, recording who did it and why."""
+    organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    old_status = organisation.membership_status
+    if old_status == status:
+        return organisation
+    organisation.membership_status = status
+    if status == MembershipStatus.MEMBER and organisation.joined_on is None:
+        organisation.joined_on = timezone.localdate()
+    organisation.save(update_fields=["membership_status", "joined_on"])
+    MembershipChange.objects.create(
+        organisation=organisation,
+        old_status=old_status,
+        new_status=status,
+        reason=reason,
+        changed_by=changed_by,
+    )
+    return organisation
+
+
+def application_refusal(organisation):
+    """Why an organisation cannot apply now, or None if it can."""
+    if organisation.kind == Organisation.Kind.PREFECTURE and not organisation.code:
+        return _("This organisation cannot apply.")
+    if organisation.membership_status in {
+        MembershipStatus.MEMBER,
+        MembershipStatus.SUSPENDED,
+    }:
+        return _(
+            "%(name)s is already a member. Ask your colleagues or the office to "
+            "invite you."
+        ) % {"name": organisation.full_name}
+    if organisation.applications.filter(
+        status=MembershipApplication.Status.PENDING
+    ).exists():
+        return _(
+            "An application from %(name)s is already waiting for the office's decision."
+        ) % {"name": organisation.full_name}
+    return None
+
+
+@transaction.atomic
+def application_submit(
+    *, organisation, department, contact_person, email, phone, purpose=""
+):
+    """Record an application to join and tell the office."""
+    organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    refusal = application_refusal(organisation)
+    if refusal:
+        raise ValidationError(refusal, code="cannot_apply")
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError(
+            _("This e-mail address already has an account. Sign in instead."),
+            code="email_in_use",
+        )
+    application = MembershipApplication(
+        organisation=organisation,
+        department=department,
+        contact_person=contact_person,
+        email=User.objects.normalize_email(email),
+        phone=phone,
+        purpose=purpose,
+    )
+    application.full_clean()
+    application.save()
+    organisation_set_status(
+        organisation=organisation, status=MembershipStatus.APPLIED, changed_by=None
+    )
+    context = {"application": application}
+    transaction.on_commit(
+        lambda: (
+            mail_send(
+                to=office_addresses(),
+                template="members/email/application_received",
+                context=context,
+            ),
+            mail_send(
+                to=[application.email],
+                template="members/email/application_acknowledged",
+                context=context,
+            ),
+        )
+    )
+    return application
+
+
+def _decide(application, decided_by):
+    application = MembershipApplication.objects.select_for_update().get(
+        pk=application.pk
+    )
+    if application.status != MembershipApplication.Status.PENDING:
+        raise ValidationError(
+            _("This application has already been decided."), code="decided"
+        )
+    application.decided_by = decided_by
+    application.decided_at = timezone.now()
+    return application
+
+
+@transaction.atomic
+def application_approve(*, application, decided_by):
+    """Make the organisation a member and give the applicant an account."""
+    application = _decide(application, decided_by)
+    organisation = application.organisation
+    if User.objects.filter(email__iexact=application.email).exists():
+        raise ValidationError(
+            _("An account with this e-mail address already exists."),
+            code="email_in_use",
+        )
+    application.status = MembershipApplication.Status.APPROVED
+    application.save(update_fields=["status", "decided_by", "decided_at"])
+    organisation_set_status(
+        organisation=organisation,
+        status=MembershipStatus.MEMBER,
+        changed_by=decided_by,
+        reason=_("Application approved"),
+    )
+    organisation_update_contact(
+        organisation=organisation,
+        changed_by=decided_by,
+        changes={
+            "department": application.department,
+            "contact_person": application.contact_person,
+            "contact_email": application.email,
+            "phone": application.phone,
+        },
+        notify=False,
+    )
+    user = user_create(
+        email=application.email,
+        display_name=application.contact_person,
+        department=application.department,
+        organisation=organisation,
+    )
+    context = {
+        "user": user,
+        "organisation": organisation,
+        "url": password_setup_url(user),
+    }
+    transaction.on_commit(
+        lambda: mail_send(
+            to=[user.email],
+            template="members/email/application_approved",
+            context=context,
+        )
+    )
+    return user
+
+
+@transaction.atomic
+def application_reject(*, application, decided_by, reason):
+    """Turn an application down and tell the applicant why."""
+    if not reason.strip():
+        raise ValidationError(_("Give the reason for rejecting."), code="no_reason")
+    application = _decide(application, decided_by)
+    application.status = MembershipApplication.Status.REJECTED
+    application.rejection_reason = reason
+    application.save(
+        update_fields=["status", "decided_by", "decided_at", "rejection_reason"]
+    )
+    organisation_set_status(
+        organisation=application.organisation,
+        status=MembershipStatus.NONE,
+        changed_by=decided_by,
+        reason=reason,
+    )
+    context = {"application": application}
+    transaction.on_commit(
+        lambda: mail_send(
+            to=[application.email],
+            template="members/email/application_rejected",
+            context=context,
+        )
+    )
+    return application
+
+
+# ----- contact details -----
+
+
+class StaleEdit(ValidationError):
+    """Someone else saved the same details after the form was opened."""
+
+
+@transaction.atomic
+def organisation_update_contact(
+    *, organisation, changed_by, changes, version=None, notify=True
+):
+    """Change contact details, recording each changed field.
+
+    With `version`, refuses when someone saved in between. Changes made by
+    the organisation's own staff are mailed to the office.
+    """
+    locked = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    if version is not None and locked.contact_version != version:
+        raise StaleEdit(
+            _(
+                "Someone else changed these details while you were editing. "
+                "Check the current details and enter your changes again."
+            ),
+            code="stale",
+        )
+    unknown = set(changes) - set(Organisation.CONTACT_FIELDS)
+    if unknown:
+        raise ValueError(f"Not contact fields: {sorted(unknown)}")
+    records = []
+    for field, new_value in changes.items():
+        old_value = getattr(locked, field)
+        if old_value == new_value:
+            continue
+        setattr(locked, field, new_value)
+        records.append(
+            ContactChange(
+                organisation=locked,
+                field=field,
+                old_value=old_value,
+                new_value=new_value,
+                changed_by=changed_by,
+            )
+        )
+    if not records:
+        return locked
+    locked.full_clean()
+    locked.contact_version = F("contact_version") + 1
+    locked.save(update_fields=[*changes, "contact_version"])
+    locked.refresh_from_db(fields=["contact_version"])
+    ContactChange.objects.bulk_create(records)
+    if (
+        notify
+        and changed_by is not None
+        and not permissions.is_office_staff(changed_by)
+    ):
+        context = {"organisation": locked, "changes": records, "changed_by": changed_by}
+        transaction.on_commit(
+            lambda: mail_send(
+                to=office_addresses(),
+                template="members/email/contact_changed",
+                context=context,
+            )
+        )
+    return locked
+
+
+@transaction.atomic
+def organisation_confirm_contact(*, organisation, confirmed_by):
+    """Record that the details are current for this fiscal year."""
+    organisation.contact_confirmed_at = timezone.now()
+    organisation.save(update_fields=["contact_confirmed_at"])
+    ContactChange.objects.create(
+        organisation=organisation,
+        field="contact_confirmed_at",
+        old_value="",
+        new_value=_("Confirmed for %(year)s")
+        % {"year": format_fiscal_year(fiscal_year(timezone.now()))},
+        changed_by=confirmed_by,
+    )
+    return organisation
+
+
+def confirmation_pending(organisation, *, now=None):
+    """True while a member has not confirmed its details this fiscal year."""
+    if not organisation.is_member:
+        return False
+    start = fiscal_year_start(fiscal_year(now or timezone.now()))
+    confirmed = organisation.contact_confirmed_at
+    return confirmed is None or confirmed < start
+
+
+def confirmation_reminders_send():
+    """Queue reminder mails to every member that has not confirmed this year."""
+    start = fiscal_year_start(fiscal_year(timezone.now()))
+    ids = list(Organisation.objects.unconfirmed_in(start).values_list("pk", flat=True))
+    if ids:
+        tasks.send_confirmation_reminders.enqueue(organisation_ids=ids)
+    return len(ids)
+
+
+def confirmation_reminders_deliver(*, organisation_ids):
+    """Mail each organisation's active staff (and contact address) a reminder."""
+    start = fiscal_year_start(fiscal_year(timezone.now()))
+    organisations = (
+        Organisation.objects.unconfirmed_in(start)
+        .filter(pk__in=organisation_ids)
+        .with_prefecture()
+    )
+    for organisation in organisations:
+        addresses = set(
+            organisation.staff.filter(is_active=True).values_list("email", flat=True)
+        )
+        if organisation.contact_email:
+            addresses.add(organisation.contact_email)
+        if not addresses:
+            continue
+        mail_send(
+            to=sorted(addresses),
+            template="members/email/confirmation_reminder",
+            context={"organisation": organisation, "year": fiscal_year(start)},
+        )
+        Organisation.objects.filter(pk=organisation.pk).update(
+            confirmation_reminded_at=timezone.now()
+        )

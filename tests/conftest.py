@@ -15,6 +15,10 @@ def _test_settings(settings, tmp_path, request):
             "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         },
     }
+    # Tasks run at once, inside the test.
+    settings.TASKS = {
+        "default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}
+    }
     # A cache of its own per test, so rate-limit counters start from zero.
     settings.CACHES = {
         "default": {

@@ -9,6 +9,7 @@ import os
 os.environ.setdefault(
     "DJANGO_SECRET_KEY", "test-only-secret-key-never-used-in-production"
 )
+os.environ.setdefault("RENKEI_SITE_URL", "http://testserver")
 # Tests talk plain HTTP to the test client and the live server.
 os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "0")
 # Playwright's sync API runs an event loop in the test thread.

@@ -3,20 +3,35 @@
 import itertools
 
 from members import permissions, services
-from members.models import Organisation
+from members.models import MembershipStatus, Organisation
+from members.validators import local_government_check_digit
 
 PASSWORD = "correct-horse-battery"
 _sequence = itertools.count(1)
 
 
+def make_code(number):
+    """A valid local government code outside the real ranges (9xxxx)."""
+    first_five = f"9{number:04d}"
+    return first_five + str(local_government_check_digit(first_five))
+
+
 def make_organisation(
-    *, name=None, kind=Organisation.Kind.CITY, prefecture=None, **extra
+    *,
+    name=None,
+    kind=Organisation.Kind.CITY,
+    prefecture=None,
+    membership_status=MembershipStatus.MEMBER,
+    **extra,
 ):
     number = next(_sequence)
+    if kind != Organisation.Kind.BODY:
+        extra.setdefault("code", make_code(number))
     return Organisation.objects.create(
         name=name or f"テスト市{number}",
         kind=kind,
         prefecture=prefecture,
+        membership_status=membership_status,
         **extra,
     )
 

@@ -21,6 +21,7 @@ def production_env(**overrides):
         DJANGO_ALLOWED_HOSTS="renkei.example.jp",
         DJANGO_CSRF_TRUSTED_ORIGINS="https://renkei.example.jp",
         DJANGO_EMAIL_HOST="smtp.example.jp",
+        RENKEI_SITE_URL="https://renkei.example.jp",
     )
     env.update(overrides)
     return {key: value for key, value in env.items() if value is not None}
@@ -51,6 +52,23 @@ def test_debug_runs_without_a_secret_key():
         production_env(DJANGO_SECRET_KEY=None, DJANGO_DEBUG="1"),
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_missing_site_url_in_production_refuses_to_start():
+    result = run_python(
+        "import django; django.setup()", production_env(RENKEI_SITE_URL=None)
+    )
+    assert result.returncode != 0
+    assert "RENKEI_SITE_URL is not set" in result.stderr
+
+
+def test_a_malformed_number_is_refused():
+    result = run_python(
+        "import django; django.setup()",
+        production_env(DJANGO_TRUSTED_PROXY_COUNT="one"),
+    )
+    assert result.returncode != 0
+    assert "DJANGO_TRUSTED_PROXY_COUNT must be a whole number" in result.stderr
 
 
 def test_a_malformed_boolean_is_refused():

@@ -1,0 +1,297 @@
+"""The member directory: who the members are, where they are, whom to ask."""
+
+import math
+from dataclasses import dataclass, replace
+
+from django.core.cache import cache
+from django.db.models import Case, Count, F, Max, Prefetch, Q, Sum, Value, When
+from django.db.models.functions import Coalesce, Concat
+from django.http import HttpResponse
+from django.utils.html import escape
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_safe
+from django.views.generic import DetailView, ListView
+
+from .. import permissions
+from ..forms import DirectorySearchForm
+from ..models import DirectorySettings, Organisation, User
+
+PREFECTURE = Organisation.Kind.PREFECTURE
+OKINAWA_CODE = "470007"
+MAP_CACHE_SECONDS = 10 * 60
+
+# The kana in the registry is hiragana; people also type katakana.
+KATAKANA_TO_HIRAGANA = {code: code - 0x60 for code in range(ord("ァ"), ord("ヴ") + 1)}
+
+
+def _search(organisations, text):
+    """Every word must appear in the full name (石川県七尾市) or its reading."""
+    organisations = organisations.annotate(
+        search_name=Concat(Coalesce("prefecture__name", Value("")), "name"),
+        search_kana=Concat(Coalesce("prefecture__kana", Value("")), "kana"),
+    )
+    for word in text.split():
+        organisations = organisations.filter(
+            Q(search_name__icontains=word)
+            | Q(search_kana__icontains=word.translate(KATAKANA_TO_HIRAGANA))
+        )
+    return organisations
+
+
+def prefecture_counts():
+    """Members per prefecture in one query; a prefecture counts as its own."""
+    is_prefecture = Q(kind=PREFECTURE)
+    return list(
+        Organisation.objects.members()
+        .annotate(
+            area_pk=Coalesce("prefecture", Case(When(is_prefecture, then="pk"))),
+            area_name=Coalesce(
+                "prefecture__name", Case(When(is_prefecture, then="name"))
+            ),
+            area_code=Coalesce(
+                "prefecture__code", Case(When(is_prefecture, then="code"))
+            ),
+        )
+        .values("area_pk", "area_name", "area_code")
+        .annotate(count=Count("pk"))
+        .order_by(F("area_code").asc(nulls_last=True))
+    )
+
+
+class DirectoryView(ListView):
+    """Member organisations, searchable by name, prefecture and kind."""
+
+    template_name = "members/organisation_list.html"
+    context_object_name = "organisations"
+    paginate_by = 50
+
+    def get(self, request, *args, **kwargs):
+        self.form = DirectorySearchForm(request.GET or None)
+        # Invalid fields are reported and ignored; the valid ones still apply.
+        self.filters = {}
+        if self.form.is_bound:
+            self.form.is_valid()
+            self.filters = self.form.cleaned_data
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        organisations = (
+            Organisation.objects.members()
+            .with_prefecture()
+            .order_by("code", "name", "pk")
+        )
+        if prefecture := self.filters.get("prefecture"):
+            organisations = organisations.filter(
+                Q(prefecture=prefecture) | Q(pk=prefecture.pk)
+            )
+        if kind := self.filters.get("kind"):
+            organisations = organisations.filter(kind=kind)
+        if text := self.filters.get("q"):
+            organisations = _search(organisations, text)
+        return organisations
+
+    def paginate_queryset(self, queryset, page_size):
+        """A page number out of range shows the nearest page, not a 404."""
+        paginator = self.get_paginator(queryset, page_size)
+        page = paginator.get_page(self.request.GET.get(self.page_kwarg))
+        return paginator, page, page.object_list, page.has_other_pages()
+
+    def active_filters(self):
+        """The applied filters as (label, value) pairs for the page."""
+        shown = []
+        for name, field in self.form.fields.items():
+            value = self.filters.get(name)
+            if not value:
+                continue
+            if name == "kind":
+                value = Organisation.Kind(value).label
+            elif name == "prefecture":
+                value = value.name
+            shown.append((field.label, value))
+        return shown
+
+    def get_context_data(self, **kwargs):
+        counts = prefecture_counts()
+        return super().get_context_data(
+            form=self.form,
+            active_filters=self.active_filters(),
+            selected_prefecture=self.filters.get("prefecture"),
+            prefecture_counts=counts,
+            member_total=sum(row["count"] for row in counts),
+            map_width=MAP_WIDTH,
+            map_height=MAP_HEIGHT,
+            **kwargs,
+        )
+
+
+class OrganisationDetailView(DetailView):
+    """A member's public profile, contact details and active staff."""
+
+    template_name = "members/organisation_detail.html"
+    context_object_name = "organisation"
+
+    def get_queryset(self):
+        active_staff = User.objects.filter(is_active=True).order_by(
+            "department", "display_name", "pk"
+        )
+        return (
+            Organisation.objects.members()
+            .with_prefecture()
+            .prefetch_related(
+                Prefetch("staff", queryset=active_staff, to_attr="active_staff")
+            )
+        )
+
+    def get_context_data(self, **kwargs):
+        organisation = self.object
+        user = self.request.user
+        visible = permissions.visible_contact_fields(
+            user, organisation, DirectorySettings.load()
+        )
+        contact_details = [
+            (
+                name,
+                Organisation._meta.get_field(name).verbose_name,
+                getattr(organisation, name),
+            )
+            for name in Organisation.CONTACT_FIELDS
+            if name in visible and getattr(organisation, name)
+        ]
+        return super().get_context_data(
+            contact_details=contact_details,
+            contact_fields_limited=len(visible) < len(Organisation.CONTACT_FIELDS),
+            can_edit=permissions.can_edit_organisation(user, organisation),
+            **kwargs,
+        )
+
+
+# ----- map -----
+
+
+@dataclass(frozen=True)
+class MapFrame:
+    """A lon/lat box drawn at (left, top) with an equirectangular scale."""
+
+    west: float
+    east: float
+    south: float
+    north: float
+    scale: float
+    left: float = 0
+    top: float = 0
+
+    # A degree of longitude is shorter than one of latitude; squash x as at
+    # the middle of Japan so that its shape looks right.
+    X_FACTOR = math.cos(math.radians(37))
+
+    @property
+    def width(self):
+        return (self.east - self.west) * self.scale * self.X_FACTOR
+
+    @property
+    def height(self):
+        return (self.north - self.south) * self.scale
+
+    def x(self, longitude):
+        return self.left + (float(longitude) - self.west) * self.scale * self.X_FACTOR
+
+    def y(self, latitude):
+        return self.top + (self.north - float(latitude)) * self.scale
+
+    def point(self, latitude, longitude):
+        """The SVG cx/cy attributes of a place."""
+        return f'cx="{self.x(longitude):.1f}" cy="{self.y(latitude):.1f}"'
+
+
+MAP_MARGIN = 12
+INSET_PADDING = 6
+MAIN_FRAME = MapFrame(
+    west=128.0,
+    east=146.0,
+    south=26.8,
+    north=45.8,
+    scale=40,
+    left=MAP_MARGIN,
+    top=MAP_MARGIN,
+)
+MAP_WIDTH = round(MAIN_FRAME.width + 2 * MAP_MARGIN)
+MAP_HEIGHT = round(MAIN_FRAME.height + 2 * MAP_MARGIN)
+# Okinawa goes into a box in the empty sea south of Shikoku, lower left,
+# placed east of the Amami islands (131.5°E).
+_OKINAWA = MapFrame(west=122.8, east=131.5, south=24.0, north=27.3, scale=34)
+OKINAWA_FRAME = replace(
+    _OKINAWA,
+    left=MAIN_FRAME.x(131.5),
+    top=MAP_HEIGHT - MAP_MARGIN - INSET_PADDING - _OKINAWA.height,
+)
+BASE_COLOUR = "#a3abb3"
+MEMBER_COLOUR = "#00508c"
+BORDER_COLOUR = "#6b7580"
+
+
+def _frame(prefecture_code, code):
+    return OKINAWA_FRAME if OKINAWA_CODE in {prefecture_code, code} else MAIN_FRAME
+
+
+def render_member_map():
+    """An SVG map of Japan: every local government grey, members blue."""
+    located = Organisation.objects.filter(
+        latitude__isnull=False, longitude__isnull=False
+    )
+    base = located.values_list("latitude", "longitude", "prefecture__code", "code")
+    members = located.members().with_prefecture().order_by("code", "pk")
+    title = escape(_("Map of member organisations"))
+    label = escape(
+        _(
+            "Map of Japan. Blue dots are member organisations, grey dots the "
+            "other local governments. Okinawa is shown in the box at the lower "
+            "left."
+        )
+    )
+    box = OKINAWA_FRAME
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {MAP_WIDTH} '
+        f'{MAP_HEIGHT}" width="{MAP_WIDTH}" height="{MAP_HEIGHT}" role="img" '
+        f'aria-label="{label}">',
+        f"<title>{title}</title>",
+        f'<rect x="{box.left - INSET_PADDING:.1f}" '
+        f'y="{box.top - INSET_PADDING:.1f}" '
+        f'width="{box.width + 2 * INSET_PADDING:.1f}" '
+        f'height="{box.height + 2 * INSET_PADDING:.1f}" '
+        f'fill="none" stroke="{BORDER_COLOUR}"/>',
+        f'<g fill="{BASE_COLOUR}">',
+    ]
+    for latitude, longitude, prefecture_code, code in base:
+        point = _frame(prefecture_code, code).point(latitude, longitude)
+        parts.append(f'<circle {point} r="1.8"/>')
+    parts.append(f'</g><g fill="{MEMBER_COLOUR}" stroke="#ffffff" stroke-width="1.2">')
+    for organisation in members:
+        prefecture = organisation.prefecture
+        frame = _frame(prefecture and prefecture.code, organisation.code)
+        point = frame.point(organisation.latitude, organisation.longitude)
+        name = escape(organisation.full_name)
+        parts.append(
+            f'<circle class="member" {point} r="5"><title>{name}</title></circle>'
+        )
+    parts.append("</g></svg>\n")
+    return "\n".join(parts)
+
+
+@require_safe
+@cache_control(private=True, max_age=MAP_CACHE_SECONDS)
+def member_map(request):
+    """The directory's map as SVG, drawn from the registry's coordinates."""
+    # Count, last and sum of member ids change whenever membership does.
+    membership = Organisation.objects.members().aggregate(
+        count=Count("pk"), last=Max("pk"), total=Sum("pk")
+    )
+    key = "members:map:{language}:{count}:{last}:{total}".format(
+        language=get_language(), **membership
+    )
+    svg = cache.get(key)
+    if svg is None:
+        svg = render_member_map()
+        cache.set(key, svg, MAP_CACHE_SECONDS)
+    return HttpResponse(svg, content_type="image/svg+xml")

@@ -1,0 +1,145 @@
+import pytest
+from django.core.management import call_command
+
+from members import services
+from members.models import MembershipChange, MembershipStatus, Organisation
+
+pytestmark = pytest.mark.django_db
+
+
+def test_staff_of_a_suspended_organisation_cannot_use_the_members_pages(client, member):
+    services.organisation_set_status(
+        organisation=member.organisation,
+        status=MembershipStatus.SUSPENDED,
+        changed_by=None,
+    )
+    client.force_login(member)
+    response = client.get("/")
+    assert response.status_code == 200  # the public landing page stays open
+    page = client.get("/accounts/2fa/")
+    assert page.status_code == 403
+    assert "会員資格が有効ではありません" in page.content.decode()
+
+
+def test_status_changes_record_who_when_and_why(member, office_staff):
+    organisation = member.organisation
+    services.organisation_set_status(
+        organisation=organisation,
+        status=MembershipStatus.WITHDRAWN,
+        changed_by=office_staff,
+        reason="退会届の受理",
+    )
+    change = MembershipChange.objects.get(organisation=organisation)
+    assert (change.old_status, change.new_status) == ("member", "withdrawn")
+    assert change.changed_by == office_staff
+    assert change.reason == "退会届の受理"
+
+
+def test_becoming_a_member_sets_the_registration_date(make_organisation):
+    organisation = make_organisation(membership_status=MembershipStatus.APPLIED)
+    services.organisation_set_status(
+        organisation=organisation, status=MembershipStatus.MEMBER, changed_by=None
+    )
+    organisation.refresh_from_db()
+    assert organisation.joined_on is not None
+
+
+def test_admin_status_change_goes_through_the_service(
+    client, member, office_staff, settings
+):
+    settings.RENKEI_REQUIRE_STAFF_MFA = False
+    client.force_login(office_staff)
+    organisation = member.organisation
+    url = f"/admin/members/organisation/{organisation.pk}/change/"
+    page = client.get(url)
+    assert page.status_code == 200
+    data = {
+        "code": organisation.code,
+        "name": organisation.name,
+        "kana": "",
+        "kind": organisation.kind,
+        "profile": "",
+        "membership_status": "suspended",
+        "department": "総務課",
+        "contact_person": "",
+        "contact_email": "",
+        "phone": "",
+        "postal_code": "",
+        "address": "",
+        "latitude": "",
+        "longitude": "",
+        "membershipchange_set-TOTAL_FORMS": "0",
+        "membershipchange_set-INITIAL_FORMS": "0",
+        "membership_changes-TOTAL_FORMS": "0",
+        "membership_changes-INITIAL_FORMS": "0",
+        "contact_changes-TOTAL_FORMS": "0",
+        "contact_changes-INITIAL_FORMS": "0",
+    }
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    organisation.refresh_from_db()
+    assert organisation.membership_status == "suspended"
+    assert (
+        MembershipChange.objects.get(organisation=organisation).changed_by
+        == office_staff
+    )
+    assert organisation.contact_changes.get(field="department").new_value == "総務課"
+
+
+def test_load_local_governments_is_complete_and_idempotent():
+    call_command("load_local_governments", verbosity=0)
+    call_command("load_local_governments", verbosity=0)
+    counts = {
+        kind: Organisation.objects.filter(kind=kind).count()
+        for kind in ["prefecture", "city", "town", "village", "special_ward"]
+    }
+    assert counts == {
+        "prefecture": 47,
+        "city": 792,
+        "town": 743,
+        "village": 183,
+        "special_ward": 23,
+    }
+    nanao = Organisation.objects.get(code="172022")
+    assert nanao.full_name == "石川県七尾市"
+    assert nanao.kana == "ななおし"
+
+
+def test_loading_again_keeps_membership_and_contact_details():
+    call_command("load_local_governments", verbosity=0)
+    nanao = Organisation.objects.get(code="172022")
+    services.organisation_set_status(
+        organisation=nanao, status=MembershipStatus.MEMBER, changed_by=None
+    )
+    services.organisation_update_contact(
+        organisation=nanao, changed_by=None, changes={"department": "観光交流課"}
+    )
+    call_command("load_local_governments", verbosity=0)
+    nanao.refresh_from_db()
+    assert nanao.membership_status == MembershipStatus.MEMBER
+    assert nanao.department == "観光交流課"
+
+
+def test_seed_demo_refuses_without_debug(settings):
+    from django.core.management.base import CommandError
+
+    settings.DEBUG = False
+    with pytest.raises(CommandError):
+        call_command("seed_demo")
+
+
+def test_seed_demo_creates_the_documented_accounts(settings):
+    settings.DEBUG = True
+    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", verbosity=0)
+    from members.models import User
+
+    emails = set(User.objects.values_list("email", flat=True))
+    assert {
+        "office@example.jp",
+        "chiyoda@example.jp",
+        "nanao@example.jp",
+        "kanazawa@example.jp",
+    } <= emails
+    assert Organisation.objects.get(code="131016").is_member
+    assert Organisation.objects.members().filter(kind="special_ward").count() == 23
