@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",
     "django.forms",
     "allauth",
     "allauth.account",
@@ -231,6 +232,13 @@ STORAGES = {
     },
 }
 
+# Board attachments (boards.attachments): size per file, files per post,
+# and image limits against decompression bombs.
+BOARDS_MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+BOARDS_MAX_FILES_PER_POST = 5
+BOARDS_MAX_IMAGE_PIXELS = 40_000_000
+BOARDS_MAX_IMAGE_SIDE = 10_000
+
 # ----- E-MAIL -----
 
 DEFAULT_FROM_EMAIL = os.environ.get(
@@ -270,6 +278,8 @@ SECURE_CSP = {
     "script-src": [CSP.SELF, CSP.NONCE],
     "style-src": [CSP.SELF],
     "img-src": [CSP.SELF, "data:"],
+    # Video players embedded in posts (boards.markdown).
+    "frame-src": ["https://www.youtube-nocookie.com", "https://player.vimeo.com"],
     "object-src": [CSP.NONE],
     "base-uri": [CSP.NONE],
     "frame-ancestors": [CSP.NONE],

@@ -20,6 +20,7 @@ urlpatterns = [
     path("join/", JoinView.as_view(), name="join"),
     path("join/done/", JoinDoneView.as_view(), name="join_done"),
     path("members/", include("members.urls")),
+    path("boards/", include("boards.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

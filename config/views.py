@@ -15,13 +15,23 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from boards.models import Thread
+from boards.permissions import visible_threads
+
 
 @login_not_required
 @require_safe
 def home(request):
     """The public landing page, or the member's home once signed in."""
     if request.user.is_authenticated:
-        return render(request, "home.html", {"today": timezone.localdate()})
+        threads = (
+            visible_threads(request.user, Thread.objects.all())
+            .for_listing()
+            .with_read_state(request.user)
+            .by_activity()[:5]
+        )
+        context = {"today": timezone.localdate(), "threads": threads}
+        return render(request, "home.html", context)
     return render(request, "landing.html")
 
 

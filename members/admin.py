@@ -150,12 +150,13 @@ class OrganisationAdmin(OrganisationCsvAdminMixin, admin.ModelAdmin):
 
     @admin.action(
         description=gettext_lazy(
-            "Remind every member that has not confirmed its details this year"
+            "Remind the selected members that have not confirmed their details "
+            "this year"
         ),
         permissions=["change"],
     )
     def send_confirmation_reminders(self, request, queryset):
-        count = services.confirmation_reminders_send()
+        count = services.confirmation_reminders_send(organisations=queryset)
         self.message_user(
             request,
             _("Reminders are being sent to %(count)s organisations.")
@@ -326,7 +327,7 @@ class UserAdmin(admin.ModelAdmin):
         "last_login",
         "date_joined",
     ]
-    actions = ["deactivate"]
+    actions = ["deactivate", "reactivate"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("groups")
@@ -377,3 +378,17 @@ class UserAdmin(admin.ModelAdmin):
                     % {"name": user.display_name},
                     messages.SUCCESS,
                 )
+
+    @admin.action(
+        description=gettext_lazy("Turn the selected accounts back on"),
+        permissions=["change"],
+    )
+    def reactivate(self, request, queryset):
+        for user in queryset.filter(is_active=False):
+            services.staff_reactivate(user=user, reactivated_by=request.user)
+            self.message_user(
+                request,
+                _("The account of %(name)s has been turned back on.")
+                % {"name": user.display_name},
+                messages.SUCCESS,
+            )

@@ -22,6 +22,11 @@ ROLE_MODEL_PERMISSIONS = {
     MEMBER_STAFF: [],
     WARD_STAFF: [
         "members.view_organisation",
+        "boards.view_category",
+        "boards.view_thread",
+        "boards.change_thread",
+        "boards.view_post",
+        "boards.view_attachment",
     ],
     OFFICE_STAFF: [
         "members.view_organisation",
@@ -36,6 +41,14 @@ ROLE_MODEL_PERMISSIONS = {
         "members.view_membershipchange",
         "members.view_directorysettings",
         "members.change_directorysettings",
+        "boards.view_category",
+        "boards.add_category",
+        "boards.change_category",
+        "boards.delete_category",
+        "boards.view_thread",
+        "boards.change_thread",
+        "boards.view_post",
+        "boards.view_attachment",
     ],
 }
 

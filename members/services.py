@@ -147,6 +147,14 @@ def staff_invite(*, organisation, email, display_name, department, invited_by):
 
 
 @transaction.atomic
+def staff_reactivate(*, user, reactivated_by):
+    """Turn an account back on, e.g. for someone who returned."""
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    return user
+
+
+@transaction.atomic
 def staff_deactivate(*, user, deactivated_by):
     """Turn off the account of someone who left; their posts stay.
 
@@ -439,10 +447,16 @@ def confirmation_pending(organisation, *, now=None):
     return confirmed is None or confirmed < start
 
 
-def confirmation_reminders_send():
-    """Queue reminder mails to every member that has not confirmed this year."""
+def confirmation_reminders_send(*, organisations=None):
+    """Queue reminder mails to members that have not confirmed this year.
+
+    Limited to `organisations` when given (the office's selection in admin).
+    """
     start = fiscal_year_start(fiscal_year(timezone.now()))
-    ids = list(Organisation.objects.unconfirmed_in(start).values_list("pk", flat=True))
+    unconfirmed = Organisation.objects.unconfirmed_in(start)
+    if organisations is not None:
+        unconfirmed = unconfirmed.filter(pk__in=organisations.values("pk"))
+    ids = list(unconfirmed.values_list("pk", flat=True))
     if ids:
         tasks.send_confirmation_reminders.enqueue(organisation_ids=ids)
     return len(ids)

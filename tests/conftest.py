@@ -39,6 +39,16 @@ def make_organisation(db):
 
 
 @pytest.fixture
+def make_thread(db):
+    return factories.make_thread
+
+
+@pytest.fixture
+def make_reply(db):
+    return factories.make_reply
+
+
+@pytest.fixture
 def member(db):
     return factories.make_user(email="member@example.jp")
 

@@ -67,3 +67,23 @@ def make_user(
         password=password,
         email_verified=email_verified,
     )
+
+
+def make_thread(
+    *, author, category="proposals", title="観光物産展への出展について", body="本文"
+):
+    from boards import services
+    from boards.models import Category
+
+    return services.thread_create(
+        category=Category.objects.get(slug=category),
+        author=author,
+        title=title,
+        body=body,
+    )
+
+
+def make_reply(*, thread, author, body="返信です。"):
+    from boards import services
+
+    return services.post_reply(thread=thread, author=author, body=body)

@@ -268,3 +268,28 @@ def test_office_sends_reminders_from_admin(client, member, office_staff, setting
     )
     assert response.status_code == 302
     assert member.email in {address for m in mail.outbox for address in m.to}
+
+
+def test_reminders_can_be_limited_to_a_selection(member, other_member):
+    for organisation in (member.organisation, other_member.organisation):
+        type(organisation).objects.filter(pk=organisation.pk).update(
+            contact_confirmed_at=None
+        )
+    selection = type(member.organisation).objects.filter(pk=member.organisation.pk)
+    assert services.confirmation_reminders_send(organisations=selection) == 1
+    assert [m.to for m in mail.outbox] == [[member.email]]
+
+
+def test_office_turns_an_account_back_on_in_admin(
+    client, member, make_user, office_staff, settings
+):
+    settings.RENKEI_REQUIRE_STAFF_MFA = False
+    colleague = make_user(organisation=member.organisation)
+    services.staff_deactivate(user=colleague, deactivated_by=office_staff)
+    client.force_login(office_staff)
+    client.post(
+        reverse("admin:members_user_changelist"),
+        {"action": "reactivate", "_selected_action": [colleague.pk]},
+    )
+    colleague.refresh_from_db()
+    assert colleague.is_active

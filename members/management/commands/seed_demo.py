@@ -111,6 +111,7 @@ class Command(BaseCommand):
                 email_verified=True,
             )
         self._pending_application()
+        call_command("seed_demo_boards", force=True, stdout=self.stdout)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {Organisation.objects.members().count()} member "

@@ -1,0 +1,310 @@
+import datetime
+import io
+import os
+
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from PIL import Image, ImageDraw
+
+from boards import services
+from boards.attachments import prepare_upload
+from boards.models import Category, Thread
+from members import permissions
+from members import services as member_services
+from members.models import Organisation, User
+
+# Extra demo accounts so that threads come from several places.
+# (e-mail, name, department, organisation code, role)
+EXTRA_ACCOUNTS = [
+    (
+        "sapporo@example.jp",
+        "札幌 一郎",
+        "総務局 国際部",
+        "011002",
+        permissions.MEMBER_STAFF,
+    ),
+    ("hirosaki@example.jp", "弘前 桜子", "観光課", "022021", permissions.MEMBER_STAFF),
+    ("kumamoto@example.jp", "熊本 文子", "国際課", "431001", permissions.MEMBER_STAFF),
+    ("naha@example.jp", "那覇 海", "文化観光課", "472018", permissions.MEMBER_STAFF),
+    ("chuo@example.jp", "中央 次郎", "地域振興課", "131024", permissions.WARD_STAFF),
+    (
+        "shinjuku@example.jp",
+        "新宿 三郎",
+        "地域コミュニティ課",
+        "131041",
+        permissions.WARD_STAFF,
+    ),
+]
+
+# (category slug, author e-mail, days ago, title, body, replies, attachment)
+# replies: (author e-mail, body)
+THREADS = [
+    (
+        "announcements",
+        "office@example.jp",
+        40,
+        "令和8年度 全国連携プロジェクト説明会の開催について",
+        "会員自治体の皆さま\n\n令和8年度の全国連携プロジェクト説明会を、**オンライン**で開催します。\n\n"
+        "- 日時：令和8年5月20日（水）14時〜15時30分\n- 内容：今年度の事業計画、会員専用サイトの使い方\n\n"
+        "参加を希望される方は、このスレッドに返信してください。",
+        [
+            ("nanao@example.jp", "七尾市観光交流課です。2名で参加します。"),
+            ("kumamoto@example.jp", "熊本市国際課、1名参加希望です。"),
+        ],
+        "pdf",
+    ),
+    (
+        "proposals",
+        "nanao@example.jp",
+        30,
+        "能登の復興を発信する物産展の共同開催のご提案",
+        "令和6年能登半島地震からの復興に向けて、23区内での**物産展**の共同開催をご提案します。\n\n"
+        "七尾市の和倉温泉や能登の特産品（能登牛、能登ふぐ、輪島塗）をご紹介したいと考えています。"
+        "会場のご提供や広報でご協力いただける区はございますか。",
+        [
+            (
+                "chiyoda@example.jp",
+                "千代田区地域振興課です。区役所1階ロビーでの開催が可能か、担当課と調整します。",
+            ),
+            (
+                "chuo@example.jp",
+                "中央区でも、日本橋のアンテナショップ周辺での共催を検討できます。",
+            ),
+            (
+                "nanao@example.jp",
+                "ありがとうございます。日程候補を改めてお知らせします。",
+            ),
+        ],
+        "image",
+    ),
+    (
+        "proposals",
+        "hirosaki@example.jp",
+        25,
+        "りんごを通じた小学校の交流事業について",
+        "弘前市観光課です。弘前のりんご農家と23区の小学校をオンラインでつなぐ交流授業をご提案します。"
+        "収穫体験の動画配信や、給食でのりんご提供も可能です。",
+        [
+            (
+                "shinjuku@example.jp",
+                "新宿区です。区立小学校への周知を検討します。対象学年の想定を教えてください。",
+            )
+        ],
+        None,
+    ),
+    (
+        "participation",
+        "kanazawa@example.jp",
+        20,
+        "特別区主催「ふるさと祭り」への出展希望",
+        "金沢市企画調整課です。秋に開催される「ふるさと祭り」への出展を希望します。"
+        "金箔工芸のワークショップを予定しています。出展条件をご教示ください。",
+        [
+            (
+                "chiyoda@example.jp",
+                "出展要項をこのスレッドに添付してお送りします。申込締切は7月末です。",
+            )
+        ],
+        None,
+    ),
+    (
+        "publicity",
+        "kumamoto@example.jp",
+        18,
+        "熊本城の復旧状況と特別公開のご案内",
+        "熊本地震で被災した熊本城は、天守閣の復旧が完了し、特別見学通路を公開しています。"
+        "23区の皆さまにもぜひお越しいただきたく、周知へのご協力をお願いします。\n\n"
+        "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+        [],
+        None,
+    ),
+    (
+        "pamphlets",
+        "naha@example.jp",
+        15,
+        "那覇市観光パンフレットの区施設での配布依頼",
+        "那覇市文化観光課です。観光パンフレット（A4、8ページ）を23区の区民施設で配布していただけないでしょうか。\n\n"
+        "- 部数：各区200部程度\n- 期間：6月〜8月\n- 配布場所：区役所窓口、図書館、区民センター",
+        [
+            ("chuo@example.jp", "中央区は区民センターで100部受け入れ可能です。"),
+            ("shinjuku@example.jp", "新宿区は要相談です。配架スペースを確認します。"),
+        ],
+        "pdf",
+    ),
+    (
+        "pr",
+        "sapporo@example.jp",
+        12,
+        "広報さっぽろ 特集「移住・定住のすすめ」",
+        "広報誌の最新号で移住・定住の特集を組みました。子育て支援や住まいの情報を掲載しています。"
+        "区の広報ご担当の方、相互紹介のご相談も歓迎します。",
+        [],
+        None,
+    ),
+    (
+        "proposals",
+        "kumamoto@example.jp",
+        10,
+        "防災協定に基づく職員の相互派遣訓練について",
+        "大規模災害に備えて、職員の相互派遣を想定した**防災訓練**を合同で実施できないかご提案します。"
+        "熊本地震の際の受援の経験を共有したいと考えています。",
+        [
+            (
+                "chiyoda@example.jp",
+                "災害時の遠隔連携の観点から、大変有意義なご提案です。防災課と共有します。",
+            ),
+            (
+                "nanao@example.jp",
+                "能登半島地震で受援を経験した立場から、七尾市も参加を希望します。",
+            ),
+        ],
+        None,
+    ),
+    (
+        "other",
+        "nanao@example.jp",
+        7,
+        "会員専用サイトの使い方についての質問",
+        "スレッドに写真を添付するとき、1回に何枚までアップロードできますか。",
+        [("office@example.jp", "1回の投稿につき5ファイル（各20MBまで）添付できます。")],
+        None,
+    ),
+    (
+        "participation",
+        "sapporo@example.jp",
+        5,
+        "雪まつり期間中の交流イベントへのご招待",
+        "さっぽろ雪まつりの期間中に、23区の観光PRブースを設ける企画があります。参加を希望される区はご連絡ください。",
+        [],
+        None,
+    ),
+    (
+        "publicity",
+        "hirosaki@example.jp",
+        3,
+        "弘前さくらまつり2027の開催概要",
+        "来春の弘前さくらまつりの開催概要が決まりました。観光ツアーの造成にご活用ください。",
+        [],
+        None,
+    ),
+    (
+        "announcements",
+        "chiyoda@example.jp",
+        1,
+        "千代田区の全国連携展示（防災）の開催",
+        "区政会館で、自治体間連携による災害援助をテーマにした展示を行います。会員自治体のパネル出展を募集します。",
+        [("naha@example.jp", "那覇市も出展を希望します。")],
+        None,
+    ),
+]
+
+
+def _demo_pdf(title):
+    """A small valid one-page PDF (text in ASCII: the file is only a stand-in)."""
+    content = b"BT /F1 18 Tf 72 720 Td (Renkei demo pamphlet) Tj ET"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+        b"/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
+        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    for offset in offsets:
+        out.write(b"%010d 00000 n \n" % offset)
+    out.write(
+        b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n"
+        % (len(objects) + 1, xref)
+    )
+    return SimpleUploadedFile(f"{title}.pdf", out.getvalue(), "application/pdf")
+
+
+def _demo_image(title):
+    image = Image.new("RGB", (800, 500), (0, 80, 140))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((40, 40, 760, 460), outline=(255, 255, 255), width=6)
+    draw.ellipse((300, 150, 500, 350), fill=(255, 179, 0))
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=85)
+    return SimpleUploadedFile(f"{title}.jpg", buffer.getvalue(), "image/jpeg")
+
+
+class Command(BaseCommand):
+    help = "Add demonstration threads to the board (development only)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--force", action="store_true")
+
+    @transaction.atomic
+    def handle(self, *args, force=False, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError("seed_demo_boards only runs with DJANGO_DEBUG on.")
+        if Thread.objects.exists():
+            self.stdout.write("The board already has threads; nothing added.")
+            return
+        password = os.environ.get("DEMO_PASSWORD", "renkei-demo-2026")
+        for email, name, department, code, role in EXTRA_ACCOUNTS:
+            if not User.objects.filter(email__iexact=email).exists():
+                member_services.user_create(
+                    email=email,
+                    display_name=name,
+                    department=department,
+                    organisation=Organisation.objects.get(code=code),
+                    role=role,
+                    password=password,
+                    email_verified=True,
+                )
+        users = {
+            user.email: user for user in User.objects.select_related("organisation")
+        }
+        now = timezone.now()
+        for slug, author, days, title, body, replies, attachment in THREADS:
+            uploads = []
+            if attachment == "pdf":
+                uploads = [prepare_upload(_demo_pdf(title))]
+            elif attachment == "image":
+                uploads = [prepare_upload(_demo_image(title))]
+            started = now - datetime.timedelta(days=days, hours=3)
+            thread = services.thread_create(
+                category=Category.objects.get(slug=slug),
+                author=users[author],
+                title=title,
+                body=body,
+                uploads=uploads,
+            )
+            self._backdate(thread, started)
+            for number, (reply_author, reply_body) in enumerate(replies, start=1):
+                services.post_reply(
+                    thread=thread, author=users[reply_author], body=reply_body
+                )
+                self._backdate_reply(
+                    thread, number, started + datetime.timedelta(hours=5 * number)
+                )
+        for category in Category.objects.all():
+            latest = category.threads.aggregate(latest=Max("last_activity_at"))
+            Category.objects.filter(pk=category.pk).update(
+                last_activity_at=latest["latest"]
+            )
+        self.stdout.write(self.style.SUCCESS(f"{len(THREADS)} demo threads added."))
+
+    def _backdate(self, thread, moment):
+        Thread.objects.filter(pk=thread.pk).update(
+            created_at=moment, last_activity_at=moment
+        )
+        thread.posts.filter(position=0).update(created_at=moment)
+
+    def _backdate_reply(self, thread, position, moment):
+        thread.posts.filter(position=position).update(created_at=moment)
+        Thread.objects.filter(pk=thread.pk).update(last_activity_at=moment)

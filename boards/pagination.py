@@ -1,0 +1,64 @@
+"""Keyset pagination for thread lists: deep pages cost what page 1 costs.
+
+A cursor names the last thread shown (its activity time and id); the next
+page continues strictly after it along the listing index, instead of
+counting past thousands of rows with OFFSET.
+"""
+
+import datetime
+
+from django.db.models import Q
+
+EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+MICROSECOND = datetime.timedelta(microseconds=1)
+
+
+def encode_cursor(thread):
+    return f"{(thread.last_activity_at - EPOCH) // MICROSECOND}.{thread.pk}"
+
+
+def decode_cursor(value):
+    """(time, id) from a cursor string, or None if it is not one."""
+    try:
+        micro, pk = value.split(".")
+        return EPOCH + int(micro) * MICROSECOND, int(pk)
+    except (AttributeError, ValueError, OverflowError, OSError):
+        return None
+
+
+class KeysetPage:
+    def __init__(self, rows, *, has_older, has_newer):
+        self.rows = rows
+        self.has_older = has_older
+        self.has_newer = has_newer
+
+    @property
+    def older_cursor(self):
+        return encode_cursor(self.rows[-1]) if self.has_older and self.rows else None
+
+    @property
+    def newer_cursor(self):
+        return encode_cursor(self.rows[0]) if self.has_newer and self.rows else None
+
+
+def keyset_page(queryset, *, before=None, after=None, size=30):
+    """One page of `queryset` (newest activity first) around a cursor."""
+    if after is not None:
+        moment, pk = after
+        rows = list(
+            queryset.filter(
+                Q(last_activity_at__gt=moment) | Q(last_activity_at=moment, pk__gt=pk)
+            ).order_by("last_activity_at", "pk")[: size + 1]
+        )
+        has_newer = len(rows) > size
+        rows = rows[:size][::-1]
+        return KeysetPage(rows, has_older=True, has_newer=has_newer)
+    if before is not None:
+        moment, pk = before
+        queryset = queryset.filter(
+            Q(last_activity_at__lt=moment) | Q(last_activity_at=moment, pk__lt=pk)
+        )
+    rows = list(queryset.order_by("-last_activity_at", "-pk")[: size + 1])
+    return KeysetPage(
+        rows[:size], has_older=len(rows) > size, has_newer=before is not None
+    )

@@ -1,0 +1,59 @@
+"""Who may do what on the board. Views, templates and admin ask here."""
+
+from members.permissions import can_use_members_area, is_office_staff, is_ward_staff
+
+
+def is_moderator(user):
+    """Ward and office staff moderate the board."""
+    return is_office_staff(user) or is_ward_staff(user)
+
+
+def can_start_thread(user, category):
+    """Members start threads, except in staff-only categories (お知らせ)."""
+    if not can_use_members_area(user):
+        return False
+    return category.starters == "members" or is_moderator(user)
+
+
+def can_view_thread(user, thread):
+    """Hidden threads are for moderators only."""
+    return can_use_members_area(user) and (not thread.is_hidden or is_moderator(user))
+
+
+def can_reply(user, thread):
+    """Anyone who can read a thread replies, unless it is locked or hidden."""
+    return can_use_members_area(user) and not thread.is_hidden and not thread.is_locked
+
+
+def can_edit_post(user, post):
+    """People edit their own posts while the thread is open."""
+    return (
+        can_use_members_area(user)
+        and post.author_id == user.pk
+        and not post.is_deleted
+        and not post.thread.is_locked
+        and not post.thread.is_hidden
+    )
+
+
+def can_delete_post(user, post):
+    """People delete their own posts (a placeholder stays in the thread)."""
+    return can_edit_post(user, post)
+
+
+def can_see_revisions(user, post):
+    """Earlier versions are open to everyone who can read the thread."""
+    return can_view_thread(user, post.thread) and not post.is_deleted
+
+
+def can_download_attachment(user, attachment):
+    """Files go with their post: readable thread, post not deleted."""
+    post = attachment.post
+    return can_view_thread(user, post.thread) and not post.is_deleted
+
+
+def visible_threads(user, queryset):
+    """Threads a user may see in lists and search."""
+    if is_moderator(user):
+        return queryset
+    return queryset.filter(is_hidden=False)

@@ -1,0 +1,167 @@
+"""Japanese full-text search with character bigrams.
+
+PostgreSQL's parsers do not split Japanese into words, and trigram indexes
+cannot serve one- or two-character words (防災, 森). So every run of letters
+and digits is indexed as overlapping two-character lexemes with positions,
+plus its last character alone; a query becomes a phrase of its bigrams
+(防災訓練 → '防災' <-> '災訓' <-> '訓練'), or a prefix match for a single
+character. The result is an exact substring match on NFKC-normalised,
+lower-cased text, so ＡＢＣ finds abc and ｶﾀｶﾅ finds カタカナ.
+"""
+
+import unicodedata
+
+from django.contrib.postgres.search import SearchQueryField
+from django.db.models import Lookup, Value
+from django.db.models.functions import Cast
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
+
+# tsvector limits: positions stop at 16,383 and 256 are kept per lexeme.
+MAX_POSITION = 16383
+MAX_POSITIONS_PER_LEXEME = 256
+
+
+def normalise(text):
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def _runs(text):
+    run = []
+    for character in normalise(text):
+        if character.isalnum():
+            run.append(character)
+        elif run:
+            yield "".join(run)
+            run = []
+    if run:
+        yield "".join(run)
+
+
+def _quote(lexeme):
+    return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def bigram_tsvector(*texts):
+    """The tsvector literal of some texts, as bigram lexemes with positions."""
+    position = 0
+    lexemes = {}
+    for text in texts:
+        for run in _runs(text):
+            grams = [run[i : i + 2] for i in range(len(run) - 1)] + [run[-1]]
+            for gram in grams:
+                position += 1
+                if position <= MAX_POSITION:
+                    lexemes.setdefault(gram, []).append(position)
+            # A gap, so a phrase never spans two runs.
+            position += 1
+    return " ".join(
+        f"{_quote(gram)}:{','.join(map(str, positions[:MAX_POSITIONS_PER_LEXEME]))}"
+        for gram, positions in lexemes.items()
+    )
+
+
+def bigram_tsquery(query):
+    """The tsquery for what a person typed; "" when there is nothing to find."""
+    parts = []
+    for run in _runs(query):
+        if len(run) == 1:
+            parts.append(f"{_quote(run)}:*")
+        else:
+            parts.append(
+                " <-> ".join(_quote(run[i : i + 2]) for i in range(len(run) - 1))
+            )
+    return " & ".join(f"({part})" for part in parts)
+
+
+def search_terms(query):
+    """The normalised words of a query, for highlighting."""
+    return list(_runs(query))
+
+
+def tsquery(query):
+    """What a person typed as a tsquery expression, for Matches and SearchRank.
+
+    A cast rather than to_tsquery(): to_tsquery() would parse each bigram
+    again and could split it, while the cast takes the lexemes as written.
+    """
+    return Cast(Value(bigram_tsquery(query)), SearchQueryField())
+
+
+class Matches(Lookup):
+    """tsvector @@ tsquery, usable directly in filter()."""
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} @@ {rhs}", (*lhs_params, *rhs_params)
+
+
+def _joins_previous(character):
+    """Whether NFKC joins a character to the one before (ﾞ after ｶ is ガ)."""
+    normalised = unicodedata.normalize("NFKC", character)
+    return bool(normalised) and unicodedata.combining(normalised[0]) != 0
+
+
+def _normalise_mapped(text):
+    """normalise(text), with the span of text each normalised character is from.
+
+    NFKC changes lengths (ｶﾞ → ガ, ㈱ → (株)), so offsets found in the
+    normalised text are mapped back to the characters people wrote.
+    """
+    characters = []
+    origins = []
+    start = 0
+    for end in range(1, len(text) + 1):
+        if end < len(text) and _joins_previous(text[end]):
+            continue
+        for character in normalise(text[start:end]):
+            characters.append(character)
+            origins.append((start, end))
+        start = end
+    return "".join(characters), origins
+
+
+def _match_spans(text, terms):
+    """Sorted, non-overlapping (start, end) spans of text that match a term."""
+    normalised, origins = _normalise_mapped(text)
+    spans = []
+    for term in terms:
+        found = normalised.find(term)
+        while found != -1:
+            spans.append((origins[found][0], origins[found + len(term) - 1][1]))
+            found = normalised.find(term, found + 1)
+    merged = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def highlight(text, terms, width=120):
+    """About width characters of text around the first match, as safe HTML.
+
+    The text is escaped first and only then are the matches wrapped in
+    <mark>, so nothing in it can become markup.
+    """
+    spans = _match_spans(text, terms)
+    start = 0
+    if spans:
+        # A little context before the first match; at the end of the text,
+        # start earlier so the excerpt stays width characters long.
+        start = max(0, min(spans[0][0] - width // 4, len(text) - width))
+    end = min(len(text), start + width)
+    parts = ["…" if start else ""]
+    position = start
+    for span_start, span_end in spans:
+        span_start, span_end = max(span_start, position), min(span_end, end)
+        if span_start >= span_end:
+            continue
+        parts.append(escape(text[position:span_start]))
+        parts.append(format_html("<mark>{}</mark>", text[span_start:span_end]))
+        position = span_end
+    parts.append(escape(text[position:end]))
+    parts.append("…" if end < len(text) else "")
+    return mark_safe("".join(parts))  # noqa: S308 - every part is escaped above

@@ -1,0 +1,65 @@
+"""Attachment downloads: the files of posts, only for those who may read them.
+
+Files are never served from MEDIA_URL; every request comes through here, so
+a file goes when its post is deleted or its thread hidden.
+"""
+
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404
+from django.utils.csp import CSP
+from django.views.decorators.cache import cache_control
+from django.views.decorators.csp import csp_override
+from django.views.decorators.http import require_safe
+
+from .. import permissions
+from ..attachments import THUMBNAIL_CONTENT_TYPE
+from ..models import Attachment
+
+# A browser showing an image on its own wraps it in a page of its making,
+# which needs inline styles; nothing may run, and nothing else may load.
+FILE_CSP = {
+    "default-src": [CSP.NONE],
+    "img-src": [CSP.SELF],
+    "style-src": [CSP.UNSAFE_INLINE],
+    "sandbox": True,
+}
+
+
+def _attachment_for(user, pk):
+    """The attachment, or 404 also when the user may not have it."""
+    attachment = get_object_or_404(
+        Attachment.objects.select_related("post__thread"), pk=pk
+    )
+    if not permissions.can_download_attachment(user, attachment):
+        raise Http404
+    return attachment
+
+
+@require_safe
+@cache_control(private=True, max_age=3600)
+@csp_override(FILE_CSP)
+def download(request, pk, name):
+    """The file itself: images shown in the browser, the rest downloaded."""
+    attachment = _attachment_for(request.user, pk)
+    # The name in the URL is for people reading it, but it must be right.
+    if name != attachment.original_name:
+        raise Http404
+    return FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=attachment.kind != Attachment.Kind.IMAGE,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+
+
+@require_safe
+@cache_control(private=True, max_age=3600)
+@csp_override(FILE_CSP)
+def thumbnail(request, pk):
+    """The small preview of an image attachment."""
+    attachment = _attachment_for(request.user, pk)
+    if not attachment.thumbnail:
+        raise Http404
+    return FileResponse(
+        attachment.thumbnail.open("rb"), content_type=THUMBNAIL_CONTENT_TYPE
+    )

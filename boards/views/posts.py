@@ -1,0 +1,161 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.generic import DetailView, FormView, TemplateView
+
+from .. import permissions, services
+from ..forms import PostEditForm, ReplyForm
+from ..models import Post, Thread
+from .threads import page_of
+
+
+def post_url(post):
+    """The thread page showing a post, scrolled to it."""
+    url = reverse("boards:thread", args=[post.thread_id])
+    return f"{url}?page={page_of(post.position)}#post-{post.position}"
+
+
+def post_permalink(request, pk):
+    """A stable address for a post, whatever page it ends up on."""
+    post = get_object_or_404(Post.objects.select_related("thread"), pk=pk)
+    if not permissions.can_view_thread(request.user, post.thread):
+        raise Http404
+    return redirect(post_url(post))
+
+
+def quote_markdown(post):
+    """The Markdown that quotes a post in a reply."""
+    lines = post.body.strip().splitlines() or [""]
+    heading = _("%(author)s wrote (#%(number)s):") % {
+        "author": post.author.signature,
+        "number": post.position,
+    }
+    return "\n".join([f"> {heading}", ">", *(f"> {line}" for line in lines), "", ""])
+
+
+class ReplyView(FormView):
+    """Write a reply; ?quote=<post id> starts it with that post quoted."""
+
+    form_class = ReplyForm
+    template_name = "boards/reply_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.thread = get_object_or_404(
+            Thread.objects.select_related("category"), pk=kwargs["pk"]
+        )
+        if not permissions.can_view_thread(request.user, self.thread):
+            raise Http404
+        if not permissions.can_reply(request.user, self.thread):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def quoted_post(self, value):
+        try:
+            return (
+                Post.objects.select_related("author__organisation__prefecture")
+                .filter(thread=self.thread, is_deleted=False)
+                .get(pk=int(value))
+            )
+        except (TypeError, ValueError, Post.DoesNotExist):
+            return None
+
+    def get_initial(self):
+        quoted = self.quoted_post(self.request.GET.get("quote"))
+        if quoted is None:
+            return {}
+        return {"body": quote_markdown(quoted), "quoted": quoted.pk}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(thread=self.thread, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            post = services.post_reply(
+                thread=self.thread,
+                author=self.request.user,
+                body=form.cleaned_data["body"],
+                quoted=self.quoted_post(form.cleaned_data["quoted"]),
+                uploads=form.cleaned_data["attachments"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Your reply has been posted."))
+        return redirect(post_url(post))
+
+
+class OwnPostMixin:
+    """Edit and delete pages: only for whoever may edit the post."""
+
+    def get_post(self):
+        post = get_object_or_404(
+            Post.objects.select_related("thread__category"), pk=self.kwargs["pk"]
+        )
+        if not permissions.can_view_thread(self.request.user, post.thread):
+            raise Http404
+        if not permissions.can_edit_post(self.request.user, post):
+            raise PermissionDenied
+        return post
+
+
+class PostEditView(OwnPostMixin, FormView):
+    form_class = PostEditForm
+    template_name = "boards/post_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.post_object = self.get_post()
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "post": self.post_object}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(post=self.post_object, **kwargs)
+
+    def form_valid(self, form):
+        services.post_edit(
+            post=self.post_object,
+            editor=self.request.user,
+            body=form.cleaned_data["body"],
+            title=form.cleaned_data.get("title"),
+            uploads=form.cleaned_data["attachments"],
+        )
+        messages.success(self.request, _("Your post has been updated."))
+        return redirect(post_url(self.post_object))
+
+
+class PostDeleteView(OwnPostMixin, TemplateView):
+    template_name = "boards/post_confirm_delete.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(post=self.get_post(), **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        post = self.get_post()
+        services.post_delete(post=post, deleted_by=request.user)
+        messages.success(request, _("Your post has been deleted."))
+        return redirect(post_url(post))
+
+
+class PostHistoryView(DetailView):
+    """Earlier versions of an edited post."""
+
+    template_name = "boards/post_history.html"
+    context_object_name = "post"
+
+    def get_object(self, queryset=None):
+        post = get_object_or_404(
+            Post.objects.select_related(
+                "thread__category", "author__organisation__prefecture"
+            ),
+            pk=self.kwargs["pk"],
+        )
+        if not permissions.can_see_revisions(self.request.user, post):
+            raise Http404
+        return post
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(revisions=self.object.revisions.all(), **kwargs)

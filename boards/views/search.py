@@ -1,0 +1,130 @@
+"""Board search: words in titles, bodies and file names, plus filters."""
+
+import datetime
+import html
+from dataclasses import dataclass
+
+from django.contrib.postgres.search import SearchRank
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.html import strip_tags
+from django.utils.safestring import SafeString
+from django.views.generic import ListView
+
+from .. import permissions, search
+from ..forms import SearchForm
+from ..models import Post, Thread
+
+# Searches look at the newest RESULT_LIMIT matches only. Ranking and
+# counting every post that contains a common word (防災 is in a large share
+# of them) would read each one's search vector; the newest thousand are
+# found quickly through the date index or the GIN index, whichever is
+# cheaper. The page then says 「1,000件以上」.
+RESULT_LIMIT = 1000
+
+
+@dataclass
+class Result:
+    post: Post
+    title: SafeString
+    snippet: SafeString
+    files: list[SafeString]
+
+
+def _day_start(day):
+    """Midnight at the start of a day, Tokyo time."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def _filtered_posts(user, filters):
+    posts = Post.objects.filter(
+        is_deleted=False,
+        thread__in=permissions.visible_threads(user, Thread.objects.all()),
+    )
+    if category := filters.get("category"):
+        posts = posts.filter(thread__category=category)
+    if organisation := filters.get("organisation"):
+        posts = posts.filter(organisation=organisation)
+    if prefecture := filters.get("prefecture"):
+        # A prefecture's own posts count as posts from that prefecture.
+        posts = posts.filter(
+            Q(organisation__prefecture=prefecture) | Q(organisation=prefecture)
+        )
+    if date_from := filters.get("date_from"):
+        posts = posts.filter(created_at__gte=_day_start(date_from))
+    if date_to := filters.get("date_to"):
+        posts = posts.filter(
+            created_at__lt=_day_start(date_to + datetime.timedelta(days=1))
+        )
+    return posts
+
+
+def _plain_text(post):
+    """The post as people read it, without Markdown or HTML."""
+    return " ".join(html.unescape(strip_tags(post.body_html)).split())
+
+
+class SearchView(ListView):
+    """Posts with every word typed, most relevant first, narrowed by filters."""
+
+    template_name = "boards/search.html"
+    context_object_name = "posts"
+    paginate_by = 20
+
+    def get(self, request, *args, **kwargs):
+        self.form = SearchForm(request.GET or None)
+        self.filters = self.form.cleaned_data if self.form.is_valid() else {}
+        self.words = self.filters.get("q", "")
+        self.searching = any(self.filters.values())
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        if not self.searching:
+            return Post.objects.none()
+        newest = _filtered_posts(self.request.user, self.filters)
+        if self.words:
+            newest = newest.filter(
+                search.Matches(F("search_vector"), search.tsquery(self.words))
+            )
+        newest = newest.order_by("-created_at", "-pk")[:RESULT_LIMIT]
+        posts = (
+            Post.objects.filter(pk__in=newest.values("pk"))
+            .select_related("thread__category", "author__organisation__prefecture")
+            .prefetch_related("attachments")
+            .defer("body", "search_vector")
+            .order_by("-created_at", "-pk")
+        )
+        if self.words:
+            rank = SearchRank(F("search_vector"), search.tsquery(self.words))
+            posts = posts.annotate(rank=rank).order_by("-rank", "-created_at", "-pk")
+        return posts
+
+    def paginate_queryset(self, queryset, page_size):
+        """A page number out of range shows the nearest page, not a 404."""
+        paginator = self.get_paginator(queryset, page_size)
+        page = paginator.get_page(self.request.GET.get(self.page_kwarg))
+        return paginator, page, page.object_list, page.has_other_pages()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        terms = search.search_terms(self.words)
+        results = [
+            Result(
+                post=post,
+                title=search.highlight(post.thread.title, terms),
+                snippet=search.highlight(_plain_text(post), terms),
+                files=[
+                    search.highlight(attachment.original_name, terms)
+                    for attachment in post.attachments.all()
+                ],
+            )
+            for post in context["posts"]
+        ]
+        return {
+            **context,
+            "form": self.form,
+            "results": results,
+            "searching": self.searching,
+            "ranked": bool(self.words),
+            "result_limit": RESULT_LIMIT,
+        }
