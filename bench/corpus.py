@@ -13,7 +13,7 @@ where bench.seed plants them.
 # below (鯖江眼鏡祭, 氷見寒ぶり) or its bigrams must not be added here.
 TOPICS = """
 観光 防災 物産展 移住 子育て支援 能登 連携協定 広報誌 パンフレット 避難所
-防災訓練 観光物産展 ふるさと納税 特産品 地域おこし協力隊 空き家バンク 花火大会
+防災訓練 ふるさと納税 特産品 地域おこし協力隊 空き家バンク 花火大会
 給水 災害支援 職員派遣 姉妹都市 交流事業 アンテナショップ マルシェ 商店街
 農産物 移住相談会 就農 二地域居住 関係人口 体験ツアー 修学旅行 林間学校
 自然体験 伝統工芸 地酒 海産物 温泉 雪まつり 紅葉 道の駅 観光案内所 物産販売
@@ -88,7 +88,8 @@ CLOSINGS = [
     "引き続きよろしくお願いいたします。",
 ]
 
-# Slots: {topic} {topic2} {event} {place} {muni} {ward} {dept} {date} {n}.
+# Slots: {topic} {topic2} {event} {place} {muni} {ward} {dept} {date} {n}
+# {year} (of Reiwa).
 SENTENCES = [
     "{muni}の{dept}です。",
     "{date}に{place}で{event}を開催します。",
@@ -106,13 +107,13 @@ SENTENCES = [
     "{topic}の担当者を{n}名派遣する予定です。",
     "能登半島地震の被災地への{topic}について報告します。",
     "避難所の運営と{topic}の備蓄について知見を共有します。",
-    "防災訓練の実施にあたり{topic}の事例を教えてください。",
+    "{topic}の実施にあたり{topic2}の事例を教えてください。",
     "広報誌の{date}号で{muni}の{topic}を紹介しました。",
     "{ward}のアンテナショップで{topic}の販売を行います。",
     "子育て支援と移住の{topic}を紹介する動画を公開しました。",
     "観光と{topic}を組み合わせた{event}を企画しています。",
     "{topic}は{n}件の応募がありました。",
-    "令和{n}年度の{topic}事業の実績をまとめました。",
+    "令和{year}年度の{topic}事業の実績をまとめました。",
     "{muni}の{topic}は{date}から始まります。",
     "ブースの数には限りがありますので早めにご連絡ください。",
 ]
@@ -121,7 +122,7 @@ DETAILS = "\n\n- 日時：{date}\n- 場所：{place}\n- 申込締切：{date2}"
 
 TITLES = [
     "{event}への出展自治体募集",
-    "{event}の開催について（令和{n}年度）",
+    "{event}の開催について（令和{year}年度）",
     "{muni}の{topic}パンフレット配布のお願い",
     "広報誌「{magazine}」{month}月号のご紹介",
     "{topic}に関する連携のご提案",
@@ -129,7 +130,7 @@ TITLES = [
     "{topic}について情報交換しませんか",
     "{ward}{event}への参加申込について",
     "{muni}{topic}体験ツアー参加者募集",
-    "令和{n}年度 {topic}事業の報告",
+    "令和{year}年度 {topic}事業の報告",
     "{topic}と{topic2}の取り組み事例",
     "{muni}から{topic}のご案内",
 ]
@@ -171,6 +172,7 @@ class TextMaker:
             "date": f"{month}月{rng.randint(1, 28)}日",
             "date2": f"{month % 12 + 1}月{rng.randint(1, 28)}日",
             "month": month,
+            "year": rng.randint(1, 8),
             "magazine": rng.choice(MAGAZINES),
             "n": rng.choice([2, 3, 5, 6, 7, 10, 20, 30, 50, 100, 200, 500]),
         }

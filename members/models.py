@@ -151,7 +151,25 @@ class Organisation(models.Model):
         return self.membership_status == MembershipStatus.MEMBER
 
 
-class MembershipChange(models.Model):
+class ChangeRecord(models.Model):
+    """Who changed something, and when: the common part of the histories."""
+
+    changed_by = models.ForeignKey(
+        "members.User",
+        verbose_name=_("changed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
+
+    class Meta:
+        abstract = True
+        ordering = ["-changed_at", "-pk"]
+
+
+class MembershipChange(ChangeRecord):
     """One step of an organisation's membership: who changed it, when, why."""
 
     organisation = models.ForeignKey(
@@ -167,26 +185,16 @@ class MembershipChange(models.Model):
         _("after"), max_length=20, choices=MembershipStatus.choices
     )
     reason = models.TextField(_("reason"), blank=True)
-    changed_by = models.ForeignKey(
-        "members.User",
-        verbose_name=_("changed by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
 
-    class Meta:
+    class Meta(ChangeRecord.Meta):
         verbose_name = _("membership change")
         verbose_name_plural = _("membership changes")
-        ordering = ["-changed_at", "-pk"]
 
     def __str__(self):
         return f"{self.organisation}: {self.old_status} → {self.new_status}"
 
 
-class ContactChange(models.Model):
+class ContactChange(ChangeRecord):
     """One changed contact field: who, when, old value and new value."""
 
     organisation = models.ForeignKey(
@@ -198,20 +206,10 @@ class ContactChange(models.Model):
     field = models.CharField(_("field"), max_length=30)
     old_value = models.TextField(_("before"), blank=True)
     new_value = models.TextField(_("after"), blank=True)
-    changed_by = models.ForeignKey(
-        "members.User",
-        verbose_name=_("changed by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
 
-    class Meta:
+    class Meta(ChangeRecord.Meta):
         verbose_name = _("contact change")
         verbose_name_plural = _("contact changes")
-        ordering = ["-changed_at", "-pk"]
         indexes = [models.Index(fields=["organisation", "-changed_at"])]
 
     def __str__(self):

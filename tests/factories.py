@@ -87,3 +87,47 @@ def make_reply(*, thread, author, body="返信です。"):
     from boards import services
 
     return services.post_reply(thread=thread, author=author, body=body)
+
+
+def bulk_threads(*, author, count, category="proposals"):
+    """Many threads with an opening post and one reply each, inserted in bulk."""
+    from django.utils import timezone
+
+    from boards import search
+    from boards.models import Category, Post, Thread
+
+    category = Category.objects.get(slug=category)
+    now = timezone.now()
+    threads = Thread.objects.bulk_create(
+        Thread(
+            category=category,
+            title=f"一括スレッド{number}",
+            author=author,
+            organisation=author.organisation,
+            last_activity_at=now,
+            reply_count=1,
+            last_position=1,
+            last_post_author=author,
+            last_post_organisation=author.organisation,
+        )
+        for number in range(count)
+    )
+    Post.objects.bulk_create(
+        Post(
+            thread=thread,
+            position=position,
+            author=author,
+            organisation=author.organisation,
+            body=f"防災と観光の本文{thread.pk}",
+            body_html=f"<p>防災と観光の本文{thread.pk}</p>",
+            search_vector=search.bigram_tsvector(
+                thread.title, f"防災と観光の本文{thread.pk}"
+            ),
+        )
+        for thread in threads
+        for position in (0, 1)
+    )
+    Category.objects.filter(pk=category.pk).update(
+        thread_count=category.thread_count + count, last_activity_at=now
+    )
+    return threads

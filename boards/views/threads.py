@@ -31,17 +31,22 @@ class BoardHomeView(TemplateView):
     def get_context_data(self, **kwargs):
         user = self.request.user
         since = services.board_visit(user=user)
-        new_threads = (
+        threads = (
             permissions.visible_threads(user, Thread.objects.all())
             .for_listing()
             .with_read_state(user)
             .by_activity()
         )
+        new_threads = []
         if since is not None:
-            new_threads = new_threads.filter(last_activity_at__gt=since)
+            new_threads = list(
+                threads.filter(last_activity_at__gt=since)[:NEW_THREADS_SHOWN]
+            )
         return super().get_context_data(
             categories=Category.objects.all(),
-            new_threads=new_threads[:NEW_THREADS_SHOWN],
+            new_threads=new_threads,
+            # With nothing new, the latest threads are still worth a look.
+            latest_threads=[] if new_threads else threads[:NEW_THREADS_SHOWN],
             since=since,
             **kwargs,
         )

@@ -1,0 +1,77 @@
+import io
+import re
+
+import pytest
+from PIL import Image
+from playwright.sync_api import expect
+
+from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def sign_in(page, url, user):
+    page.goto(url + "/accounts/login/")
+    page.get_by_label("メールアドレス").fill(user.email)
+    page.get_by_label("パスワード").fill(PASSWORD)
+    page.get_by_role("button", name="ログイン").click()
+
+
+def photo(tmp_path):
+    path = tmp_path / "物産展の会場.jpg"
+    buffer = io.BytesIO()
+    Image.new("RGB", (640, 400), (0, 80, 140)).save(buffer, "JPEG")
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+def test_start_with_attachment_reply_with_quote_edit_and_find_it(
+    page, live_server, member, other_member, tmp_path
+):
+    url = live_server.url
+    sign_in(page, url, member)
+
+    # Start a thread with a photo.
+    page.goto(url + "/boards/")
+    page.get_by_role("link", name="連携・交流事業の提案").click()
+    page.get_by_role("link", name="スレッドを作成する").click()
+    page.get_by_role("textbox", name="件名").fill("能登半島地震の復興物産展のご提案")
+    page.get_by_role("textbox", name="本文").fill(
+        "23区で**物産展**を開きたいと考えています。"
+    )
+    page.get_by_label("添付ファイル").set_input_files(str(photo(tmp_path)))
+    page.get_by_role("button", name="スレッドを投稿する").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "能登半島地震の復興物産展のご提案"
+    )
+    expect(page.get_by_role("img", name="物産展の会場.jpg")).to_be_visible()
+    page.get_by_role("button", name="ログアウト").click()
+
+    # Someone else quotes it in a reply.
+    sign_in(page, url, other_member)
+    page.goto(url + "/boards/")
+    page.get_by_role("link", name="能登半島地震の復興物産展のご提案").first.click()
+    page.get_by_role("link", name="引用して返信").first.click()
+    body = page.get_by_role("textbox", name="返信")
+    expect(body).to_have_value(re.compile("> 23区で"))
+    body.press("End")
+    body.type("\n会場の提供を検討します。")
+    page.get_by_role("button", name="返信を投稿する").click()
+    reply = page.locator("#post-1")
+    expect(reply.locator("blockquote")).to_contain_text("23区で")
+    expect(reply).to_contain_text("会場の提供を検討します。")
+
+    # ... and edits it.
+    reply.get_by_role("link", name="編集").click()
+    page.get_by_role("textbox", name="本文").fill("会場の提供を前向きに検討します。")
+    page.get_by_role("button", name="変更を保存する").click()
+    expect(page.locator("#post-1")).to_contain_text("前向きに")
+    expect(page.locator("#post-1").get_by_role("link", name="編集済み")).to_be_visible()
+
+    # Search finds the thread by a two-character word inside a compound.
+    page.goto(url + "/boards/")
+    page.get_by_role("searchbox", name="掲示板の検索").fill("能登")
+    page.get_by_role("button", name="検索").click()
+    result = page.get_by_role("link", name=re.compile("能登半島地震の復興物産展"))
+    expect(result.first).to_be_visible()
+    expect(page.locator("mark").first).to_have_text("能登")
