@@ -40,3 +40,19 @@ format: $(STAMP)
 
 clean:
 	rm -rf $(VENV) var staticfiles
+
+# Benchmarks (docs/operations.md, "Benchmarks"): seed 1,000,000 posts into a
+# private PostgreSQL in var/bench-postgres (never DATABASE_URL: it is
+# emptied first), time the key pages and write docs/benchmarks.md.
+# Quick run: make bench BENCH_ARGS="--posts 20000 --threads 2000 --users 500"
+.PHONY: bench
+BENCH_ARGS ?=
+BENCH_MEASURE_ARGS ?=
+bench: $(STAMP)
+	DATABASE_URL= $(PY) -m config.localdb --data var/bench-postgres -- sh -c '\
+		export DJANGO_DEBUG=1; \
+		$(PY) manage.py migrate --no-input -v0 && \
+		$(PY) manage.py createcachetable && \
+		$(PY) -m bench.seed --reset --log var/bench-seed.json $(BENCH_ARGS) && \
+		$(PY) -m bench.measure --seed-log var/bench-seed.json --max-queries 12 \
+			--output docs/benchmarks.md $(BENCH_MEASURE_ARGS)'

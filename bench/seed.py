@@ -19,7 +19,7 @@ What it makes (defaults):
     1% carry a PDF attachment (a database row only: no file on disk), and
     the rare words of bench.corpus are planted in a handful of posts.
 
-How it stays fast (about 12 minutes for the default on two cores):
+How it stays fast (3 to 4 minutes for the default on two cores):
   - Post bodies rotate through a pool of --pool bodies. Each pool body is
     rendered once with the real Markdown renderer and indexed once with
     boards.search.bigram_tsvector. Posts whose search document differs
@@ -28,10 +28,11 @@ How it stays fast (about 12 minutes for the default on two cores):
     does.
   - The boards tables are truncated, their secondary indexes and foreign keys
     dropped, and threads, posts and attachments written with COPY ... FREEZE
-    in one transaction. The indexes and constraints are then recreated from
-    their own definitions, the denormalised counters (Thread.reply_count,
-    last_position, last_activity_at, last_post_*, Category counts) set with
-    set-based UPDATEs, and the tables vacuumed and analysed.
+    in one transaction. The denormalised counters (Thread.reply_count,
+    last_position, last_activity_at, last_post_*, Category counts) are then
+    set from the posts with set-based UPDATEs, the indexes and constraints
+    recreated from their own definitions, and the tables vacuumed and
+    analysed.
 
 It refuses a database that already holds threads unless --reset is given,
 which empties every boards table and deletes the accounts of an earlier run
@@ -99,7 +100,7 @@ DELETED_SHARE = 0.003
 ATTACHMENT_SHARE = 0.01
 # Replies to an ordinary thread come on average this long after it started.
 MEAN_REPLY_DELAY = 3 * 86400
-# Rows per COPY write; about 30 MB of text for posts.
+# Rows per COPY write: some 40 MB of text for posts.
 CHUNK_ROWS = 10_000
 
 BOARDS_TABLES = [
@@ -343,14 +344,16 @@ class Board:
         self.rng = rng
         self.now = now
         names = []
+        Kind = Organisation.Kind
+        wards = [o.name for o in organisations if o.kind == Kind.SPECIAL_WARD]
         for organisation in organisations:
-            if organisation.kind not in {"prefecture", "special_ward"}:
+            if organisation.kind not in {Kind.PREFECTURE, Kind.SPECIAL_WARD}:
                 names.append(organisation.name)
                 names.append(organisation.full_name)
         self.maker = TextMaker(
             rng,
             municipalities=names,
-            wards=[o.name for o in organisations if o.kind == "special_ward"],
+            wards=wards,
             prefectures=list(
                 Organisation.objects.prefectures().values_list("name", flat=True)
             ),

@@ -42,21 +42,24 @@ def _quote(lexeme):
     return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
-def bigram_tsvector(*texts):
-    """The tsvector literal of some texts, as bigram lexemes with positions."""
+def bigram_tsvector(*texts, title=""):
+    """The tsvector literal of some texts, as bigram lexemes with positions.
+
+    Lexemes from `title` carry weight A, so ts_rank puts title matches first.
+    """
     position = 0
     lexemes = {}
-    for text in texts:
+    for text, weight in [(title, "A"), *((text, "") for text in texts)]:
         for run in _runs(text):
             grams = [run[i : i + 2] for i in range(len(run) - 1)] + [run[-1]]
             for gram in grams:
                 position += 1
                 if position <= MAX_POSITION:
-                    lexemes.setdefault(gram, []).append(position)
+                    lexemes.setdefault(gram, []).append(f"{position}{weight}")
             # A gap, so a phrase never spans two runs.
             position += 1
     return " ".join(
-        f"{_quote(gram)}:{','.join(map(str, positions[:MAX_POSITIONS_PER_LEXEME]))}"
+        f"{_quote(gram)}:{','.join(positions[:MAX_POSITIONS_PER_LEXEME])}"
         for gram, positions in lexemes.items()
     )
 

@@ -15,10 +15,11 @@ def post_reindex(*, post):
     if post.is_deleted:
         document = ""
     else:
-        texts = [post.body, *(a.original_name for a in post.attachments.all())]
-        if post.is_opening:
-            texts.insert(0, post.thread.title)
-        document = search.bigram_tsvector(*texts)
+        document = search.bigram_tsvector(
+            post.body,
+            *(attachment.original_name for attachment in post.attachments.all()),
+            title=post.thread.title if post.is_opening else "",
+        )
     Post.objects.filter(pk=post.pk).update(
         search_vector=Cast(Value(document), SearchVectorField())
     )

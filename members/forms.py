@@ -33,8 +33,13 @@ class OrganisationChoiceField(forms.ModelChoiceField):
         """Turn the flat list into one option group per prefecture."""
         groups = {}
         for organisation in self.queryset:
-            prefecture = organisation.prefecture or organisation
-            groups.setdefault(prefecture.name, []).append(
+            if organisation.prefecture:
+                group = organisation.prefecture.name
+            elif organisation.kind == Organisation.Kind.PREFECTURE:
+                group = organisation.name
+            else:
+                group = _("Other organisations")
+            groups.setdefault(group, []).append(
                 (organisation.pk, organisation.full_name)
             )
             self.widget.kana[str(organisation.pk)] = organisation.kana

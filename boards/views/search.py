@@ -81,15 +81,16 @@ class SearchView(ListView):
     def get_queryset(self):
         if not self.searching:
             return Post.objects.none()
-        newest = _filtered_posts(self.request.user, self.filters)
+        matches = _filtered_posts(self.request.user, self.filters)
         if self.words:
-            newest = newest.filter(
+            matches = matches.filter(
                 search.Matches(F("search_vector"), search.tsquery(self.words))
             )
-        newest = newest.order_by("-created_at", "-pk")[:RESULT_LIMIT]
+        newest = matches.order_by("-created_at", "-pk").values_list("pk", flat=True)
         posts = (
-            Post.objects.filter(pk__in=newest.values("pk"))
-            .select_related("thread__category", "author__organisation__prefecture")
+            # The ids are read once, so counting and paging do not search again.
+            Post.objects.filter(pk__in=list(newest[:RESULT_LIMIT]))
+            .select_related("thread__category", "author", "organisation__prefecture")
             .prefetch_related("attachments")
             .defer("body", "search_vector")
             .order_by("-created_at", "-pk")

@@ -241,9 +241,9 @@ def test_results_are_escaped_and_highlighted(member_client, make_post):
     assert "<script>alert(1)" not in content
 
 
-# Session, user, roles, the form's three lists, count, page, attachments,
-# and the request's savepoint and its release.
-QUERY_BUDGET = 11
+# Session, user, roles, the form's three lists, matching ids, count, page,
+# attachments, and the request's savepoint and its release.
+QUERY_BUDGET = 12
 
 
 @pytest.mark.parametrize("matching", [3, 30])
