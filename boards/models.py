@@ -47,11 +47,10 @@ class ThreadQuerySet(models.QuerySet):
         return self.filter(is_hidden=False)
 
     def for_listing(self):
+        # Only what lists show: every join costs planning time on each page.
         return self.select_related(
             "category",
-            "author",
             "organisation__prefecture",
-            "last_post_author",
             "last_post_organisation__prefecture",
         )
 

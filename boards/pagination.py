@@ -2,13 +2,21 @@
 
 A cursor names the last thread shown (its activity time and id); the next
 page continues strictly after it along the listing index, instead of
-counting past thousands of rows with OFFSET.
+counting past thousands of rows with OFFSET. The comparison is a row
+comparison, (last_activity_at, id) < (t, n), which PostgreSQL answers with
+a single index descent at any depth (an OR of two conditions would scan).
 """
 
 import datetime
 
-from django.db.models import Q
+from django.db.models import F
+from django.db.models.fields.tuple_lookups import (
+    Tuple,
+    TupleGreaterThan,
+    TupleLessThan,
+)
 
+KEY = Tuple(F("last_activity_at"), F("pk"))
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 MICROSECOND = datetime.timedelta(microseconds=1)
 
@@ -46,18 +54,16 @@ def keyset_page(queryset, *, before=None, after=None, size=30):
     if after is not None:
         moment, pk = after
         rows = list(
-            queryset.filter(
-                Q(last_activity_at__gt=moment) | Q(last_activity_at=moment, pk__gt=pk)
-            ).order_by("last_activity_at", "pk")[: size + 1]
+            queryset.filter(TupleGreaterThan(KEY, (moment, pk))).order_by(
+                "last_activity_at", "pk"
+            )[: size + 1]
         )
         has_newer = len(rows) > size
         rows = rows[:size][::-1]
         return KeysetPage(rows, has_older=True, has_newer=has_newer)
     if before is not None:
         moment, pk = before
-        queryset = queryset.filter(
-            Q(last_activity_at__lt=moment) | Q(last_activity_at=moment, pk__lt=pk)
-        )
+        queryset = queryset.filter(TupleLessThan(KEY, (moment, pk)))
     rows = list(queryset.order_by("-last_activity_at", "-pk")[: size + 1])
     return KeysetPage(
         rows[:size], has_older=len(rows) > size, has_newer=before is not None
