@@ -6,7 +6,16 @@ from members.models import Organisation
 
 from . import search
 from .attachments import AttachmentField, max_files_per_post
-from .models import Category, Post, Thread
+from .models import (
+    Category,
+    EventDetails,
+    PamphletRequest,
+    Post,
+    Proposal,
+    Publicity,
+    Thread,
+    ThreadType,
+)
 
 BODY_HELP = _(
     "Markdown can be used: **bold**, lists with -, > for quotes, links. A YouTube "
@@ -85,6 +94,192 @@ class PostEditForm(forms.Form):
                 params={"limit": limit},
             )
         return uploads
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class AddressingForm(forms.Form):
+    """Which wards a proposal, pamphlet request or announcement is for."""
+
+    all_wards = forms.BooleanField(label=_("All 23 wards"), required=False)
+    wards = forms.ModelMultipleChoiceField(
+        label=_("Chosen wards"),
+        queryset=Organisation.objects.filter(kind=Organisation.Kind.SPECIAL_WARD)
+        .members()
+        .order_by("code"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, optional=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.optional = optional
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if (
+            not self.optional
+            and not cleaned_data.get("all_wards")
+            and not cleaned_data.get("wards")
+        ):
+            raise forms.ValidationError(
+                _("Choose the wards this is addressed to, or all 23 wards."),
+                code="no_wards",
+            )
+        return cleaned_data
+
+
+class ProposalForm(forms.ModelForm):
+    class Meta:
+        model = Proposal
+        fields = ["field"]
+
+
+class EventForm(forms.ModelForm):
+    class Meta:
+        model = EventDetails
+        fields = ["starts_on", "ends_on", "place", "application_deadline", "contact"]
+        widgets = {
+            "starts_on": DateInput,
+            "ends_on": DateInput,
+            "application_deadline": DateInput,
+        }
+
+    def clean(self):
+        cleaned_data = super().clean()
+        starts, ends = cleaned_data.get("starts_on"), cleaned_data.get("ends_on")
+        if starts and ends and ends < starts:
+            self.add_error(
+                "ends_on",
+                forms.ValidationError(
+                    _("The last day cannot be before the first day."),
+                    code="dates_order",
+                ),
+            )
+        deadline = cleaned_data.get("application_deadline")
+        if deadline and ends and deadline > ends:
+            self.add_error(
+                "application_deadline",
+                forms.ValidationError(
+                    _("The application deadline cannot be after the event."),
+                    code="deadline_after_event",
+                ),
+            )
+        return cleaned_data
+
+
+class PamphletForm(forms.ModelForm):
+    placements = forms.MultipleChoiceField(
+        label=_("Where"),
+        choices=PamphletRequest.Placement.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = PamphletRequest
+        fields = ["copies", "wished_from", "wished_until", "placements"]
+        widgets = {"wished_from": DateInput, "wished_until": DateInput}
+
+    def clean_copies(self):
+        copies = self.cleaned_data["copies"]
+        if copies < 1 or copies > 100_000:
+            raise forms.ValidationError(
+                _("Enter a number of copies between 1 and 100,000."), code="copies"
+            )
+        return copies
+
+    def clean(self):
+        cleaned_data = super().clean()
+        start, end = cleaned_data.get("wished_from"), cleaned_data.get("wished_until")
+        if start and end and end < start:
+            self.add_error(
+                "wished_until",
+                forms.ValidationError(
+                    _("The end of the period cannot be before its start."),
+                    code="period_order",
+                ),
+            )
+        return cleaned_data
+
+
+class PublicityForm(forms.ModelForm):
+    class Meta:
+        model = Publicity
+        fields = ["url", "period_from", "period_until"]
+        widgets = {"period_from": DateInput, "period_until": DateInput}
+
+    def clean(self):
+        cleaned_data = super().clean()
+        start, end = cleaned_data.get("period_from"), cleaned_data.get("period_until")
+        if start and end and end < start:
+            self.add_error(
+                "period_until",
+                forms.ValidationError(
+                    _("The end of the period cannot be before its start."),
+                    code="period_order",
+                ),
+            )
+        return cleaned_data
+
+
+class AnnouncementForm(forms.Form):
+    """Office and ward announcements: optionally important, optionally mailed."""
+
+    is_important = forms.BooleanField(
+        label=_("Important: show it on the board home until read"), required=False
+    )
+    mail_everyone = forms.BooleanField(
+        label=_("Also e-mail it to all members"), required=False
+    )
+
+
+# The extra form each thread type asks for, and whether it is addressed.
+DETAIL_FORMS = {
+    ThreadType.PROPOSAL: ProposalForm,
+    ThreadType.EVENT: EventForm,
+    ThreadType.PAMPHLET: PamphletForm,
+    ThreadType.PUBLICITY: PublicityForm,
+    ThreadType.ANNOUNCEMENT: AnnouncementForm,
+}
+ADDRESSED_TYPES = {ThreadType.PROPOSAL, ThreadType.PAMPHLET, ThreadType.ANNOUNCEMENT}
+
+
+class AnswerForm(forms.Form):
+    """A ward's answer to what was addressed to it."""
+
+    state = forms.ChoiceField(label=_("Answer"), widget=forms.RadioSelect)
+    comment = forms.CharField(
+        label=_("Comment (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["state"].choices = choices
+
+
+class ProposalStatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("New status"))
+
+    def __init__(self, *args, choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = choices
+
+
+class FiscalYearForm(forms.Form):
+    """The 年度 filter of thread lists."""
+
+    fy = forms.TypedChoiceField(
+        label=_("Fiscal year"), coerce=int, required=False, empty_value=None
+    )
+
+    def __init__(self, *args, years, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["fy"].choices = [("", _("All years")), *years]
 
 
 class SearchForm(forms.Form):

@@ -57,3 +57,38 @@ def visible_threads(user, queryset):
     if is_moderator(user):
         return queryset
     return queryset.filter(is_hidden=False)
+
+
+def can_answer_for(user, addressee):
+    """Staff of an addressed ward answer for their ward."""
+    return (
+        can_use_members_area(user)
+        and addressee.organisation_id == user.organisation_id
+        and not addressee.thread.is_hidden
+    )
+
+
+def can_see_answers(user, thread):
+    """The table of the wards' answers is for the author and the office."""
+    return thread.author_id == user.pk or is_office_staff(user)
+
+
+def can_mark_interest(user, thread):
+    """Any member organisation but the author's own marks interest."""
+    return (
+        can_view_thread(user, thread)
+        and not thread.is_hidden
+        and thread.organisation_id != user.organisation_id
+    )
+
+
+def can_change_proposal_status(user, thread):
+    """The author or the office moves a proposal on."""
+    return can_use_members_area(user) and (
+        thread.author_id == user.pk or is_office_staff(user)
+    )
+
+
+def can_export_collaborations(user):
+    """The office exports the yearly list of realised collaborations."""
+    return is_office_staff(user)

@@ -6,7 +6,7 @@ from django.db.models.functions import Cast, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import markdown, search
+from . import markdown, notifications, search
 from .models import BoardVisit, Category, Post, PostRevision, ReadState, Thread
 
 
@@ -89,9 +89,12 @@ def thread_create(*, category, author, title, body, uploads=()):
     )
     thread.full_clean()
     thread.save()
-    _post_add(thread=thread, author=author, body=body, position=0, uploads=uploads)
+    post = _post_add(
+        thread=thread, author=author, body=body, position=0, uploads=uploads
+    )
     _category_touch(category.pk, threads=1, posts=1, at=now)
     thread_mark_read(thread=thread, user=author, position=0)
+    notifications.on_thread_created(thread=thread, post=post)
     return thread
 
 
@@ -124,6 +127,7 @@ def post_reply(*, thread, author, body, quoted=None, uploads=()):
     )
     _category_touch(thread.category_id, threads=0, posts=1, at=now)
     thread_mark_read(thread=thread, user=author, position=position)
+    notifications.on_reply(post=post)
     return post
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import attachments, posts, search, threads
+from .views import attachments, collaboration, posts, search, threads
 
 app_name = "boards"
 
@@ -17,6 +17,19 @@ urlpatterns = [
     path("p/<int:pk>/edit/", posts.PostEditView.as_view(), name="post_edit"),
     path("p/<int:pk>/delete/", posts.PostDeleteView.as_view(), name="post_delete"),
     path("p/<int:pk>/history/", posts.PostHistoryView.as_view(), name="post_history"),
+    path("t/<int:pk>/answer/", collaboration.AnswerView.as_view(), name="answer"),
+    path("t/<int:pk>/interest/", collaboration.InterestView.as_view(), name="interest"),
+    path(
+        "t/<int:pk>/status/",
+        collaboration.ProposalStatusView.as_view(),
+        name="proposal_status",
+    ),
+    path("addressed/", collaboration.AddressedView.as_view(), name="addressed"),
+    path(
+        "export/realised.xlsx",
+        collaboration.RealisedExportView.as_view(),
+        name="realised_export",
+    ),
     path(
         "files/<int:pk>/<str:name>",
         attachments.download,

@@ -1,21 +1,39 @@
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
 
-from .. import permissions, services
-from ..forms import ReplyForm, ThreadForm
-from ..models import Category, Post, Thread
+from members.eras import fiscal_year, fiscal_year_start, format_fiscal_year
+
+from .. import collaboration, permissions, services
+from ..forms import (
+    ADDRESSED_TYPES,
+    DETAIL_FORMS,
+    AddressingForm,
+    AnnouncementForm,
+    FiscalYearForm,
+    ReplyForm,
+    ThreadForm,
+)
+from ..models import Category, Post, Thread, ThreadType
 from ..pagination import decode_cursor, keyset_page
+from .collaboration import collaboration_context
 
 POSTS_PER_PAGE = 30
 THREADS_PER_PAGE = 30
 NEW_THREADS_SHOWN = 15
+
+
+def fiscal_year_choices():
+    """年度 from the project's start (平成26年度) to this one, newest first."""
+    this_year = fiscal_year(timezone.now())
+    return [(year, format_fiscal_year(year)) for year in range(this_year, 2013, -1)]
 
 
 def page_of(position):
@@ -48,6 +66,7 @@ class BoardHomeView(TemplateView):
             # With nothing new, the latest threads are still worth a look.
             latest_threads=[] if new_threads else threads[:NEW_THREADS_SHOWN],
             since=since,
+            is_ward=user.organisation.kind == "special_ward",
             **kwargs,
         )
 
@@ -65,6 +84,13 @@ class CategoryView(TemplateView):
             .for_listing()
             .with_read_state(user)
         )
+        year_form = FiscalYearForm(self.request.GET, years=fiscal_year_choices())
+        year = year_form.cleaned_data["fy"] if year_form.is_valid() else None
+        if year is not None:
+            threads = threads.filter(
+                created_at__gte=fiscal_year_start(year),
+                created_at__lt=fiscal_year_start(year + 1),
+            )
         before = decode_cursor(self.request.GET.get("before", ""))
         after = decode_cursor(self.request.GET.get("after", ""))
         first_page = before is None and after is None
@@ -80,12 +106,18 @@ class CategoryView(TemplateView):
             if first_page
             else [],
             page=page,
+            year_form=year_form,
+            year=year,
+            can_export=permissions.can_export_collaborations(user)
+            and category.thread_type == ThreadType.PROPOSAL,
             can_start=permissions.can_start_thread(user, category),
             **kwargs,
         )
 
 
 class ThreadCreateView(FormView):
+    """Start a thread; the category's type adds its own fields and addressing."""
+
     form_class = ThreadForm
     template_name = "boards/thread_form.html"
 
@@ -95,16 +127,64 @@ class ThreadCreateView(FormView):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
+    def extra_forms(self):
+        data = self.request.POST if self.request.method == "POST" else None
+        thread_type = self.category.thread_type
+        forms = {}
+        if thread_type in DETAIL_FORMS:
+            forms["details_form"] = DETAIL_FORMS[thread_type](data, prefix="details")
+        if thread_type in ADDRESSED_TYPES:
+            # Announcements may go to nobody in particular.
+            forms["addressing_form"] = AddressingForm(
+                data,
+                prefix="to",
+                optional=thread_type == ThreadType.ANNOUNCEMENT,
+            )
+        return forms
+
     def get_context_data(self, **kwargs):
+        if "details_form" not in kwargs and "addressing_form" not in kwargs:
+            kwargs.update(self.extra_forms())
         return super().get_context_data(category=self.category, **kwargs)
 
-    def form_valid(self, form):
-        thread = services.thread_create(
+    def post(self, request, *args, **kwargs):
+        form = self.get_form()
+        extra = self.extra_forms()
+        if (
+            form.is_valid()
+            and self.category.thread_type == ThreadType.PAMPHLET
+            and not any(u.kind == "pdf" for u in form.cleaned_data["attachments"])
+        ):
+            form.add_error(
+                "attachments",
+                ValidationError(
+                    _("Attach the pamphlet as a PDF file."), code="no_pamphlet"
+                ),
+            )
+        if form.is_valid() and all(f.is_valid() for f in extra.values()):
+            return self.form_valid(form, **extra)
+        return self.render_to_response(self.get_context_data(form=form, **extra))
+
+    def form_valid(self, form, details_form=None, addressing_form=None):
+        details = {}
+        important = mail_everyone = False
+        if isinstance(details_form, AnnouncementForm):
+            important = details_form.cleaned_data["is_important"]
+            mail_everyone = details_form.cleaned_data["mail_everyone"]
+        elif details_form is not None:
+            details = details_form.cleaned_data
+        addressing = addressing_form.cleaned_data if addressing_form else {}
+        thread = collaboration.thread_start(
             category=self.category,
             author=self.request.user,
             title=form.cleaned_data["title"],
             body=form.cleaned_data["body"],
             uploads=form.cleaned_data["attachments"],
+            details=details,
+            wards=addressing.get("wards") or (),
+            all_wards=addressing.get("all_wards", False),
+            important=important,
+            mail_everyone=mail_everyone,
         )
         messages.success(self.request, _("Your thread has been posted."))
         return redirect("boards:thread", pk=thread.pk)
@@ -118,7 +198,9 @@ class ThreadView(TemplateView):
     def get(self, request, *args, **kwargs):
         user = request.user
         thread = get_object_or_404(
-            Thread.objects.select_related("category").with_read_state(user),
+            Thread.objects.select_related(
+                "category", "proposal", "event", "pamphlet", "publicity"
+            ).with_read_state(user),
             pk=kwargs["pk"],
         )
         if not permissions.can_view_thread(user, thread):
@@ -177,5 +259,6 @@ class ThreadView(TemplateView):
             first_unread=(thread.last_read + 1)
             if thread.last_read is not None
             else None,
+            **collaboration_context(user, thread),
             **kwargs,
         )

@@ -484,8 +484,8 @@ def test_the_help_text_follows_the_settings(settings):
 
 
 @pytest.fixture
-def proposals():
-    return Category.objects.get(slug="proposals")
+def plain_category():
+    return Category.objects.get(slug="other")
 
 
 def _thread(author, uploads):
@@ -548,10 +548,10 @@ def test_a_failure_on_a_later_file_removes_the_earlier_ones(member, settings):
     ],
 )
 def test_a_thread_with_a_refused_file_is_not_saved_at_all(
-    member_client, proposals, settings, bad
+    member_client, plain_category, settings, bad
 ):
     response = member_client.post(
-        reverse("boards:thread_create", args=[proposals.slug]),
+        reverse("boards:thread_create", args=[plain_category.slug]),
         {
             "title": "件名",
             "body": "本文",
@@ -566,9 +566,9 @@ def test_a_thread_with_a_refused_file_is_not_saved_at_all(
     assert _files_under(settings.MEDIA_ROOT) == []
 
 
-def test_a_thread_with_good_files_is_saved_with_them(member_client, proposals):
+def test_a_thread_with_good_files_is_saved_with_them(member_client, plain_category):
     response = member_client.post(
-        reverse("boards:thread_create", args=[proposals.slug]),
+        reverse("boards:thread_create", args=[plain_category.slug]),
         {
             "title": "件名",
             "body": "本文",

@@ -33,7 +33,7 @@ def test_start_with_attachment_reply_with_quote_edit_and_find_it(
 
     # Start a thread with a photo.
     page.goto(url + "/boards/")
-    page.get_by_role("link", name="連携・交流事業の提案").click()
+    page.get_by_role("link", name="その他", exact=True).click()
     page.get_by_role("link", name="スレッドを作成する").click()
     page.get_by_role("textbox", name="件名").fill("能登半島地震の復興物産展のご提案")
     page.get_by_role("textbox", name="本文").fill(

@@ -1,0 +1,203 @@
+"""The board as a collaboration tool: structured threads, wards' answers,
+interest, proposal status, and the office's yearly list of realisations."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from members.models import Organisation
+
+from . import notifications, permissions, services
+from .models import (
+    Addressee,
+    EventDetails,
+    Interest,
+    PamphletRequest,
+    Proposal,
+    ProposalStatusChange,
+    Publicity,
+    Thread,
+    ThreadType,
+)
+
+DETAIL_MODELS = {
+    ThreadType.PROPOSAL: Proposal,
+    ThreadType.EVENT: EventDetails,
+    ThreadType.PAMPHLET: PamphletRequest,
+    ThreadType.PUBLICITY: Publicity,
+}
+
+# What a ward may answer, by thread type.
+PAMPHLET_ANSWERS = [
+    Addressee.State.ACCEPT,
+    Addressee.State.REFUSE,
+    Addressee.State.DISCUSS,
+]
+PROPOSAL_ANSWERS = [
+    Addressee.State.CONSIDERING,
+    Addressee.State.INTERESTED,
+    Addressee.State.DECLINED,
+]
+
+# 募集中 → 調整中 → 実現 / 終了; a proposal can also end without coordination.
+STATUS_STEPS = {
+    Proposal.Status.OPEN: [Proposal.Status.COORDINATING, Proposal.Status.CLOSED],
+    Proposal.Status.COORDINATING: [Proposal.Status.REALISED, Proposal.Status.CLOSED],
+    Proposal.Status.REALISED: [],
+    Proposal.Status.CLOSED: [],
+}
+
+
+def answer_choices(thread):
+    """The answers a ward can give to this thread."""
+    states = (
+        PAMPHLET_ANSWERS
+        if thread.category.thread_type == ThreadType.PAMPHLET
+        else PROPOSAL_ANSWERS
+    )
+    return [(state.value, state.label) for state in states]
+
+
+@transaction.atomic
+def thread_start(
+    *,
+    category,
+    author,
+    title,
+    body,
+    uploads=(),
+    details=None,
+    wards=(),
+    all_wards=False,
+    important=False,
+    mail_everyone=False,
+):
+    """Start a thread with its type's details and the wards it is addressed to."""
+    thread = services.thread_create(
+        category=category, author=author, title=title, body=body, uploads=uploads
+    )
+    thread_type = category.thread_type
+    if thread_type in DETAIL_MODELS:
+        record = DETAIL_MODELS[thread_type](thread=thread, **(details or {}))
+        record.full_clean()
+        record.save()
+    if all_wards or wards:
+        addressees_set(thread=thread, wards=wards, all_wards=all_wards)
+    if important and thread_type == ThreadType.ANNOUNCEMENT:
+        Thread.objects.filter(pk=thread.pk).update(is_important=True)
+        notifications.on_important_announcement(
+            thread=thread, mail_everyone=mail_everyone
+        )
+    return thread
+
+
+def addressees_set(*, thread, wards=(), all_wards=False):
+    """Address a thread to some wards (or all 23); each answers on its own."""
+    if all_wards:
+        wards = Organisation.objects.filter(
+            kind=Organisation.Kind.SPECIAL_WARD
+        ).members()
+        Thread.objects.filter(pk=thread.pk).update(addressed_to_all_wards=True)
+    wards = list(wards)
+    Addressee.objects.bulk_create(
+        [Addressee(thread=thread, organisation=ward) for ward in wards],
+        ignore_conflicts=True,
+    )
+    notifications.on_addressed(thread=thread, organisations=wards)
+
+
+def addressee_mark_read(*, thread, user):
+    """A ward's staff opened the thread: 未読 becomes 既読 for that ward."""
+    if user.organisation.kind != Organisation.Kind.SPECIAL_WARD:
+        return
+    Addressee.objects.filter(
+        thread=thread,
+        organisation_id=user.organisation_id,
+        state=Addressee.State.UNREAD,
+    ).update(state=Addressee.State.READ, read_at=timezone.now())
+
+
+@transaction.atomic
+def addressee_answer(*, addressee, user, state, comment=""):
+    """A ward answers: 検討中 / 関心あり / 見送り, or 受入可 / 不可 / 要相談."""
+    addressee = (
+        Addressee.objects.select_for_update()
+        .select_related("thread__category")
+        .get(pk=addressee.pk)
+    )
+    if not permissions.can_answer_for(user, addressee):
+        raise PermissionDenied
+    if state not in dict(answer_choices(addressee.thread)):
+        raise ValidationError(_("Choose one of the answers."), code="answer")
+    now = timezone.now()
+    addressee.state = state
+    addressee.comment = comment
+    addressee.answered_at = now
+    addressee.answered_by = user
+    addressee.read_at = addressee.read_at or now
+    addressee.full_clean()
+    addressee.save()
+    notifications.on_answer(addressee=addressee)
+    return addressee
+
+
+@transaction.atomic
+def interest_mark(*, thread, user):
+    """Mark 「関心あり」 for the user's organisation, once."""
+    if not permissions.can_mark_interest(user, thread):
+        raise PermissionDenied
+    try:
+        with transaction.atomic():
+            interest = Interest.objects.create(
+                thread=thread, organisation=user.organisation, marked_by=user
+            )
+    except IntegrityError:
+        raise ValidationError(
+            _("Your organisation has already marked interest in this thread."),
+            code="already_interested",
+        ) from None
+    notifications.on_interest(interest=interest)
+    return interest
+
+
+def interest_unmark(*, thread, user):
+    """Withdraw the organisation's 「関心あり」."""
+    Interest.objects.filter(thread=thread, organisation=user.organisation).delete()
+
+
+@transaction.atomic
+def proposal_set_status(*, proposal, user, status):
+    """Move a proposal on (募集中 → 調整中 → 実現 / 終了), keeping the history."""
+    proposal = (
+        Proposal.objects.select_for_update()
+        .select_related("thread")
+        .get(pk=proposal.pk)
+    )
+    if not permissions.can_change_proposal_status(user, proposal.thread):
+        raise PermissionDenied
+    if status not in STATUS_STEPS[proposal.status]:
+        raise ValidationError(
+            _("A proposal cannot go from %(old)s to %(new)s.")
+            % {
+                "old": proposal.get_status_display(),
+                "new": Proposal.Status(status).label,
+            },
+            code="status_step",
+        )
+    ProposalStatusChange.objects.create(
+        proposal=proposal,
+        old_status=proposal.status,
+        new_status=status,
+        changed_by=user,
+    )
+    proposal.status = status
+    if status == Proposal.Status.REALISED:
+        proposal.realised_on = timezone.localdate()
+    proposal.save(update_fields=["status", "realised_on"])
+    return proposal
+
+
+def status_choices(proposal):
+    """The statuses a proposal can move to next."""
+    return [(status.value, status.label) for status in STATUS_STEPS[proposal.status]]

@@ -1,0 +1,387 @@
+"""Moderation: what ward and office staff do to threads and posts, and reports.
+
+Every action leaves a ModerationLog row saying who did what, when and why.
+Nothing is deleted: hidden content stays for moderators, split and merged
+posts keep their rows, and a merged thread stays behind, hidden.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import Category, ModerationLog, Post, ReadState, Report, Thread
+from .services import post_reindex
+
+Action = ModerationLog.Action
+
+
+def _log(*, actor, action, thread=None, post=None, reason="", details=None):
+    entry = ModerationLog(
+        actor=actor,
+        action=action,
+        thread_id=thread.pk if thread else post.thread_id,
+        post=post,
+        reason=reason,
+        details=details or {},
+    )
+    entry.full_clean()
+    entry.save()
+    return entry
+
+
+def _flag_set(instance, field, value, *, unchanged):
+    """Set a moderation flag; refuse when it is already so, so logs stay true."""
+    current = (
+        type(instance)
+        .objects.select_for_update()
+        .values_list(field, flat=True)
+        .get(pk=instance.pk)
+    )
+    if current == value:
+        raise ValidationError(unchanged, code="unchanged")
+    setattr(instance, field, value)
+    instance.save(update_fields=[field])
+
+
+@transaction.atomic
+def post_hide(*, post, actor, reason=""):
+    """Hide a post: members see a placeholder, moderators the post, marked."""
+    _flag_set(post, "is_hidden", True, unchanged=_("This post is already hidden."))
+    _log(actor=actor, action=Action.HIDE_POST, post=post, reason=reason)
+    return post
+
+
+@transaction.atomic
+def post_restore(*, post, actor, reason=""):
+    """Show a hidden post to members again."""
+    _flag_set(post, "is_hidden", False, unchanged=_("This post is not hidden."))
+    _log(actor=actor, action=Action.RESTORE_POST, post=post, reason=reason)
+    return post
+
+
+@transaction.atomic
+def thread_hide(*, thread, actor, reason=""):
+    """Hide a thread from members: it leaves lists and search; its page is 404."""
+    _flag_set(
+        thread, "is_hidden", True, unchanged=_("This thread is already hidden.")
+    )
+    _log(actor=actor, action=Action.HIDE_THREAD, thread=thread, reason=reason)
+    return thread
+
+
+@transaction.atomic
+def thread_restore(*, thread, actor, reason=""):
+    """Show a hidden thread to members again, unless it was merged away."""
+    if merged_into(thread) is not None:
+        raise ValidationError(
+            _("This thread was merged into another one; its posts are there now."),
+            code="merged",
+        )
+    _flag_set(thread, "is_hidden", False, unchanged=_("This thread is not hidden."))
+    _log(actor=actor, action=Action.RESTORE_THREAD, thread=thread, reason=reason)
+    return thread
+
+
+@transaction.atomic
+def thread_lock(*, thread, actor, reason=""):
+    """Close a thread to new replies; what it has stays readable."""
+    _flag_set(
+        thread,
+        "is_locked",
+        True,
+        unchanged=_("This thread is already closed to new replies."),
+    )
+    _log(actor=actor, action=Action.LOCK, thread=thread, reason=reason)
+    return thread
+
+
+@transaction.atomic
+def thread_unlock(*, thread, actor, reason=""):
+    """Open a closed thread to replies again."""
+    _flag_set(
+        thread,
+        "is_locked",
+        False,
+        unchanged=_("This thread is already open to replies."),
+    )
+    _log(actor=actor, action=Action.UNLOCK, thread=thread, reason=reason)
+    return thread
+
+
+@transaction.atomic
+def thread_pin(*, thread, actor, reason=""):
+    """Pin a thread to the top of its category."""
+    _flag_set(
+        thread, "is_pinned", True, unchanged=_("This thread is already pinned.")
+    )
+    _log(actor=actor, action=Action.PIN, thread=thread, reason=reason)
+    return thread
+
+
+@transaction.atomic
+def thread_unpin(*, thread, actor, reason=""):
+    """Let a pinned thread take its place by activity again."""
+    _flag_set(thread, "is_pinned", False, unchanged=_("This thread is not pinned."))
+    _log(actor=actor, action=Action.UNPIN, thread=thread, reason=reason)
+    return thread
+
+
+def merged_into(thread):
+    """The pk of the thread a merged thread's posts went to, else None."""
+    if not thread.is_hidden:
+        return None
+    return (
+        ModerationLog.objects.filter(thread=thread, action=Action.MERGE)
+        .order_by("-created_at", "-pk")
+        .values_list("details__to", flat=True)
+        .first()
+    )
+
+
+def _category_shift(category_id, *, threads=0, posts=0):
+    """Counters of a category after threads or posts moved in (or out)."""
+    latest = Thread.objects.filter(category_id=category_id).aggregate(
+        latest=Max("last_activity_at")
+    )["latest"]
+    Category.objects.filter(pk=category_id).update(
+        thread_count=F("thread_count") + threads,
+        post_count=F("post_count") + posts,
+        last_activity_at=latest,
+    )
+
+
+def _thread_recount(thread):
+    """Reply count and last post of a thread, from the posts it holds now.
+
+    The last post shown in lists is the newest by time, which after a merge
+    need not be the one with the highest number.
+    """
+    posts = Post.objects.filter(thread=thread)
+    stats = posts.aggregate(count=Count("pk"), last_position=Max("position"))
+    newest = posts.order_by("-created_at", "-position").first()
+    thread.reply_count = stats["count"] - 1
+    thread.last_position = stats["last_position"]
+    thread.last_activity_at = newest.created_at
+    thread.last_post_author_id = newest.author_id
+    thread.last_post_organisation_id = newest.organisation_id
+    thread.save(
+        update_fields=[
+            "reply_count",
+            "last_position",
+            "last_activity_at",
+            "last_post_author",
+            "last_post_organisation",
+        ]
+    )
+
+
+def _posts_move(posts, *, thread, first_position):
+    """Give posts to another thread, numbered in the order given."""
+    for offset, post in enumerate(posts):
+        post.thread = thread
+        post.position = first_position + offset
+    Post.objects.bulk_update(posts, ["thread", "position"])
+    # The first post of a thread carries its title in the search index.
+    for post in posts:
+        post_reindex(post=post)
+
+
+@transaction.atomic
+def thread_split(*, thread, posts, title, actor, reason=""):
+    """Make some replies a thread of their own in the same category.
+
+    The first reply chosen becomes the opening post. Numbers left behind in
+    the old thread may have gaps, as after deleting posts.
+    """
+    thread = Thread.objects.select_for_update().get(pk=thread.pk)
+    chosen = {post.pk for post in posts}
+    moving = list(
+        Post.objects.filter(thread=thread, pk__in=chosen)
+        .prefetch_related("attachments")
+        .in_order()
+    )
+    if not moving or len(moving) != len(chosen):
+        raise ValidationError(
+            _("Choose one or more replies of this thread."), code="no_replies"
+        )
+    if moving[0].is_opening:
+        raise ValidationError(
+            _("The opening post stays with its thread; choose replies only."),
+            code="opening_post",
+        )
+    first = moving[0]
+    new = Thread(
+        category_id=thread.category_id,
+        title=title,
+        author_id=first.author_id,
+        organisation_id=first.organisation_id,
+        created_at=first.created_at,
+    )
+    new.full_clean()
+    new.save()
+    _posts_move(moving, thread=new, first_position=0)
+    # "In reply to #n" links to a post on the same page, so a link to a
+    # post now in the other thread would point at the wrong one.
+    Post.objects.filter(thread=new, quoted__isnull=False).exclude(
+        quoted__thread=new
+    ).update(quoted=None)
+    Post.objects.filter(thread=thread, quoted__thread=new).update(quoted=None)
+    _thread_recount(thread)
+    _thread_recount(new)
+    # The next reply takes the number after the new last post; readers who
+    # had read past it must still see that reply as unread.
+    ReadState.objects.filter(
+        thread=thread, last_read_position__gt=thread.last_position
+    ).update(last_read_position=thread.last_position)
+    _category_shift(thread.category_id, threads=1)
+    _log(
+        actor=actor,
+        action=Action.SPLIT,
+        thread=thread,
+        reason=reason,
+        details={"to": new.pk, "posts": sorted(chosen)},
+    )
+    return new
+
+
+@transaction.atomic
+def thread_merge(*, source, target, actor, reason=""):
+    """Add a thread's posts to the end of another, in the order they were posted.
+
+    The emptied thread stays, hidden, and its address leads to the target.
+    """
+    if source.pk == target.pk:
+        raise ValidationError(
+            _("A thread cannot be merged into itself."), code="same_thread"
+        )
+    # Both are locked, in a fixed order, so replies cannot take the numbers.
+    locked = Thread.objects.select_for_update().filter(
+        pk__in=[source.pk, target.pk]
+    )
+    locked = {thread.pk: thread for thread in locked.order_by("pk")}
+    source, target = locked[source.pk], locked[target.pk]
+    if target.is_hidden:
+        raise ValidationError(
+            _("Choose a thread that members can see."), code="target_hidden"
+        )
+    moving = list(
+        Post.objects.filter(thread=source)
+        .prefetch_related("attachments")
+        .order_by("created_at", "position")
+    )
+    if not moving:
+        raise ValidationError(
+            _("This thread has no posts to merge."), code="no_posts"
+        )
+    _posts_move(moving, thread=target, first_position=target.last_position + 1)
+    _thread_recount(target)
+    source.is_hidden = True
+    source.reply_count = 0
+    source.save(update_fields=["is_hidden", "reply_count"])
+    if source.category_id == target.category_id:
+        _category_shift(target.category_id)
+    else:
+        _category_shift(source.category_id, posts=-len(moving))
+        _category_shift(target.category_id, posts=len(moving))
+    _log(
+        actor=actor,
+        action=Action.MERGE,
+        thread=source,
+        reason=reason,
+        details={"to": target.pk, "posts": [post.pk for post in moving]},
+    )
+    return target
+
+
+@transaction.atomic
+def thread_move(*, thread, category, actor, reason=""):
+    """Move a thread to another category, with both categories' counters."""
+    thread = (
+        Thread.objects.select_for_update().select_related("category").get(pk=thread.pk)
+    )
+    old = thread.category
+    if old.pk == category.pk:
+        raise ValidationError(
+            _("The thread is already in this category."), code="same_category"
+        )
+    posts = Post.objects.filter(thread=thread).count()
+    thread.category = category
+    thread.save(update_fields=["category"])
+    _category_shift(old.pk, threads=-1, posts=-posts)
+    _category_shift(category.pk, threads=1, posts=posts)
+    _log(
+        actor=actor,
+        action=Action.MOVE,
+        thread=thread,
+        reason=reason,
+        details={"from": old.slug, "to": category.slug},
+    )
+    return thread
+
+
+def report_create(*, post, reporter, reason):
+    """Report a post to the moderators; one open report per person and post."""
+    report = Report(post=post, reporter=reporter, reason=reason)
+    # The open-report constraint is left to the database, which also
+    # catches a form sent twice at once, so the message is always this one.
+    report.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            report.save()
+    except IntegrityError:
+        raise ValidationError(
+            _(
+                "You have already reported this post. The moderators will look "
+                "at it."
+            ),
+            code="already_reported",
+        ) from None
+    return report
+
+
+def _report_close(report, *, actor, note, status, action):
+    report = Report.objects.select_for_update().get(pk=report.pk)
+    if report.status != Report.Status.OPEN:
+        raise ValidationError(
+            _("This report has already been handled."), code="handled"
+        )
+    report.status = status
+    report.handled_by = actor
+    report.handled_at = timezone.now()
+    report.note = note
+    report.full_clean()
+    report.save(update_fields=["status", "handled_by", "handled_at", "note"])
+    _log(
+        actor=actor,
+        action=action,
+        post=report.post,
+        reason=note,
+        details={"report": report.pk},
+    )
+    return report
+
+
+@transaction.atomic
+def report_resolve(*, report, actor, note=""):
+    """Close a report as dealt with (the post was hidden, or the like)."""
+    return _report_close(
+        report,
+        actor=actor,
+        note=note,
+        status=Report.Status.RESOLVED,
+        action=Action.RESOLVE_REPORT,
+    )
+
+
+@transaction.atomic
+def report_dismiss(*, report, actor, note=""):
+    """Close a report as needing nothing done."""
+    return _report_close(
+        report,
+        actor=actor,
+        note=note,
+        status=Report.Status.DISMISSED,
+        action=Action.DISMISS_REPORT,
+    )

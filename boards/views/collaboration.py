@@ -1,0 +1,194 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import F
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
+from django.views.generic import ListView, View
+
+from .. import collaboration, exports, permissions
+from ..forms import AnswerForm, ProposalStatusForm
+from ..models import Addressee, Interest, Proposal, Thread
+
+
+def collaboration_context(user, thread):
+    """What the thread page shows of details, answers and interest."""
+    collaboration.addressee_mark_read(thread=thread, user=user)
+    addressees = list(
+        thread.addressees.select_related("organisation", "answered_by").order_by(
+            "organisation__code"
+        )
+    )
+    mine = next(
+        (a for a in addressees if a.organisation_id == user.organisation_id), None
+    )
+    interests = list(
+        Interest.objects.filter(thread=thread).select_related(
+            "organisation__prefecture"
+        )
+    )
+    proposal = getattr(thread, "proposal", None)
+    can_change_status = (
+        proposal is not None
+        and permissions.can_change_proposal_status(user, thread)
+        and collaboration.status_choices(proposal)
+    )
+    return {
+        "addressees": addressees,
+        "can_see_answers": permissions.can_see_answers(user, thread),
+        "my_addressee": mine,
+        "answer_form": AnswerForm(
+            initial={"state": mine.state, "comment": mine.comment},
+            choices=collaboration.answer_choices(thread),
+        )
+        if mine and permissions.can_answer_for(user, mine)
+        else None,
+        "interests": interests,
+        "interested": any(i.organisation_id == user.organisation_id for i in interests),
+        "can_mark_interest": permissions.can_mark_interest(user, thread),
+        "status_form": ProposalStatusForm(
+            choices=collaboration.status_choices(proposal)
+        )
+        if can_change_status
+        else None,
+        "status_changes": proposal.status_changes.select_related(
+            "changed_by__organisation__prefecture"
+        )
+        if proposal
+        else [],
+    }
+
+
+def _thread(request, pk):
+    thread = get_object_or_404(Thread.objects.select_related("category"), pk=pk)
+    if not permissions.can_view_thread(request.user, thread):
+        raise Http404
+    return thread
+
+
+class AnswerView(View):
+    """A ward's answer to a thread addressed to it."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        thread = _thread(request, pk)
+        addressee = get_object_or_404(
+            Addressee, thread=thread, organisation_id=request.user.organisation_id
+        )
+        form = AnswerForm(request.POST, choices=collaboration.answer_choices(thread))
+        if not form.is_valid():
+            messages.error(request, _("Choose one of the answers."))
+            return redirect("boards:thread", pk=pk)
+        collaboration.addressee_answer(
+            addressee=addressee,
+            user=request.user,
+            state=form.cleaned_data["state"],
+            comment=form.cleaned_data["comment"],
+        )
+        messages.success(request, _("Your ward's answer has been saved."))
+        return redirect("boards:thread", pk=pk)
+
+
+class InterestView(View):
+    """Mark or withdraw 「関心あり」 for one's organisation."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        thread = _thread(request, pk)
+        if request.POST.get("withdraw"):
+            collaboration.interest_unmark(thread=thread, user=request.user)
+            messages.success(request, _("Your organisation's interest was withdrawn."))
+            return redirect("boards:thread", pk=pk)
+        try:
+            collaboration.interest_mark(thread=thread, user=request.user)
+        except ValidationError as error:
+            messages.error(request, error.messages[0])
+        else:
+            messages.success(
+                request, _("Your organisation is now marked as interested.")
+            )
+        return redirect("boards:thread", pk=pk)
+
+
+class ProposalStatusView(View):
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        thread = _thread(request, pk)
+        proposal = get_object_or_404(Proposal, thread=thread)
+        if not permissions.can_change_proposal_status(request.user, thread):
+            raise PermissionDenied
+        form = ProposalStatusForm(
+            request.POST, choices=collaboration.status_choices(proposal)
+        )
+        if not form.is_valid():
+            messages.error(request, _("Choose the new status from the list."))
+            return redirect("boards:thread", pk=pk)
+        try:
+            collaboration.proposal_set_status(
+                proposal=proposal, user=request.user, status=form.cleaned_data["status"]
+            )
+        except ValidationError as error:
+            messages.error(request, error.messages[0])
+        else:
+            messages.success(request, _("The status of the proposal has been changed."))
+        return redirect("boards:thread", pk=pk)
+
+
+class AddressedView(ListView):
+    """What is addressed to the user's ward: unanswered first, oldest first."""
+
+    template_name = "boards/addressed.html"
+    context_object_name = "addressees"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return (
+            Addressee.objects.filter(
+                organisation_id=self.request.user.organisation_id,
+                thread__is_hidden=False,
+            )
+            .select_related(
+                "thread__category", "thread__organisation__prefecture", "answered_by"
+            )
+            .order_by(
+                F("answered_at").asc(nulls_first=True), "thread__created_at", "pk"
+            )
+        )
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            unanswered=Addressee.objects.filter(
+                organisation_id=self.request.user.organisation_id,
+                thread__is_hidden=False,
+            )
+            .unanswered()
+            .count(),
+            **kwargs,
+        )
+
+
+class RealisedExportView(View):
+    """The office's workbook of realised collaborations, by 年度 and ward."""
+
+    http_method_names = ["get"]
+
+    def get(self, request):
+        if not permissions.can_export_collaborations(request.user):
+            raise PermissionDenied
+        try:
+            year = int(request.GET["fy"])
+        except (KeyError, ValueError):
+            year = None
+        data = exports.realised_collaborations_xlsx(year)
+        name = f"realised-collaborations-{year or 'all'}.xlsx"
+        response = HttpResponse(
+            data,
+            content_type=(
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            ),
+        )
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
