@@ -1,6 +1,21 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import Case, Value, When
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.text import Truncator
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
-from .models import Attachment, Category, Post, Thread
+from . import moderation
+from .models import Attachment, Category, ModerationLog, Post, Report, Thread
+
+# The reason logged for what is done in admin, where there is no form for one.
+ADMIN_REASON = _("From the admin site")
+
+
+def excerpt(text, length=80):
+    return Truncator(" ".join(text.split())).chars(length)
 
 
 @admin.register(Category)
@@ -26,7 +41,14 @@ class CategoryAdmin(admin.ModelAdmin):
 
 class PostInline(admin.TabularInline):
     model = Post
-    fields = ["position", "author", "created_at", "edited_at", "is_deleted"]
+    fields = [
+        "position",
+        "author",
+        "created_at",
+        "edited_at",
+        "is_deleted",
+        "is_hidden",
+    ]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -67,20 +89,84 @@ class ThreadAdmin(admin.ModelAdmin):
         "is_locked",
         "is_hidden",
     ]
-    readonly_fields = [
-        "title",
-        "category",
-        "author",
-        "organisation",
-        "created_at",
-        "last_activity_at",
-        "reply_count",
-    ]
+    # The flags change only through the actions, so each change is logged.
+    readonly_fields = fields
     inlines = [PostInline]
+    actions = [
+        "hide_threads",
+        "restore_threads",
+        "lock_threads",
+        "unlock_threads",
+        "pin_threads",
+        "unpin_threads",
+    ]
 
     def has_add_permission(self, request):
         # Threads are started on the board, where files and counts are handled.
         return False
+
+    def _moderate(self, request, threads, service):
+        done = 0
+        for thread in threads:
+            try:
+                service(thread=thread, actor=request.user, reason=str(ADMIN_REASON))
+            except ValidationError as error:
+                self.message_user(
+                    request, f"{thread}: {error.messages[0]}", messages.WARNING
+                )
+            else:
+                done += 1
+        self.message_user(
+            request,
+            gettext("%(count)s threads changed.") % {"count": done},
+            messages.SUCCESS,
+        )
+
+    @admin.action(
+        description=_("Hide the selected threads from members"),
+        permissions=["change"],
+    )
+    def hide_threads(self, request, queryset):
+        self._moderate(
+            request, queryset.filter(is_hidden=False), moderation.thread_hide
+        )
+
+    @admin.action(
+        description=_("Show the selected threads to members again"),
+        permissions=["change"],
+    )
+    def restore_threads(self, request, queryset):
+        self._moderate(
+            request, queryset.filter(is_hidden=True), moderation.thread_restore
+        )
+
+    @admin.action(
+        description=_("Close the selected threads to new replies"),
+        permissions=["change"],
+    )
+    def lock_threads(self, request, queryset):
+        self._moderate(
+            request, queryset.filter(is_locked=False), moderation.thread_lock
+        )
+
+    @admin.action(
+        description=_("Reopen the selected threads to replies"),
+        permissions=["change"],
+    )
+    def unlock_threads(self, request, queryset):
+        self._moderate(
+            request, queryset.filter(is_locked=True), moderation.thread_unlock
+        )
+
+    @admin.action(description=_("Pin the selected threads"), permissions=["change"])
+    def pin_threads(self, request, queryset):
+        self._moderate(request, queryset.filter(is_pinned=False), moderation.thread_pin)
+
+    @admin.action(description=_("Unpin the selected threads"), permissions=["change"])
+    def unpin_threads(self, request, queryset):
+        self._moderate(
+            request, queryset.filter(is_pinned=True), moderation.thread_unpin
+        )
 
 
 class AttachmentInline(admin.TabularInline):
@@ -96,8 +182,15 @@ class AttachmentInline(admin.TabularInline):
 
 @admin.register(Post)
 class PostAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "author", "organisation", "created_at", "is_deleted"]
-    list_filter = ["is_deleted", "thread__category"]
+    list_display = [
+        "__str__",
+        "author",
+        "organisation",
+        "created_at",
+        "is_deleted",
+        "is_hidden",
+    ]
+    list_filter = ["is_deleted", "is_hidden", "thread__category"]
     search_fields = ["body", "thread__title", "author__display_name"]
     list_select_related = ["thread", "author", "organisation__prefecture"]
     fields = [
@@ -108,6 +201,7 @@ class PostAdmin(admin.ModelAdmin):
         "created_at",
         "edited_at",
         "is_deleted",
+        "is_hidden",
         "body",
     ]
     readonly_fields = fields
@@ -139,4 +233,114 @@ class AttachmentAdmin(admin.ModelAdmin):
     exclude = ["file", "thumbnail"]
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Report)
+class ReportAdmin(admin.ModelAdmin):
+    """The queue of reported posts: open ones first, oldest first."""
+
+    list_display = [
+        "reported_post",
+        "post_excerpt",
+        "reason_excerpt",
+        "reporter",
+        "created_at",
+        "status",
+    ]
+    list_filter = ["status"]
+    search_fields = ["reason", "post__body", "post__thread__title"]
+    list_select_related = ["post__thread", "reporter__organisation__prefecture"]
+    ordering = [
+        Case(When(status=Report.Status.OPEN, then=Value(0)), default=Value(1)),
+        "created_at",
+        "pk",
+    ]
+    fields = [
+        "reported_post",
+        "post_excerpt",
+        "reason",
+        "reporter",
+        "created_at",
+        "status",
+        "handled_by",
+        "handled_at",
+        "note",
+    ]
+    # Reports are closed only through the actions, so each one is logged.
+    readonly_fields = fields
+    actions = ["resolve_reports", "dismiss_reports"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("post"))
+    def reported_post(self, report):
+        post = report.post
+        return format_html(
+            '<a href="{}">{} #{}</a>',
+            reverse("boards:post", args=[post.pk]),
+            post.thread.title,
+            post.position,
+        )
+
+    @admin.display(description=_("what the post says"))
+    def post_excerpt(self, report):
+        return excerpt(report.post.body)
+
+    @admin.display(description=_("reason"))
+    def reason_excerpt(self, report):
+        return excerpt(report.reason)
+
+    def _close(self, request, queryset, service):
+        reports = list(queryset.filter(status=Report.Status.OPEN))
+        for report in reports:
+            service(report=report, actor=request.user, note=str(ADMIN_REASON))
+        self.message_user(
+            request,
+            gettext("%(count)s reports closed.") % {"count": len(reports)},
+            messages.SUCCESS,
+        )
+
+    @admin.action(
+        description=_("Resolve the selected reports (dealt with)"),
+        permissions=["change"],
+    )
+    def resolve_reports(self, request, queryset):
+        self._close(request, queryset, moderation.report_resolve)
+
+    @admin.action(
+        description=_("Dismiss the selected reports (nothing to do)"),
+        permissions=["change"],
+    )
+    def dismiss_reports(self, request, queryset):
+        self._close(request, queryset, moderation.report_dismiss)
+
+
+@admin.register(ModerationLog)
+class ModerationLogAdmin(admin.ModelAdmin):
+    """Who did what, when and why; a record, so nobody edits it."""
+
+    list_display = ["created_at", "actor", "action", "thread", "post", "reason"]
+    list_filter = ["action", ("actor", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["reason"]
+    date_hierarchy = "created_at"
+    list_select_related = [
+        "actor__organisation__prefecture",
+        "thread",
+        "post__thread",
+    ]
+    fields = ["created_at", "actor", "action", "thread", "post", "reason", "details"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

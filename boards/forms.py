@@ -356,3 +356,144 @@ class SearchForm(forms.Form):
                 ),
             )
         return cleaned_data
+
+
+# ----- moderation -----
+
+
+class ModerationReasonForm(forms.Form):
+    """Why a moderator acts; kept in the moderation log."""
+
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Kept in the moderation log; members do not see it."),
+    )
+
+
+class ThreadMoveForm(ModerationReasonForm):
+    """The category a thread moves to."""
+
+    category = forms.ModelChoiceField(
+        label=_("Move to"),
+        queryset=Category.objects.none(),
+        error_messages={"invalid_choice": _("Choose a category from the list.")},
+    )
+    field_order = ["category", "reason"]
+
+    def __init__(self, *args, thread, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = Category.objects.exclude(
+            pk=thread.category_id
+        )
+
+
+class ReplyChoiceField(forms.ModelMultipleChoiceField):
+    """Replies shown as “#3 石川県七尾市 観光交流課 山田: the first words…”."""
+
+    def label_from_instance(self, obj):
+        words = " ".join(obj.body.split())
+        excerpt = words if len(words) <= 60 else words[:60] + "…"
+        return f"#{obj.position} {obj.signature}: {excerpt}"
+
+
+class ThreadSplitForm(ModerationReasonForm):
+    """The replies that become a new thread, and its title."""
+
+    title = forms.CharField(
+        label=_("Title of the new thread"),
+        max_length=Thread._meta.get_field("title").max_length,
+    )
+    posts = ReplyChoiceField(
+        label=_("Replies to move"),
+        queryset=Post.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "required": _("Choose one or more replies."),
+            "invalid_choice": _("Choose replies of this thread."),
+        },
+    )
+    field_order = ["title", "posts", "reason"]
+
+    def __init__(self, *args, thread, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["posts"].queryset = (
+            Post.objects.filter(thread=thread, position__gt=0).with_authors().in_order()
+        )
+
+    def clean_title(self):
+        return " ".join(self.cleaned_data["title"].split())
+
+
+def thread_number(value):
+    """123, or the 123 of an address such as https://…/boards/t/123/?page=2."""
+    value = value.strip()
+    if value.isdigit():
+        return int(value)
+    _before, found, rest = value.partition("/t/")
+    number = rest.split("/", 1)[0]
+    return int(number) if found and number.isdigit() else None
+
+
+class ThreadMergeForm(ModerationReasonForm):
+    """The thread another one is merged into, by number or address."""
+
+    target = forms.CharField(
+        label=_("Thread to merge into"),
+        max_length=500,
+        help_text=_(
+            "The thread's number, or its address copied from the browser "
+            "(…/boards/t/123/)."
+        ),
+    )
+    field_order = ["target", "reason"]
+
+    def __init__(self, *args, thread, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.thread = thread
+
+    def clean_target(self):
+        number = thread_number(self.cleaned_data["target"])
+        target = Thread.objects.filter(pk=number).first() if number else None
+        if target is None:
+            raise forms.ValidationError(
+                _("No thread has that number or address."), code="no_thread"
+            )
+        if target.pk == self.thread.pk:
+            raise forms.ValidationError(
+                _("Choose another thread than this one."), code="same_thread"
+            )
+        return target
+
+
+class ReportForm(forms.Form):
+    """A member's reason for reporting a post."""
+
+    reason = forms.CharField(
+        label=_("What is wrong with this post?"),
+        # Report.reason's max_length; a test keeps the two equal.
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("Only the moderators (ward and office staff) read this."),
+    )
+
+
+class WatchForm(forms.Form):
+    """Follow (watch=1) or stop following (watch=0) a thread or a category."""
+
+    watch = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+
+class NotificationSettingsForm(forms.Form):
+    """How often mail comes, one choice per kind of notification."""
+
+    def __init__(self, *args, **kwargs):
+        from .models import Frequency, NotificationKind
+
+        super().__init__(*args, **kwargs)
+        for kind in NotificationKind:
+            self.fields[kind.value] = forms.ChoiceField(
+                label=kind.label, choices=Frequency.choices
+            )

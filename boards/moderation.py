@@ -64,9 +64,7 @@ def post_restore(*, post, actor, reason=""):
 @transaction.atomic
 def thread_hide(*, thread, actor, reason=""):
     """Hide a thread from members: it leaves lists and search; its page is 404."""
-    _flag_set(
-        thread, "is_hidden", True, unchanged=_("This thread is already hidden.")
-    )
+    _flag_set(thread, "is_hidden", True, unchanged=_("This thread is already hidden."))
     _log(actor=actor, action=Action.HIDE_THREAD, thread=thread, reason=reason)
     return thread
 
@@ -113,9 +111,7 @@ def thread_unlock(*, thread, actor, reason=""):
 @transaction.atomic
 def thread_pin(*, thread, actor, reason=""):
     """Pin a thread to the top of its category."""
-    _flag_set(
-        thread, "is_pinned", True, unchanged=_("This thread is already pinned.")
-    )
+    _flag_set(thread, "is_pinned", True, unchanged=_("This thread is already pinned."))
     _log(actor=actor, action=Action.PIN, thread=thread, reason=reason)
     return thread
 
@@ -257,9 +253,7 @@ def thread_merge(*, source, target, actor, reason=""):
             _("A thread cannot be merged into itself."), code="same_thread"
         )
     # Both are locked, in a fixed order, so replies cannot take the numbers.
-    locked = Thread.objects.select_for_update().filter(
-        pk__in=[source.pk, target.pk]
-    )
+    locked = Thread.objects.select_for_update().filter(pk__in=[source.pk, target.pk])
     locked = {thread.pk: thread for thread in locked.order_by("pk")}
     source, target = locked[source.pk], locked[target.pk]
     if target.is_hidden:
@@ -272,9 +266,7 @@ def thread_merge(*, source, target, actor, reason=""):
         .order_by("created_at", "position")
     )
     if not moving:
-        raise ValidationError(
-            _("This thread has no posts to merge."), code="no_posts"
-        )
+        raise ValidationError(_("This thread has no posts to merge."), code="no_posts")
     _posts_move(moving, thread=target, first_position=target.last_position + 1)
     _thread_recount(target)
     source.is_hidden = True
@@ -332,10 +324,7 @@ def report_create(*, post, reporter, reason):
             report.save()
     except IntegrityError:
         raise ValidationError(
-            _(
-                "You have already reported this post. The moderators will look "
-                "at it."
-            ),
+            _("You have already reported this post. The moderators will look at it."),
             code="already_reported",
         ) from None
     return report

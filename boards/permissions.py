@@ -8,6 +8,11 @@ def is_moderator(user):
     return is_office_staff(user) or is_ward_staff(user)
 
 
+def can_moderate(user):
+    """Moderators hide, lock, pin, move, split and merge, and handle reports."""
+    return is_moderator(user)
+
+
 def can_start_thread(user, category):
     """Members start threads, except in staff-only categories (お知らせ)."""
     if not can_use_members_area(user):
@@ -31,6 +36,7 @@ def can_edit_post(user, post):
         can_use_members_area(user)
         and post.author_id == user.pk
         and not post.is_deleted
+        and not post.is_hidden
         and not post.thread.is_locked
         and not post.thread.is_hidden
     )
@@ -41,19 +47,45 @@ def can_delete_post(user, post):
     return can_edit_post(user, post)
 
 
+def can_read_post(user, post):
+    """A post is read in its thread unless deleted; hidden ones by moderators only."""
+    return (
+        can_view_thread(user, post.thread)
+        and not post.is_deleted
+        and (not post.is_hidden or is_moderator(user))
+    )
+
+
+def can_report(user, post):
+    """Members report posts of others that they can read, to the moderators."""
+    return (
+        can_use_members_area(user)
+        and post.author_id != user.pk
+        and can_view_thread(user, post.thread)
+        and not post.is_deleted
+        and not post.is_hidden
+    )
+
+
 def can_see_revisions(user, post):
-    """Earlier versions are open to everyone who can read the thread."""
-    return can_view_thread(user, post.thread) and not post.is_deleted
+    """Earlier versions are open to everyone who can read the post."""
+    return can_read_post(user, post)
 
 
 def can_download_attachment(user, attachment):
-    """Files go with their post: readable thread, post not deleted."""
-    post = attachment.post
-    return can_view_thread(user, post.thread) and not post.is_deleted
+    """Files go with their post: only for those who can read it."""
+    return can_read_post(user, attachment.post)
 
 
 def visible_threads(user, queryset):
     """Threads a user may see in lists and search."""
+    if is_moderator(user):
+        return queryset
+    return queryset.filter(is_hidden=False)
+
+
+def visible_posts(user, queryset):
+    """Posts a user may find in search: hidden ones for moderators only."""
     if is_moderator(user):
         return queryset
     return queryset.filter(is_hidden=False)

@@ -1,6 +1,14 @@
 from django.urls import path
 
-from .views import attachments, collaboration, posts, search, threads
+from .views import (
+    attachments,
+    collaboration,
+    moderation,
+    notifications,
+    posts,
+    search,
+    threads,
+)
 
 app_name = "boards"
 
@@ -39,5 +47,70 @@ urlpatterns = [
         "files/<int:pk>/thumbnail/",
         attachments.thumbnail,
         name="attachment_thumbnail",
+    ),
+    path("t/<int:pk>/hide/", moderation.ThreadHideView.as_view(), name="thread_hide"),
+    path(
+        "t/<int:pk>/restore/",
+        moderation.ThreadRestoreView.as_view(),
+        name="thread_restore",
+    ),
+    path("t/<int:pk>/lock/", moderation.ThreadLockView.as_view(), name="thread_lock"),
+    path(
+        "t/<int:pk>/unlock/",
+        moderation.ThreadUnlockView.as_view(),
+        name="thread_unlock",
+    ),
+    path("t/<int:pk>/pin/", moderation.ThreadPinView.as_view(), name="thread_pin"),
+    path(
+        "t/<int:pk>/unpin/", moderation.ThreadUnpinView.as_view(), name="thread_unpin"
+    ),
+    path("t/<int:pk>/move/", moderation.ThreadMoveView.as_view(), name="thread_move"),
+    path(
+        "t/<int:pk>/split/", moderation.ThreadSplitView.as_view(), name="thread_split"
+    ),
+    path(
+        "t/<int:pk>/merge/", moderation.ThreadMergeView.as_view(), name="thread_merge"
+    ),
+    path("p/<int:pk>/hide/", moderation.PostHideView.as_view(), name="post_hide"),
+    path(
+        "p/<int:pk>/restore/", moderation.PostRestoreView.as_view(), name="post_restore"
+    ),
+    path(
+        "p/<int:pk>/report/", moderation.ReportCreateView.as_view(), name="post_report"
+    ),
+    path(
+        "notifications/",
+        notifications.NotificationListView.as_view(),
+        name="notification_list",
+    ),
+    path(
+        "notifications/<int:pk>/open/",
+        notifications.notification_open,
+        name="notification_open",
+    ),
+    path(
+        "notifications/read-all/",
+        notifications.NotificationReadAllView.as_view(),
+        name="notification_read_all",
+    ),
+    path(
+        "notifications/settings/",
+        notifications.NotificationSettingsView.as_view(),
+        name="notification_settings",
+    ),
+    path(
+        "t/<int:pk>/watch/",
+        notifications.ThreadWatchView.as_view(),
+        name="thread_watch",
+    ),
+    path(
+        "c/<slug:slug>/watch/",
+        notifications.CategoryWatchView.as_view(),
+        name="category_watch",
+    ),
+    path(
+        "unsubscribe/<str:token>/",
+        notifications.UnsubscribeView.as_view(),
+        name="notification_unsubscribe",
     ),
 ]

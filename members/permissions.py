@@ -27,6 +27,9 @@ ROLE_MODEL_PERMISSIONS = {
         "boards.change_thread",
         "boards.view_post",
         "boards.view_attachment",
+        "boards.view_report",
+        "boards.change_report",
+        "boards.view_moderationlog",
     ],
     OFFICE_STAFF: [
         "members.view_organisation",
@@ -49,6 +52,9 @@ ROLE_MODEL_PERMISSIONS = {
         "boards.change_thread",
         "boards.view_post",
         "boards.view_attachment",
+        "boards.view_report",
+        "boards.change_report",
+        "boards.view_moderationlog",
     ],
 }
 

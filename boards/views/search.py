@@ -42,9 +42,12 @@ def _day_start(day):
 
 
 def _filtered_posts(user, filters):
-    posts = Post.objects.filter(
-        is_deleted=False,
-        thread__in=permissions.visible_threads(user, Thread.objects.all()),
+    posts = permissions.visible_posts(
+        user,
+        Post.objects.filter(
+            is_deleted=False,
+            thread__in=permissions.visible_threads(user, Thread.objects.all()),
+        ),
     )
     if category := filters.get("category"):
         posts = posts.filter(thread__category=category)

@@ -11,7 +11,7 @@ from django.views.generic import FormView, TemplateView
 
 from members.eras import fiscal_year, fiscal_year_start, format_fiscal_year
 
-from .. import collaboration, permissions, services
+from .. import collaboration, moderation, permissions, services
 from ..forms import (
     ADDRESSED_TYPES,
     DETAIL_FORMS,
@@ -203,6 +203,9 @@ class ThreadView(TemplateView):
             ).with_read_state(user),
             pk=kwargs["pk"],
         )
+        # A merged thread's posts are in the other thread now.
+        if (target := moderation.merged_into(thread)) is not None:
+            return redirect("boards:thread", pk=target)
         if not permissions.can_view_thread(user, thread):
             raise Http404
         self.thread = thread
@@ -236,6 +239,8 @@ class ThreadView(TemplateView):
         for post in posts:
             post.thread = thread
             post.can_edit = permissions.can_edit_post(user, post)
+            post.can_read = permissions.can_read_post(user, post)
+            post.can_report = permissions.can_report(user, post)
         if posts:
             services.thread_mark_read(
                 thread=thread, user=user, position=posts[-1].position
@@ -260,5 +265,6 @@ class ThreadView(TemplateView):
             if thread.last_read is not None
             else None,
             **collaboration_context(user, thread),
+            is_moderator=permissions.can_moderate(user),
             **kwargs,
         )

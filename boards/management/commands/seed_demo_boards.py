@@ -10,7 +10,7 @@ from django.db.models import Max
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
-from boards import services
+from boards import collaboration, services
 from boards.attachments import prepare_upload
 from boards.models import Category, Thread
 from members import permissions
@@ -203,6 +203,62 @@ THREADS = [
 ]
 
 
+# Type-specific details by thread title: (details, ward codes or "all", important).
+EXTRAS = {
+    "令和8年度 全国連携プロジェクト説明会の開催について": ({}, (), True),
+    "能登の復興を発信する物産展の共同開催のご提案": (
+        {"field": "tourism"},
+        ("131016", "131024"),
+        False,
+    ),
+    "りんごを通じた小学校の交流事業について": (
+        {"field": "culture"},
+        ("131041",),
+        False,
+    ),
+    "防災協定に基づく職員の相互派遣訓練について": ({"field": "disaster"}, "all", False),
+    "特別区主催「ふるさと祭り」への出展希望": (
+        {
+            "starts_on": datetime.date(2026, 10, 17),
+            "ends_on": datetime.date(2026, 10, 18),
+            "place": "日比谷公園",
+            "application_deadline": datetime.date(2026, 7, 31),
+            "contact": "千代田区 地域振興課",
+        },
+        (),
+        False,
+    ),
+    "雪まつり期間中の交流イベントへのご招待": (
+        {
+            "starts_on": datetime.date(2027, 2, 4),
+            "ends_on": datetime.date(2027, 2, 11),
+            "place": "札幌市 大通公園",
+            "contact": "札幌市 総務局 国際部",
+        },
+        (),
+        False,
+    ),
+    "那覇市観光パンフレットの区施設での配布依頼": (
+        {
+            "copies": 200,
+            "wished_from": datetime.date(2027, 6, 1),
+            "wished_until": datetime.date(2027, 8, 31),
+            "placements": ["facilities", "counters"],
+        },
+        ("131024", "131041"),
+        False,
+    ),
+    "広報さっぽろ 特集「移住・定住のすすめ」": (
+        {
+            "url": "https://www.city.sapporo.jp/",
+            "period_from": datetime.date(2026, 11, 1),
+        },
+        (),
+        False,
+    ),
+}
+
+
 def _demo_pdf(title):
     """A small valid one-page PDF (text in ASCII: the file is only a stand-in)."""
     content = b"BT /F1 18 Tf 72 720 Td (Renkei demo pamphlet) Tj ET"
@@ -277,12 +333,19 @@ class Command(BaseCommand):
             elif attachment == "image":
                 uploads = [prepare_upload(_demo_image(title))]
             started = now - datetime.timedelta(days=days, hours=3)
-            thread = services.thread_create(
+            details, wards, important = EXTRAS.get(title, ({}, (), False))
+            thread = collaboration.thread_start(
                 category=Category.objects.get(slug=slug),
                 author=users[author],
                 title=title,
                 body=body,
                 uploads=uploads,
+                details=details,
+                wards=Organisation.objects.filter(code__in=wards)
+                if wards != "all"
+                else (),
+                all_wards=wards == "all",
+                important=important,
             )
             self._backdate(thread, started)
             for number, (reply_author, reply_body) in enumerate(replies, start=1):
@@ -292,12 +355,37 @@ class Command(BaseCommand):
                 self._backdate_reply(
                     thread, number, started + datetime.timedelta(hours=5 * number)
                 )
+        self._collaboration(users)
         for category in Category.objects.all():
             latest = category.threads.aggregate(latest=Max("last_activity_at"))
             Category.objects.filter(pk=category.pk).update(
                 last_activity_at=latest["latest"]
             )
         self.stdout.write(self.style.SUCCESS(f"{len(THREADS)} demo threads added."))
+
+    def _collaboration(self, users):
+        """Answers, interest and a status change, as the office would see them."""
+        noto = Thread.objects.get(title__startswith="能登の復興")
+        answer = noto.addressees.get(organisation__code="131016")
+        collaboration.addressee_answer(
+            addressee=answer,
+            user=users["chiyoda@example.jp"],
+            state="interested",
+            comment="区役所1階ロビーでの開催を調整します。",
+        )
+        collaboration.interest_mark(thread=noto, user=users["kanazawa@example.jp"])
+        collaboration.proposal_set_status(
+            proposal=noto.proposal,
+            user=users["nanao@example.jp"],
+            status="coordinating",
+        )
+        naha = Thread.objects.get(title__startswith="那覇市観光パンフレット")
+        collaboration.addressee_answer(
+            addressee=naha.addressees.get(organisation__code="131024"),
+            user=users["chuo@example.jp"],
+            state="accept",
+            comment="区民センターで100部受け入れ可能です。",
+        )
 
     def _backdate(self, thread, moment):
         Thread.objects.filter(pk=thread.pk).update(

@@ -1,0 +1,228 @@
+"""Moderation on the board pages, and members' reports of posts.
+
+Every action is a POST by a moderator; anyone else gets 403 before the
+thread or post is even looked up.
+"""
+
+from functools import cached_property
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import FormView, View
+
+from .. import moderation, permissions
+from ..forms import (
+    ModerationReasonForm,
+    ReportForm,
+    ThreadMergeForm,
+    ThreadMoveForm,
+    ThreadSplitForm,
+)
+from ..models import Post, Thread
+from .posts import post_url
+
+
+class ModeratorRequiredMixin:
+    """Ward and office staff only: 403 for everyone else."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not permissions.can_moderate(request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+def _moderate(request, service, success_message, **target):
+    """Run a service with the reason sent, and tell the moderator how it went."""
+    form = ModerationReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.errors["reason"][0])
+        return
+    try:
+        service(**target, actor=request.user, reason=form.cleaned_data["reason"])
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, success_message)
+
+
+class ThreadActionView(ModeratorRequiredMixin, View):
+    """Hide, restore, lock, unlock, pin or unpin a thread, then show it."""
+
+    http_method_names = ["post"]
+    service = None
+    success_message = ""
+
+    def post(self, request, pk):
+        thread = get_object_or_404(Thread, pk=pk)
+        _moderate(request, self.service, self.success_message, thread=thread)
+        return redirect("boards:thread", pk=thread.pk)
+
+
+class ThreadHideView(ThreadActionView):
+    service = staticmethod(moderation.thread_hide)
+    success_message = gettext_lazy("The thread is now hidden from members.")
+
+
+class ThreadRestoreView(ThreadActionView):
+    service = staticmethod(moderation.thread_restore)
+    success_message = gettext_lazy("Members can see the thread again.")
+
+
+class ThreadLockView(ThreadActionView):
+    service = staticmethod(moderation.thread_lock)
+    success_message = gettext_lazy("The thread is closed to new replies.")
+
+
+class ThreadUnlockView(ThreadActionView):
+    service = staticmethod(moderation.thread_unlock)
+    success_message = gettext_lazy("The thread is open to replies again.")
+
+
+class ThreadPinView(ThreadActionView):
+    service = staticmethod(moderation.thread_pin)
+    success_message = gettext_lazy("The thread is pinned to the top of its category.")
+
+
+class ThreadUnpinView(ThreadActionView):
+    service = staticmethod(moderation.thread_unpin)
+    success_message = gettext_lazy("The thread is no longer pinned.")
+
+
+class PostActionView(ModeratorRequiredMixin, View):
+    """Hide or restore a post, then show it in its thread."""
+
+    http_method_names = ["post"]
+    service = None
+    success_message = ""
+
+    def post(self, request, pk):
+        post = get_object_or_404(Post, pk=pk)
+        _moderate(request, self.service, self.success_message, post=post)
+        return redirect(post_url(post))
+
+
+class PostHideView(PostActionView):
+    service = staticmethod(moderation.post_hide)
+    success_message = gettext_lazy("The post is now hidden from members.")
+
+
+class PostRestoreView(PostActionView):
+    service = staticmethod(moderation.post_restore)
+    success_message = gettext_lazy("Members can see the post again.")
+
+
+class ThreadFormView(ModeratorRequiredMixin, FormView):
+    """A moderation page with a form about one thread."""
+
+    @cached_property
+    def thread(self):
+        return get_object_or_404(
+            Thread.objects.select_related("category"), pk=self.kwargs["pk"]
+        )
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "thread": self.thread}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(thread=self.thread, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            thread = self.act(form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        messages.success(self.request, self.success_message)
+        return redirect("boards:thread", pk=thread.pk)
+
+
+class ThreadMoveView(ThreadFormView):
+    form_class = ThreadMoveForm
+    template_name = "boards/thread_move.html"
+    success_message = gettext_lazy("The thread has been moved.")
+
+    def act(self, data):
+        return moderation.thread_move(
+            thread=self.thread,
+            category=data["category"],
+            actor=self.request.user,
+            reason=data["reason"],
+        )
+
+
+class ThreadSplitView(ThreadFormView):
+    """The thread's replies with checkboxes; those chosen become a new thread."""
+
+    form_class = ThreadSplitForm
+    template_name = "boards/thread_split.html"
+    success_message = gettext_lazy(
+        "The replies are now a thread of their own. This is the new thread."
+    )
+
+    def act(self, data):
+        return moderation.thread_split(
+            thread=self.thread,
+            posts=data["posts"],
+            title=data["title"],
+            actor=self.request.user,
+            reason=data["reason"],
+        )
+
+
+class ThreadMergeView(ThreadFormView):
+    form_class = ThreadMergeForm
+    template_name = "boards/thread_merge.html"
+    success_message = gettext_lazy(
+        "The threads have been merged. This is the thread they are in now."
+    )
+
+    def act(self, data):
+        return moderation.thread_merge(
+            source=self.thread,
+            target=data["target"],
+            actor=self.request.user,
+            reason=data["reason"],
+        )
+
+
+class ReportCreateView(FormView):
+    """A member reports a post to the moderators, with a reason."""
+
+    form_class = ReportForm
+    template_name = "boards/report_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.reported = get_object_or_404(
+            Post.objects.select_related(
+                "thread__category", "author", "organisation__prefecture"
+            ),
+            pk=kwargs["pk"],
+        )
+        if not permissions.can_view_thread(request.user, self.reported.thread):
+            raise Http404
+        if not permissions.can_report(request.user, self.reported):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(post=self.reported, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            moderation.report_create(
+                post=self.reported,
+                reporter=self.request.user,
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            _("Thank you. The moderators will look at the post you reported."),
+        )
+        return redirect(post_url(self.reported))

@@ -1,0 +1,131 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.decorators.csrf import csrf_exempt
+from django.views.generic import FormView, ListView
+
+from .. import notifications, permissions
+from ..forms import NotificationSettingsForm, WatchForm
+from ..models import Category, Notification, NotificationKind, Thread
+
+
+class NotificationListView(ListView):
+    """A person's notifications, newest first; opening one marks it read."""
+
+    template_name = "boards/notification_list.html"
+    context_object_name = "notifications"
+    paginate_by = 30
+
+    def get_queryset(self):
+        return notifications.notifications_of(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        for notification in context["notifications"]:
+            notification.text = notifications.describe(notification)
+        return context
+
+
+def notification_open(request, pk):
+    """Mark one notification read and go to what it is about."""
+    notification = get_object_or_404(
+        Notification.objects.filter(user=request.user), pk=pk
+    )
+    notifications.notification_mark_read(notification=notification)
+    if notification.post_id:
+        return redirect("boards:post", pk=notification.post_id)
+    return redirect("boards:thread", pk=notification.thread_id)
+
+
+class NotificationReadAllView(View):
+    def post(self, request):
+        notifications.notifications_mark_all_read(user=request.user)
+        messages.success(request, _("All notifications are marked as read."))
+        return redirect("boards:notification_list")
+
+
+class NotificationSettingsView(FormView):
+    """Choose, per kind, whether mail comes at once, daily or not at all."""
+
+    form_class = NotificationSettingsForm
+    template_name = "boards/notification_settings.html"
+
+    def get_initial(self):
+        return notifications.mail_frequencies(self.request.user)
+
+    def form_valid(self, form):
+        notifications.notification_settings_update(
+            user=self.request.user, frequencies=form.cleaned_data
+        )
+        messages.success(self.request, _("Your notification settings are saved."))
+        return redirect("boards:notification_settings")
+
+
+def _watch_from_form(request, *, redirect_to, **target):
+    form = WatchForm(request.POST)
+    if form.is_valid() and form.cleaned_data["watch"]:
+        notifications.watch(user=request.user, **target)
+        messages.success(request, _("Followed. New posts will be notified."))
+    else:
+        notifications.unwatch(user=request.user, **target)
+        messages.success(request, _("Stopped following."))
+    return redirect(redirect_to)
+
+
+class ThreadWatchView(View):
+    def post(self, request, pk):
+        thread = get_object_or_404(Thread, pk=pk)
+        if not permissions.can_view_thread(request.user, thread):
+            raise Http404
+        return _watch_from_form(
+            request, thread=thread, redirect_to=reverse("boards:thread", args=[pk])
+        )
+
+
+class CategoryWatchView(View):
+    def post(self, request, slug):
+        category = get_object_or_404(Category, slug=slug)
+        return _watch_from_form(
+            request,
+            category=category,
+            redirect_to=reverse("boards:category", args=[slug]),
+        )
+
+
+# The link comes from a mail and works without signing in; its signature
+# is what proves it, so mail clients may POST to it (RFC 8058) without a
+# CSRF token.
+@method_decorator([login_not_required, csrf_exempt], name="dispatch")
+class UnsubscribeView(View):
+    template_name = "boards/notification_unsubscribe.html"
+
+    def dispatch(self, request, token):
+        self.checked = notifications.unsubscribe_check(token)
+        if self.checked is None:
+            return render(request, self.template_name, {"invalid": True}, status=400)
+        return super().dispatch(request, token)
+
+    def respond(self, *, done):
+        user, kinds = self.checked
+        return render(
+            self.request,
+            self.template_name,
+            {
+                "person": user,
+                "kinds": [NotificationKind(kind).label for kind in kinds],
+                "done": done,
+            },
+        )
+
+    def get(self, request, token):
+        return self.respond(done=False)
+
+    def post(self, request, token):
+        user, kinds = self.checked
+        notifications.unsubscribe(user=user, kinds=kinds)
+        return self.respond(done=True)
