@@ -6,4 +6,9 @@ def unread_notifications(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"unread_notification_count": lambda: notifications.unread_count(user)}
+
+    def count():
+        unread = notifications.unread_count(user)
+        return "99+" if unread >= notifications.UNREAD_COUNTED else unread
+
+    return {"unread_notifications": count}

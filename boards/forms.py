@@ -29,11 +29,12 @@ class ThreadForm(forms.Form):
     title = forms.CharField(
         label=_("Title"),
         max_length=Thread._meta.get_field("title").max_length,
+        widget=forms.TextInput(attrs={"data-draft": ""}),
     )
     body = forms.CharField(
         label=_("Body"),
         max_length=Post._meta.get_field("body").max_length,
-        widget=forms.Textarea(attrs={"rows": 12}),
+        widget=forms.Textarea(attrs={"rows": 12, "data-draft": ""}),
         help_text=BODY_HELP,
     )
     attachments = AttachmentField(label=_("Attachments"), required=False)
@@ -48,7 +49,7 @@ class ReplyForm(forms.Form):
     body = forms.CharField(
         label=_("Reply"),
         max_length=Post._meta.get_field("body").max_length,
-        widget=forms.Textarea(attrs={"rows": 8}),
+        widget=forms.Textarea(attrs={"rows": 8, "data-draft": ""}),
         help_text=BODY_HELP,
     )
     quoted = forms.IntegerField(required=False, widget=forms.HiddenInput)

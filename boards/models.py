@@ -161,6 +161,11 @@ class Thread(models.Model):
                 name="boards_thread_recent",
                 condition=models.Q(is_hidden=False),
             ),
+            models.Index(
+                models.F("created_at").desc(),
+                name="boards_thread_important",
+                condition=models.Q(is_important=True),
+            ),
         ]
 
     def __str__(self):
@@ -698,6 +703,16 @@ class Notification(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        constraints = [
+            # One notification per person and event, even if two workers
+            # fan out at once; every answer is news of its own.
+            models.UniqueConstraint(
+                fields=["user", "kind", "thread", "post"],
+                condition=~models.Q(kind="answer"),
+                nulls_distinct=False,
+                name="boards_notification_once",
+            ),
+        ]
         indexes = [
             models.Index(
                 fields=["user", "-created_at"],

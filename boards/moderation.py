@@ -72,7 +72,7 @@ def thread_hide(*, thread, actor, reason=""):
 @transaction.atomic
 def thread_restore(*, thread, actor, reason=""):
     """Show a hidden thread to members again, unless it was merged away."""
-    if merged_into(thread) is not None:
+    if ModerationLog.objects.filter(thread=thread, action=Action.MERGE).exists():
         raise ValidationError(
             _("This thread was merged into another one; its posts are there now."),
             code="merged",
@@ -125,7 +125,11 @@ def thread_unpin(*, thread, actor, reason=""):
 
 
 def merged_into(thread):
-    """The pk of the thread a merged thread's posts went to, else None."""
+    """The pk of the thread a merged thread's posts went to, else None.
+
+    The log entry of the merge is the record of where they went; only hidden
+    threads can have been merged, so visible ones cost no query.
+    """
     if not thread.is_hidden:
         return None
     return (

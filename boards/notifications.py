@@ -10,6 +10,7 @@ failing mail server delays mail but loses none.
 """
 
 import re
+import smtplib
 from datetime import timedelta
 from itertools import groupby
 from operator import attrgetter
@@ -26,8 +27,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from members.models import MembershipStatus, Organisation, User
-from members.permissions import OFFICE_STAFF, WARD_STAFF
+from members.models import Organisation, User
 
 from . import permissions
 from .models import (
@@ -39,10 +39,12 @@ from .models import (
     Post,
     ReadState,
     Thread,
+    ThreadType,
     Watch,
 )
 
 IMPORTANT_SHOWN = 5
+UNREAD_COUNTED = 100
 MAIL_BATCH = 100
 # A post cannot page half the membership by listing names.
 MAX_MENTIONS = 20
@@ -210,31 +212,9 @@ def mentioned_users(users, names):
     )
 
 
-def _in_group(*names):
-    return Exists(
-        User.groups.through.objects.filter(user=OuterRef("pk"), group__name__in=names)
-    )
-
-
-def _readers(thread):
-    """Everyone who may read the thread, as one query.
-
-    The set-based form of members.permissions.can_use_members_area and
-    boards.permissions.can_view_thread, for thousands of people at once.
-    """
-    office = Q(is_superuser=True) | Q(_in_group(OFFICE_STAFF))
-    users = User.objects.filter(
-        Q(organisation__membership_status=MembershipStatus.MEMBER) | office,
-        is_active=True,
-    )
-    if thread.is_hidden:
-        users = users.filter(office | Q(_in_group(WARD_STAFF)))
-    return users
-
-
 def _audiences(kind, thread, post, organisation_ids):
     """(kind, people) pairs that hear of an event, the most specific first."""
-    readers = _readers(thread)
+    readers = permissions.thread_readers(thread)
     audiences = []
     names = mentions(post.body) if post is not None else []
     if names:
@@ -293,25 +273,29 @@ def fan_out(
                 user=OuterRef("pk"), kind=audience_kind, thread=thread, post=post
             )
             users = users.exclude(Exists(earlier))
-        frequency = _frequency(audience_kind) if mail else Value(Frequency.OFF)
-        for user_id, chosen_frequency in users.annotate(
-            frequency=frequency
-        ).values_list("pk", "frequency"):
-            chosen.setdefault(user_id, (audience_kind, chosen_frequency))
+        users = users.annotate(
+            frequency=_frequency(audience_kind) if mail else Value(Frequency.OFF)
+        )
+        for user_id, frequency in users.values_list("pk", "frequency"):
+            chosen.setdefault(user_id, (audience_kind, frequency))
     with transaction.atomic():
         Notification.objects.bulk_create(
-            Notification(
-                user_id=user_id,
-                kind=audience_kind,
-                thread=thread,
-                post=post,
-                actor_id=actor_id,
-                mail=chosen_frequency,
-            )
-            for user_id, (audience_kind, chosen_frequency) in chosen.items()
+            [
+                Notification(
+                    user_id=user_id,
+                    kind=notification_kind,
+                    thread=thread,
+                    post=post,
+                    actor_id=actor_id,
+                    mail=frequency,
+                )
+                for user_id, (notification_kind, frequency) in chosen.items()
+            ],
+            ignore_conflicts=True,
         )
-        # Queued in the same transaction: the mail task sees the rows.
-        if any(freq == Frequency.IMMEDIATE for _kind, freq in chosen.values()):
+        # Queued in the same transaction, so the worker cannot start it
+        # before the notifications exist.
+        if any(frequency == Frequency.IMMEDIATE for _, frequency in chosen.values()):
             send_pending_mail.enqueue()
     return len(chosen)
 
@@ -348,6 +332,19 @@ def _site_url(name, *args):
     return settings.SITE_URL + reverse(name, args=args)
 
 
+class ListUnsubscribe(str):
+    """The List-Unsubscribe header value, kept on one line.
+
+    Python's mail package would fold a long URL into RFC 2047 encoded
+    words, which mail clients ignore here; RFC 5322 allows 998 characters.
+    """
+
+    name = "List-Unsubscribe"
+
+    def fold(self, *, policy):
+        return f"{self.name}: {self}{policy.linesep}"
+
+
 def _message(user, notifications, template):
     kinds = sorted({notification.kind for notification in notifications})
     unsubscribe_url = _site_url(
@@ -359,7 +356,6 @@ def _message(user, notifications, template):
     context = {
         "user": user,
         "notifications": notifications,
-        "kinds": [NotificationKind(kind).label for kind in kinds],
         "unsubscribe_url": unsubscribe_url,
         "settings_url": _site_url("boards:notification_settings"),
     }
@@ -370,7 +366,7 @@ def _message(user, notifications, template):
         to=[user.email],
         headers={
             # RFC 8058: mail clients offer a one-click unsubscribe button.
-            "List-Unsubscribe": f"<{unsubscribe_url}>",
+            "List-Unsubscribe": ListUnsubscribe(f"<{unsubscribe_url}>"),
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         },
     )
@@ -385,18 +381,22 @@ def _deliver(frequency, template):
 
     A batch of people's rows stays locked while it is sent, so two workers
     never mail the same notification. Rows are marked as mailed only for
-    mails the server accepted; when it fails, those are kept, the rest wait
-    for the next run, and the error fails the task.
+    mails the server accepted. An address the server refuses is skipped;
+    any other error stops the run. Either way the rest wait for the next
+    run and the error fails the task.
     """
     pending = Notification.objects.filter(
         mail=frequency, mailed_at__isnull=True, user__is_active=True
     )
     sent = 0
+    refused = set()
+    refusal = None
     while True:
         failure = None
         with transaction.atomic():
             user_ids = list(
-                pending.order_by("user_id")
+                pending.exclude(user_id__in=refused)
+                .order_by("user_id")
                 .values_list("user_id", flat=True)
                 .distinct()[:MAIL_BATCH]
             )
@@ -408,22 +408,32 @@ def _deliver(frequency, template):
                 .order_by("user_id", "created_at", "pk")
             )
             if not batch:
-                return sent
+                break
             mailed = []
             try:
                 with mailers.default as connection:
-                    for _user_id, rows in groupby(batch, key=attrgetter("user_id")):
+                    for user_id, rows in groupby(batch, key=attrgetter("user_id")):
                         rows = list(rows)
-                        connection.send_messages(
-                            [_message(rows[0].user, rows, template)]
-                        )
+                        message = _message(rows[0].user, rows, template)
+                        try:
+                            connection.send_messages([message])
+                        except smtplib.SMTPRecipientsRefused as error:
+                            # One bad address must not hold up everyone's mail.
+                            refused.add(user_id)
+                            refusal = error
+                            continue
                         mailed.extend(row.pk for row in rows)
                         sent += 1
             except Exception as error:
                 failure = error
+            # Still inside the transaction: what went out stays marked even
+            # when the run stops here.
             Notification.objects.filter(pk__in=mailed).update(mailed_at=timezone.now())
         if failure is not None:
             raise failure
+    if refusal is not None:
+        raise refusal
+    return sent
 
 
 @task
@@ -452,8 +462,13 @@ def notifications_of(user):
 
 
 def unread_count(user):
-    """How many notifications a person has not opened (one query)."""
-    return notifications_of(user).filter(read_at__isnull=True).count()
+    """How many notifications a person has not opened, up to UNREAD_COUNTED.
+
+    One query on every page, so it stops counting early instead of
+    reading all of a long-absent person's notifications.
+    """
+    unread = notifications_of(user).filter(read_at__isnull=True).order_by()
+    return unread[:UNREAD_COUNTED].count()
 
 
 def notification_mark_read(*, notification):
@@ -472,10 +487,13 @@ def notifications_mark_all_read(*, user):
 
 
 def important_unread(user):
-    """Important announcements the person has not opened yet, newest first."""
+    """Important お知らせ the person has not opened yet, newest first."""
+    important = Thread.objects.filter(
+        category__thread_type=ThreadType.ANNOUNCEMENT, is_important=True
+    )
     read = ReadState.objects.filter(user=user, thread=OuterRef("pk"))
     return list(
-        permissions.visible_threads(user, Thread.objects.filter(is_important=True))
+        permissions.visible_threads(user, important)
         .exclude(Exists(read))
         .order_by("-created_at", "-pk")[:IMPORTANT_SHOWN]
     )

@@ -1,6 +1,13 @@
 """Who may do what on the board. Views, templates and admin ask here."""
 
-from members.permissions import can_use_members_area, is_office_staff, is_ward_staff
+from members.models import User
+from members.permissions import (
+    can_use_members_area,
+    is_office_staff,
+    is_ward_staff,
+    members_area_users,
+    moderator_users,
+)
 
 
 def is_moderator(user):
@@ -124,3 +131,9 @@ def can_change_proposal_status(user, thread):
 def can_export_collaborations(user):
     """The office exports the yearly list of realised collaborations."""
     return is_office_staff(user)
+
+
+def thread_readers(thread):
+    """Everyone who may read a thread (can_view_thread for many people)."""
+    users = members_area_users(User.objects.all())
+    return moderator_users(users) if thread.is_hidden else users

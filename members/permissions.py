@@ -4,7 +4,10 @@ Roles are Django groups created by a data migration; their names are fixed.
 """
 
 from django.conf import settings
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
+
+from .models import MembershipStatus, Organisation, User
 
 MEMBER_STAFF = "member_staff"
 WARD_STAFF = "ward_staff"
@@ -59,6 +62,11 @@ ROLE_MODEL_PERMISSIONS = {
 }
 
 
+def remember_roles(user, names):
+    """Keep role names already loaded with the user (see members.backends)."""
+    user._renkei_roles = frozenset(names) & frozenset(ROLE_LABELS)
+
+
 def roles_of(user):
     """The role names of a user, read once per user object."""
     if not user.is_authenticated:
@@ -99,7 +107,7 @@ WARD_ROLE_ERROR = _("Only staff of one of the 23 special wards can be ward staff
 
 def role_fits_organisation(role, organisation):
     """Ward staff must work for one of the 23 special wards."""
-    return role != WARD_STAFF or organisation.kind == "special_ward"
+    return role != WARD_STAFF or organisation.kind == Organisation.Kind.SPECIAL_WARD
 
 
 def can_use_members_area(user):
@@ -123,8 +131,6 @@ def can_see_contact_history(user, organisation):
 
 def visible_contact_fields(user, organisation, directory_settings):
     """Contact fields a user may see on an organisation's directory page."""
-    from .models import Organisation
-
     if (
         is_office_staff(user)
         or is_ward_staff(user)
@@ -132,3 +138,24 @@ def visible_contact_fields(user, organisation, directory_settings):
     ):
         return list(Organisation.CONTACT_FIELDS)
     return directory_settings.visible_fields()
+
+
+def _in_role(*roles):
+    return Exists(
+        User.groups.through.objects.filter(user=OuterRef("pk"), group__name__in=roles)
+    )
+
+
+def members_area_users(users):
+    """The set-based can_use_members_area, for thousands of people at once."""
+    return users.filter(
+        Q(organisation__membership_status=MembershipStatus.MEMBER)
+        | Q(is_superuser=True)
+        | Q(_in_role(OFFICE_STAFF)),
+        is_active=True,
+    )
+
+
+def moderator_users(users):
+    """The set-based ward-or-office-staff test."""
+    return users.filter(Q(is_superuser=True) | Q(_in_role(OFFICE_STAFF, WARD_STAFF)))

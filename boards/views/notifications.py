@@ -11,7 +11,7 @@ from django.views.generic import FormView, ListView
 
 from .. import notifications, permissions
 from ..forms import NotificationSettingsForm, WatchForm
-from ..models import Category, Notification, NotificationKind, Thread
+from ..models import Category, Notification, Thread
 
 
 class NotificationListView(ListView):
@@ -111,15 +111,11 @@ class UnsubscribeView(View):
         return super().dispatch(request, token)
 
     def respond(self, *, done):
-        user, kinds = self.checked
+        person, kinds = self.checked
         return render(
             self.request,
             self.template_name,
-            {
-                "person": user,
-                "kinds": [NotificationKind(kind).label for kind in kinds],
-                "done": done,
-            },
+            {"person": person, "kinds": [kind.label for kind in kinds], "done": done},
         )
 
     def get(self, request, token):

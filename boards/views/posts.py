@@ -56,7 +56,7 @@ class ReplyView(FormView):
         try:
             return (
                 Post.objects.select_related("author__organisation__prefecture")
-                .filter(thread=self.thread, is_deleted=False)
+                .filter(thread=self.thread, is_deleted=False, is_hidden=False)
                 .get(pk=int(value))
             )
         except (TypeError, ValueError, Post.DoesNotExist):

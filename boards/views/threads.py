@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -11,7 +11,7 @@ from django.views.generic import FormView, TemplateView
 
 from members.eras import fiscal_year, fiscal_year_start, format_fiscal_year
 
-from .. import collaboration, moderation, permissions, services
+from .. import collaboration, moderation, notifications, permissions, services
 from ..forms import (
     ADDRESSED_TYPES,
     DETAIL_FORMS,
@@ -21,7 +21,7 @@ from ..forms import (
     ReplyForm,
     ThreadForm,
 )
-from ..models import Category, Post, Thread, ThreadType
+from ..models import Category, Post, Thread, ThreadType, Watch
 from ..pagination import decode_cursor, keyset_page
 from .collaboration import collaboration_context
 
@@ -66,6 +66,7 @@ class BoardHomeView(TemplateView):
             # With nothing new, the latest threads are still worth a look.
             latest_threads=[] if new_threads else threads[:NEW_THREADS_SHOWN],
             since=since,
+            important_announcements=notifications.important_unread(user),
             is_ward=user.organisation.kind == "special_ward",
             **kwargs,
         )
@@ -111,6 +112,7 @@ class CategoryView(TemplateView):
             can_export=permissions.can_export_collaborations(user)
             and category.thread_type == ThreadType.PROPOSAL,
             can_start=permissions.can_start_thread(user, category),
+            is_watching=notifications.is_watching(user, category=category),
             **kwargs,
         )
 
@@ -200,7 +202,13 @@ class ThreadView(TemplateView):
         thread = get_object_or_404(
             Thread.objects.select_related(
                 "category", "proposal", "event", "pamphlet", "publicity"
-            ).with_read_state(user),
+            )
+            .with_read_state(user)
+            .annotate(
+                is_watching=Exists(
+                    Watch.objects.filter(user=user, thread=OuterRef("pk"))
+                )
+            ),
             pk=kwargs["pk"],
         )
         # A merged thread's posts are in the other thread now.

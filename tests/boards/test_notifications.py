@@ -1,3 +1,4 @@
+import email.policy
 import smtplib
 from datetime import timedelta
 
@@ -5,10 +6,10 @@ import pytest
 from django.core.mail.backends.locmem import EmailBackend
 from django.core.management import call_command
 from django.tasks import default_task_backend
+from django.template.loader import render_to_string
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
 
 from boards import collaboration, notifications
 from boards.models import (
@@ -330,6 +331,9 @@ def test_a_notification_mail_is_text_and_html_with_an_unsubscribe_link(
     assert (
         message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     )
+    # On one line as written: clients ignore an RFC 2047 encoded URL.
+    raw = message.message(policy=email.policy.SMTP).as_bytes()
+    assert f"\r\nList-Unsubscribe: <{unsubscribe_url}>\r\n".encode() in raw
     notification = Notification.objects.get()
     open_url = reverse("boards:notification_open", args=[notification.pk])
     assert f"http://testserver{open_url}" in message.body
@@ -367,30 +371,56 @@ def test_a_failed_send_keeps_the_notification_and_a_later_run_sends_it_once(
     assert len(mailoutbox) == 1
 
 
-def test_mails_that_went_out_before_a_failure_are_not_sent_again(
-    thread, member, other_member, make_user, monkeypatch, mailoutbox
-):
+@pytest.fixture
+def two_pending(thread, member, other_member, make_user, settings):
+    """A reply waiting to be mailed to the author and to a third watcher."""
+    settings.TASKS = {
+        "default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}
+    }
     third = make_user()
     notifications.watch(user=third, thread=thread)
     notifications.fan_out.call(
         kind=NotificationKind.REPLY, thread_id=thread.pk, actor_id=other_member.pk
     )
-    Notification.objects.update(mailed_at=None)
-    mailoutbox.clear()
+    return member, third
+
+
+def fail_for(monkeypatch, address, error):
     send = EmailBackend.send_messages
 
-    def fail_for_third(self, messages):
-        if messages[0].to == [third.email]:
-            raise smtplib.SMTPRecipientsRefused({third.email: (451, b"try later")})
+    def send_or_fail(self, messages):
+        if messages[0].to == [address]:
+            raise error
         return send(self, messages)
 
-    monkeypatch.setattr(EmailBackend, "send_messages", fail_for_third)
-    with pytest.raises(smtplib.SMTPRecipientsRefused):
+    monkeypatch.setattr(EmailBackend, "send_messages", send_or_fail)
+
+
+def test_mail_that_went_out_before_the_server_failed_is_not_sent_again(
+    two_pending, monkeypatch, mailoutbox
+):
+    member, third = two_pending
+    fail_for(monkeypatch, third.email, smtplib.SMTPServerDisconnected("gone"))
+    with pytest.raises(smtplib.SMTPServerDisconnected):
         notifications.send_pending_mail.call()
     assert [message.to for message in mailoutbox] == [[member.email]]
     monkeypatch.undo()
     assert notifications.send_pending_mail.call() == 1
     assert [message.to for message in mailoutbox] == [[member.email], [third.email]]
+
+
+def test_a_refused_address_does_not_hold_up_other_mail(
+    two_pending, monkeypatch, mailoutbox
+):
+    member, third = two_pending
+    refused = smtplib.SMTPRecipientsRefused({member.email: (451, b"try later")})
+    fail_for(monkeypatch, member.email, refused)
+    with pytest.raises(smtplib.SMTPRecipientsRefused):
+        notifications.send_pending_mail.call()
+    assert [message.to for message in mailoutbox] == [[third.email]]
+    monkeypatch.undo()
+    assert notifications.send_pending_mail.call() == 1
+    assert [message.to for message in mailoutbox] == [[third.email], [member.email]]
 
 
 def test_the_mail_command_sends_what_is_waiting(
@@ -455,7 +485,7 @@ def test_a_tampered_unsubscribe_link_is_refused(client, member, other_member, me
     url = reverse("boards:notification_unsubscribe", args=[tampered])
     response = getattr(client, method)(url)
     assert response.status_code == 400
-    assert gettext("This link is not valid") in response.content.decode()
+    assert "このリンクは無効です" in response.content.decode()
     assert not NotificationSetting.objects.exists()
 
 
@@ -507,19 +537,23 @@ def test_fan_out_to_1000_watchers_is_a_constant_number_of_queries(
 def make_notifications(user, thread, count):
     return Notification.objects.bulk_create(
         Notification(
-            user=user, kind=NotificationKind.REPLY, thread=thread, mail=Frequency.OFF
+            user=user, kind=NotificationKind.ANSWER, thread=thread, mail=Frequency.OFF
         )
         for _ in range(count)
     )
 
 
-def test_the_header_shows_the_unread_count(member_client, member, thread):
-    make_notifications(member, thread, 3)
+@pytest.mark.parametrize(("unread", "shown"), [(2, "2"), (99, "99"), (100, "99+")])
+def test_the_header_shows_the_unread_count(
+    member_client, member, thread, unread, shown
+):
+    make_notifications(member, thread, unread + 1)
     Notification.objects.filter(pk=Notification.objects.first().pk).update(
         read_at=timezone.now()
     )
     content = member_client.get(reverse("home")).content.decode()
-    assert '<span class="badge badge--new" aria-hidden="true">2</span>' in content
+    badge = f'<span class="badge badge--new" aria-hidden="true">{shown}</span>'
+    assert badge in content
 
 
 def test_the_notification_list_makes_as_many_queries_for_many_rows(
@@ -628,3 +662,13 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, name, args, method):
     response = getattr(client, method)(reverse(name, args=args))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("account_login"))
+
+
+@pytest.mark.parametrize(("watching", "posted"), [(False, "1"), (True, "0")])
+def test_the_watch_button_asks_for_the_other_state(thread, watching, posted):
+    html = render_to_string(
+        "boards/partials/watch_button.html",
+        {"thread": thread, "is_watching": watching},
+    )
+    assert reverse("boards:thread_watch", args=[thread.pk]) in html
+    assert f'name="watch" value="{posted}"' in html

@@ -1,6 +1,8 @@
+import importlib
 import shutil
 
 import pytest
+from django.apps import apps
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -32,3 +34,13 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
     return {**browser_context_args, "locale": "ja-JP"}
+
+
+@pytest.fixture(autouse=True)
+def _board_categories(transactional_db):
+    """Browser tests commit, and each flush empties the tables: the board's
+    categories, made by data migrations, are made again for every test."""
+    for name in ["0002_default_categories", "0004_category_thread_types"]:
+        migration = importlib.import_module(f"boards.migrations.{name}")
+        for operation in migration.Migration.operations:
+            operation.code(apps, None)

@@ -75,3 +75,18 @@ def test_start_with_attachment_reply_with_quote_edit_and_find_it(
     result = page.get_by_role("link", name=re.compile("能登半島地震の復興物産展"))
     expect(result.first).to_be_visible()
     expect(page.locator("mark").first).to_have_text("能登")
+
+
+def test_a_draft_survives_closing_the_tab(page, live_server, member):
+    sign_in(page, live_server.url, member)
+    url = live_server.url + "/boards/c/other/new/"
+    page.goto(url)
+    page.get_by_role("textbox", name="本文").fill("書きかけの提案です。")
+    page.wait_for_timeout(800)  # the draft is saved half a second after typing
+    page.close()
+    again = page.context.new_page()
+    again.goto(url)
+    body = again.get_by_role("textbox", name="本文")
+    expect(body).to_have_value("書きかけの提案です。")
+    restored = "送信していない下書きを復元しました。"
+    expect(again.get_by_role("status")).to_have_text(restored)
