@@ -10,7 +10,7 @@ from django.db.models import Max
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
-from boards import collaboration, services
+from boards import collaboration, moderation, notifications, services
 from boards.attachments import prepare_upload
 from boards.models import Category, Thread
 from members import permissions
@@ -356,6 +356,7 @@ class Command(BaseCommand):
                     thread, number, started + datetime.timedelta(hours=5 * number)
                 )
         self._collaboration(users)
+        self._moderation(users)
         for category in Category.objects.all():
             latest = category.threads.aggregate(latest=Max("last_activity_at"))
             Category.objects.filter(pk=category.pk).update(
@@ -386,6 +387,29 @@ class Command(BaseCommand):
             state="accept",
             comment="区民センターで100部受け入れ可能です。",
         )
+
+    def _moderation(self, users):
+        """A pinned announcement, a closed thread, and a report still open."""
+        office = users["office@example.jp"]
+        announcement = Thread.objects.get(title__startswith="令和8年度 全国連携")
+        moderation.thread_pin(
+            thread=announcement, actor=office, reason="説明会の周知期間中は上部に表示"
+        )
+        question = Thread.objects.get(title__startswith="会員専用サイトの使い方")
+        moderation.thread_lock(
+            thread=question, actor=users["chiyoda@example.jp"], reason="回答済みのため"
+        )
+        snow = Thread.objects.get(title__startswith="雪まつり期間中")
+        moderation.report_create(
+            post=snow.posts.get(position=0),
+            reporter=users["kanazawa@example.jp"],
+            reason="募集期間と連絡先が書かれていないようです。確認をお願いします。",
+        )
+        for user in users.values():
+            if user.email.startswith(("nanao", "chiyoda")):
+                notifications.watch(
+                    user=user, category=Category.objects.get(slug="proposals")
+                )
 
     def _backdate(self, thread, moment):
         Thread.objects.filter(pk=thread.pk).update(
