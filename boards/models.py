@@ -136,10 +136,10 @@ class Thread(models.Model):
     is_locked = models.BooleanField(_("locked"), default=False)
     is_hidden = models.BooleanField(_("hidden"), default=False)
     # お知らせ only: shown on the board home until read.
-    is_important = models.BooleanField(_("important"), default=False)
+    is_important = models.BooleanField(_("important"), default=False, db_default=False)
     # Addressed to every ward (the Addressee rows say which wards).
     addressed_to_all_wards = models.BooleanField(
-        _("addressed to all 23 wards"), default=False
+        _("addressed to all 23 wards"), default=False, db_default=False
     )
 
     objects = ThreadQuerySet.as_manager()
@@ -224,7 +224,7 @@ class Post(models.Model):
     edited_at = models.DateTimeField(_("edited at"), null=True, blank=True)
     is_deleted = models.BooleanField(_("deleted"), default=False)
     # Hidden by a moderator: gone for members, kept for moderators.
-    is_hidden = models.BooleanField(_("hidden"), default=False)
+    is_hidden = models.BooleanField(_("hidden"), default=False, db_default=False)
     search_vector = SearchVectorField(null=True, editable=False)
 
     objects = PostQuerySet.as_manager()

@@ -7,18 +7,20 @@ from django.utils.translation import gettext as _
 from django.views.generic import ListView, View
 
 from .. import collaboration, exports, permissions
-from ..forms import AnswerForm, ProposalStatusForm
+from ..forms import ADDRESSED_TYPES, AnswerForm, ProposalStatusForm
 from ..models import Addressee, Interest, Proposal, Thread
 
 
 def collaboration_context(user, thread):
     """What the thread page shows of details, answers and interest."""
-    collaboration.addressee_mark_read(thread=thread, user=user)
-    addressees = list(
-        thread.addressees.select_related("organisation", "answered_by").order_by(
-            "organisation__code"
+    addressees = []
+    if thread.category.thread_type in ADDRESSED_TYPES:
+        collaboration.addressee_mark_read(thread=thread, user=user)
+        addressees = list(
+            thread.addressees.select_related("organisation", "answered_by").order_by(
+                "organisation__code"
+            )
         )
-    )
     mine = next(
         (a for a in addressees if a.organisation_id == user.organisation_id), None
     )

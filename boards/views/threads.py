@@ -241,7 +241,13 @@ class ThreadView(TemplateView):
                 thread=thread, position__gte=start, position__lt=start + POSTS_PER_PAGE
             )
             .with_authors()
-            .prefetch_related(Prefetch("quoted", Post.objects.with_authors()))
+            # Replies link to the post they quote: its number is enough.
+            .prefetch_related(
+                Prefetch(
+                    "quoted",
+                    Post.objects.only("pk", "position", "is_deleted", "is_hidden"),
+                )
+            )
             .in_order()
         )
         for post in posts:
@@ -249,7 +255,8 @@ class ThreadView(TemplateView):
             post.can_edit = permissions.can_edit_post(user, post)
             post.can_read = permissions.can_read_post(user, post)
             post.can_report = permissions.can_report(user, post)
-        if posts:
+        last_read = thread.last_read if thread.last_read is not None else -1
+        if posts and posts[-1].position > last_read:
             services.thread_mark_read(
                 thread=thread, user=user, position=posts[-1].position
             )

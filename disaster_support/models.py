@@ -1,0 +1,520 @@
+"""Disasters, requests for help, the wards' offers and dispatches, and aid.
+
+People are stored as seats (one row per person sent in a team), so every
+count in the reports is derived from rows, never typed in.
+"""
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from members.models import ChangeRecord, Organisation
+
+
+class Disaster(models.Model):
+    class Kind(models.TextChoices):
+        EARTHQUAKE = "earthquake", _("Earthquake")
+        STORM_FLOOD = "storm_flood", _("Storm and flood")
+        VOLCANO = "volcano", _("Volcanic eruption")
+        SNOW = "snow", _("Heavy snow")
+        OTHER = "other", _("Other")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Responding")
+        CLOSED = "closed", _("Closed")
+
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    occurred_on = models.DateField(_("occurred on"))
+    prefectures = models.ManyToManyField(
+        Organisation,
+        verbose_name=_("affected prefectures"),
+        related_name="+",
+        limit_choices_to={"kind": Organisation.Kind.PREFECTURE},
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE
+    )
+    created_by = models.ForeignKey(
+        "members.User",
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("disaster")
+        verbose_name_plural = _("disasters")
+        ordering = ["-occurred_on", "-pk"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_closed(self):
+        return self.status == self.Status.CLOSED
+
+
+class WorkType(models.Model):
+    """業務内容: a managed list, so reports group the same work together."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    order = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("work type")
+        verbose_name_plural = _("work types")
+        ordering = ["order", "pk"]
+
+    def __str__(self):
+        return self.name
+
+
+class HelpRequestQuerySet(models.QuerySet):
+    def with_related(self):
+        return self.select_related(
+            "disaster",
+            "municipality__prefecture",
+            "work_type",
+            "work_place__prefecture",
+        )
+
+
+class HelpRequest(models.Model):
+    """要請: what an affected municipality asked for, and through which channel."""
+
+    class Channel(models.TextChoices):
+        MIC_TOKYO = "mic_tokyo", _("MIC emergency staff dispatch (via Tokyo)")
+        MEDIUM_LONG = "medium_long", _("Medium- to long-term dispatch")
+        MHLW = "mhlw", _("Ministry of Health, Labour and Welfare")
+        MOE = "moe", _("Ministry of the Environment")
+        ASSESSORS = "assessors", _("Council of damage assessors")
+        AGREEMENT = "agreement", _("Agreement")
+        DIRECT = "direct", _("Direct")
+        OTHER = "other", _("Other")
+
+    class PlaceKind(models.TextChoices):
+        ON_SITE = "on_site", _("On site")
+        REMOTE = "remote", _("Remote")
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("Received")
+        COORDINATING = "coordinating", _("Coordinating")
+        ACCEPTED = "accepted", _("Accepted")
+        PARTLY_ACCEPTED = "partly_accepted", _("Partly accepted")
+        DECLINED = "declined", _("Declined")
+        COMPLETED = "completed", _("Completed")
+
+    disaster = models.ForeignKey(
+        Disaster,
+        verbose_name=_("disaster"),
+        on_delete=models.CASCADE,
+        related_name="requests",
+    )
+    municipality = models.ForeignKey(
+        Organisation,
+        verbose_name=_("municipality supported"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    work_type = models.ForeignKey(
+        WorkType, verbose_name=_("work"), on_delete=models.PROTECT, related_name="+"
+    )
+    place_kind = models.CharField(
+        _("place of work"),
+        max_length=20,
+        choices=PlaceKind.choices,
+        default=PlaceKind.ON_SITE,
+    )
+    work_place = models.ForeignKey(
+        Organisation,
+        verbose_name=_("where the work is done"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("For remote work: the organisation whose premises are used."),
+    )
+    place_note = models.CharField(
+        _("place"),
+        max_length=100,
+        blank=True,
+        help_text=_("How the place appears in reports, e.g. 東京都庁."),
+    )
+    people_requested = models.PositiveIntegerField(_("people requested"))
+    start_on = models.DateField(_("from"))
+    end_on = models.DateField(_("until"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.RECEIVED
+    )
+    entered_by = models.ForeignKey(
+        "members.User",
+        verbose_name=_("entered by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    objects = HelpRequestQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("request for help")
+        verbose_name_plural = _("requests for help")
+        ordering = ["start_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_on__gte=F("start_on")),
+                name="disaster_request_end_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(people_requested__gt=0),
+                name="disaster_request_people_positive",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.municipality.full_name} {self.work_type}"
+
+    @property
+    def is_remote(self):
+        return self.place_kind == self.PlaceKind.REMOTE
+
+    def clean(self):
+        errors = {}
+        if self.start_on and self.end_on and self.end_on < self.start_on:
+            errors["end_on"] = ValidationError(
+                _("The end date must be on or after the start date."),
+                code="end_before_start",
+            )
+        if self.people_requested is not None and self.people_requested < 1:
+            errors["people_requested"] = ValidationError(
+                _("Enter one person or more."), code="no_people"
+            )
+        if self.is_remote and not (self.work_place_id or self.place_note):
+            errors["place_note"] = ValidationError(
+                _("Say where remote work is done."), code="remote_without_place"
+            )
+        if errors:
+            raise ValidationError(errors)
+
+
+class Offer(models.Model):
+    """応諾: a ward, or the 23 wards jointly, taking on (part of) a request."""
+
+    class Basis(models.TextChoices):
+        JOINT = "joint", _("23 wards jointly")
+        AGREEMENT = "agreement", _("Individual support (friendship agreement etc.)")
+        OTHER = "other", _("Other")
+
+    request = models.ForeignKey(
+        HelpRequest,
+        verbose_name=_("request for help"),
+        on_delete=models.CASCADE,
+        related_name="offers",
+    )
+    ward = models.ForeignKey(
+        Organisation,
+        verbose_name=_("ward"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"kind": Organisation.Kind.SPECIAL_WARD},
+    )
+    is_joint = models.BooleanField(_("23 wards jointly"), default=False)
+    basis = models.CharField(_("basis"), max_length=20, choices=Basis.choices)
+    people = models.PositiveIntegerField(_("people offered"))
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("offer")
+        verbose_name_plural = _("offers")
+        ordering = ["pk"]
+        constraints = [
+            # A joint offer belongs to no single ward; any other offer has one.
+            models.CheckConstraint(
+                condition=Q(is_joint=True, ward__isnull=True)
+                | Q(is_joint=False, ward__isnull=False),
+                name="disaster_offer_joint_or_ward",
+            ),
+            models.CheckConstraint(
+                condition=Q(people__gt=0), name="disaster_offer_people_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.offerer_label}: {self.request}"
+
+    def clean(self):
+        errors = {}
+        if self.people is not None and self.people < 1:
+            errors["people"] = ValidationError(
+                _("Enter one person or more."), code="no_people"
+            )
+        if self.is_joint and self.ward_id:
+            errors["ward"] = ValidationError(
+                _("A joint offer of the 23 wards has no single ward."),
+                code="joint_with_ward",
+            )
+        if not self.is_joint and not self.ward_id:
+            errors["ward"] = ValidationError(
+                _("Choose the ward making the offer."), code="ward_missing"
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def offerer_label(self):
+        return str(_("23 wards jointly")) if self.is_joint else self.ward.name
+
+
+class DispatchQuerySet(models.QuerySet):
+    def counted(self):
+        """Dispatches that count: every status except cancelled."""
+        return self.exclude(status=Dispatch.Status.CANCELLED)
+
+
+class Dispatch(models.Model):
+    """派遣: one team or wave (第1班), with inclusive dates."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        ON_DUTY = "on_duty", _("On duty")
+        COMPLETED = "completed", _("Completed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    class Term(models.TextChoices):
+        SHORT = "short", _("Short-term")
+        MEDIUM_LONG = "medium_long", _("Medium- to long-term")
+
+    offer = models.ForeignKey(
+        Offer,
+        verbose_name=_("offer"),
+        on_delete=models.CASCADE,
+        related_name="dispatches",
+    )
+    name = models.CharField(_("team"), max_length=50, help_text=_("e.g. 第1班"))
+    ward = models.ForeignKey(
+        Organisation,
+        verbose_name=_("dispatching ward"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"kind": Organisation.Kind.SPECIAL_WARD},
+    )
+    start_on = models.DateField(_("from"))
+    end_on = models.DateField(_("until"))
+    travel_days_at_start = models.PositiveSmallIntegerField(
+        _("travel days at the start"), default=0
+    )
+    travel_days_at_end = models.PositiveSmallIntegerField(
+        _("travel days at the end"), default=0
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PLANNED
+    )
+    term = models.CharField(
+        _("term"), max_length=20, choices=Term.choices, default=Term.SHORT
+    )
+    # The day the team was agreed. A report "as of" a day counts the teams
+    # known by then, planned ones included, as the published tables did.
+    decided_on = models.DateField(_("decided on"), default=timezone.localdate)
+
+    objects = DispatchQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("dispatch")
+        verbose_name_plural = _("dispatches")
+        ordering = ["start_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_on__gte=F("start_on")),
+                name="disaster_dispatch_end_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(travel_days_at_start__lte=1, travel_days_at_end__lte=1),
+                name="disaster_dispatch_travel_days_at_most_one",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.ward.name} {self.name}"
+
+    @property
+    def is_remote(self):
+        return self.offer.request.is_remote
+
+    @property
+    def days(self):
+        return (self.end_on - self.start_on).days + 1
+
+    def clean(self):
+        errors = {}
+        if self.start_on and self.end_on and self.end_on < self.start_on:
+            errors["end_on"] = ValidationError(
+                _("The end date must be on or after the start date."),
+                code="end_before_start",
+            )
+        if (
+            self.offer_id
+            and not self.offer.is_joint
+            and self.ward_id
+            and self.ward_id != self.offer.ward_id
+        ):
+            errors["ward"] = ValidationError(
+                _("A ward's own offer is carried out by that ward."),
+                code="other_ward",
+            )
+        if errors:
+            raise ValidationError(errors)
+
+
+class Seat(models.Model):
+    """One person in a team; the unit every count is made of."""
+
+    class JobType(models.TextChoices):
+        CLERICAL = "clerical", _("Clerical")
+        PUBLIC_HEALTH_NURSE = "nurse", _("Public health nurse")
+        CIVIL_ENGINEERING = "civil", _("Civil engineering")
+        ARCHITECTURE = "architecture", _("Architecture")
+        SANITATION = "sanitation", _("Sanitation")
+        OTHER = "other", _("Other")
+
+    dispatch = models.ForeignKey(
+        Dispatch,
+        verbose_name=_("dispatch"),
+        on_delete=models.CASCADE,
+        related_name="seats",
+    )
+    job_type = models.CharField(_("job type"), max_length=20, choices=JobType.choices)
+    # Seen only by the dispatching ward and the office (permissions).
+    person_name = models.CharField(_("name"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("seat")
+        verbose_name_plural = _("seats")
+        ordering = ["pk"]
+
+    def __str__(self):
+        return self.get_job_type_display()
+
+
+class SupportMoney(models.Model):
+    class Kind(models.TextChoices):
+        RECONSTRUCTION = "reconstruction", _("Reconstruction support money")
+        DONATION = "donation", _("Donation")
+
+    disaster = models.ForeignKey(
+        Disaster,
+        verbose_name=_("disaster"),
+        on_delete=models.CASCADE,
+        related_name="money",
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    payer = models.ForeignKey(
+        Organisation,
+        verbose_name=_("payer"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    is_joint = models.BooleanField(_("23 wards jointly"), default=False)
+    recipient = models.ForeignKey(
+        Organisation,
+        verbose_name=_("recipient"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    amount = models.PositiveBigIntegerField(_("amount (yen)"))
+    basis = models.TextField(
+        _("basis"),
+        blank=True,
+        help_text=_("For reconstruction support money: the damage points used."),
+    )
+    paid_on = models.DateField(_("paid on"))
+
+    class Meta:
+        verbose_name = _("support money")
+        verbose_name_plural = _("support money")
+        ordering = ["paid_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(is_joint=True, payer__isnull=True)
+                | Q(is_joint=False, payer__isnull=False),
+                name="disaster_money_joint_or_payer",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.amount:,}"
+
+
+class SupportGoods(models.Model):
+    disaster = models.ForeignKey(
+        Disaster,
+        verbose_name=_("disaster"),
+        on_delete=models.CASCADE,
+        related_name="goods",
+    )
+    item = models.CharField(_("item"), max_length=100)
+    quantity = models.PositiveIntegerField(_("quantity"))
+    unit = models.CharField(_("unit"), max_length=20)
+    payer = models.ForeignKey(
+        Organisation,
+        verbose_name=_("provided by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    is_joint = models.BooleanField(_("23 wards jointly"), default=False)
+    recipient = models.ForeignKey(
+        Organisation,
+        verbose_name=_("recipient"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    sent_on = models.DateField(_("date"))
+
+    class Meta:
+        verbose_name = _("support goods")
+        verbose_name_plural = _("support goods")
+        ordering = ["sent_on", "pk"]
+
+    def __str__(self):
+        return f"{self.item} {self.quantity}{self.unit}"
+
+
+class ChangeLog(ChangeRecord):
+    """One changed field of any disaster-support row: who, when, old → new."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", _("Created")
+        UPDATE = "update", _("Updated")
+        DELETE = "delete", _("Deleted")
+
+    content_type = models.ForeignKey(
+        ContentType, on_delete=models.CASCADE, related_name="+"
+    )
+    object_id = models.PositiveBigIntegerField()
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    field = models.CharField(_("field"), max_length=50, blank=True)
+    old_value = models.TextField(_("before"), blank=True)
+    new_value = models.TextField(_("after"), blank=True)
+
+    class Meta(ChangeRecord.Meta):
+        verbose_name = _("change")
+        verbose_name_plural = _("change history")
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+
+    def __str__(self):
+        return f"{self.content_type.model} {self.object_id} {self.field}"

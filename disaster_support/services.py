@@ -1,0 +1,166 @@
+"""Every write of the disaster tracker, each one recorded in ChangeLog.
+
+Rights are checked by the views (permissions.py); these functions keep the
+data's own rules: no new work for a closed disaster, dates in order, at
+least one person.
+"""
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from .models import (
+    ChangeLog,
+    Disaster,
+    Dispatch,
+    HelpRequest,
+    Offer,
+    Seat,
+    SupportGoods,
+    SupportMoney,
+)
+
+
+def _values(obj):
+    return {
+        field.name: field.value_from_object(obj)
+        for field in obj._meta.concrete_fields
+        if not field.primary_key
+    }
+
+
+def _text(value):
+    return "" if value is None else str(value)
+
+
+def _log(obj, *, action, by, old=None, new=None):
+    """One ChangeLog row per field that changed (all fields on create/delete)."""
+    old = old or {}
+    new = new or {}
+    content_type = ContentType.objects.get_for_model(obj)
+    ChangeLog.objects.bulk_create(
+        ChangeLog(
+            content_type=content_type,
+            object_id=obj.pk,
+            action=action,
+            field=name,
+            old_value=_text(old.get(name)),
+            new_value=_text(new.get(name)),
+            changed_by=by,
+        )
+        for name in sorted(set(old) | set(new))
+        if old.get(name) != new.get(name)
+    )
+
+
+def _create(obj, *, by):
+    obj.full_clean()
+    obj.save()
+    _log(obj, action=ChangeLog.Action.CREATE, by=by, new=_values(obj))
+    return obj
+
+
+def _update(obj, *, by, fields):
+    old = _values(obj)
+    for name, value in fields.items():
+        setattr(obj, name, value)
+    obj.full_clean()
+    obj.save()
+    _log(obj, action=ChangeLog.Action.UPDATE, by=by, old=old, new=_values(obj))
+    return obj
+
+
+def _delete(obj, *, by):
+    _log(obj, action=ChangeLog.Action.DELETE, by=by, old=_values(obj))
+    obj.delete()
+
+
+def _refuse_if_closed(disaster):
+    if disaster.is_closed:
+        raise ValidationError(
+            _("This disaster is closed; no new help can be recorded for it."),
+            code="disaster_closed",
+        )
+
+
+@transaction.atomic
+def disaster_create(*, name, kind, occurred_on, prefectures, created_by):
+    disaster = _create(
+        Disaster(name=name, kind=kind, occurred_on=occurred_on, created_by=created_by),
+        by=created_by,
+    )
+    disaster.prefectures.set(prefectures)
+    _log(
+        disaster,
+        action=ChangeLog.Action.UPDATE,
+        by=created_by,
+        new={"prefectures": ", ".join(p.name for p in prefectures)},
+    )
+    return disaster
+
+
+@transaction.atomic
+def disaster_close(*, disaster, by):
+    return _update(disaster, by=by, fields={"status": Disaster.Status.CLOSED})
+
+
+@transaction.atomic
+def request_create(*, disaster, entered_by, **fields):
+    _refuse_if_closed(disaster)
+    return _create(
+        HelpRequest(disaster=disaster, entered_by=entered_by, **fields), by=entered_by
+    )
+
+
+@transaction.atomic
+def request_update(*, help_request, by, **fields):
+    return _update(help_request, by=by, fields=fields)
+
+
+@transaction.atomic
+def offer_create(*, request, by, **fields):
+    _refuse_if_closed(request.disaster)
+    return _create(Offer(request=request, **fields), by=by)
+
+
+@transaction.atomic
+def offer_update(*, offer, by, **fields):
+    return _update(offer, by=by, fields=fields)
+
+
+@transaction.atomic
+def dispatch_create(*, offer, by, seats, **fields):
+    """A team with its seats; seats are (job type, name) pairs, one per person."""
+    _refuse_if_closed(offer.request.disaster)
+    if not seats:
+        raise ValidationError(_("A team needs at least one person."), code="no_people")
+    dispatch = _create(Dispatch(offer=offer, **fields), by=by)
+    for job_type, person_name in seats:
+        _create(
+            Seat(dispatch=dispatch, job_type=job_type, person_name=person_name), by=by
+        )
+    return dispatch
+
+
+@transaction.atomic
+def dispatch_update(*, dispatch, by, **fields):
+    _refuse_if_closed(dispatch.offer.request.disaster)
+    return _update(dispatch, by=by, fields=fields)
+
+
+@transaction.atomic
+def dispatch_delete(*, dispatch, by):
+    for seat in dispatch.seats.all():
+        _delete(seat, by=by)
+    _delete(dispatch, by=by)
+
+
+@transaction.atomic
+def money_create(*, disaster, by, **fields):
+    return _create(SupportMoney(disaster=disaster, **fields), by=by)
+
+
+@transaction.atomic
+def goods_create(*, disaster, by, **fields):
+    return _create(SupportGoods(disaster=disaster, **fields), by=by)
