@@ -9,6 +9,7 @@ listed once with the ward column left empty.
 import io
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
@@ -70,7 +71,7 @@ def realised_collaborations_xlsx(year=None):
         _("Ward"),
         _("Partner (proposer)"),
         _("Project"),
-        _("Field"),
+        pgettext("collaboration", "Field"),
         _("Realised on"),
     ]
     rows = realised_rows(year)

@@ -19,7 +19,8 @@ from .models import (
 
 BODY_HELP = _(
     "Markdown can be used: **bold**, lists with -, > for quotes, links. A YouTube "
-    "or Vimeo link on a line of its own is shown as a video."
+    "or Vimeo link alone in its paragraph (an empty line before and after) is "
+    "shown as a video."
 )
 
 

@@ -8,6 +8,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ThreadType(models.TextChoices):
@@ -45,8 +46,12 @@ class Category(models.Model):
         default=ThreadType.GENERAL,
     )
     # Kept in step by boards.services, so the board home needs no counting.
-    thread_count = models.PositiveIntegerField(_("threads"), default=0, editable=False)
-    post_count = models.PositiveIntegerField(_("posts"), default=0, editable=False)
+    thread_count = models.PositiveIntegerField(
+        _("number of threads"), default=0, editable=False
+    )
+    post_count = models.PositiveIntegerField(
+        _("number of posts"), default=0, editable=False
+    )
     last_activity_at = models.DateTimeField(
         _("last activity"), null=True, blank=True, editable=False
     )
@@ -374,10 +379,10 @@ class Proposal(models.Model):
         OTHER = "other", _("Other")
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("proposal status", "Open")
         COORDINATING = "coordinating", _("Coordinating")
         REALISED = "realised", _("Realised")
-        CLOSED = "closed", _("Closed")
+        CLOSED = "closed", pgettext_lazy("proposal status", "Closed")
 
     thread = models.OneToOneField(
         Thread, on_delete=models.CASCADE, primary_key=True, related_name="proposal"
@@ -737,7 +742,7 @@ class Report(models.Model):
     """A member's report of a post, waiting for a moderator."""
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("report status", "Open")
         RESOLVED = "resolved", _("Resolved")
         DISMISSED = "dismissed", _("Dismissed")
 

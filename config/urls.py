@@ -21,6 +21,7 @@ urlpatterns = [
     path("join/done/", JoinDoneView.as_view(), name="join_done"),
     path("members/", include("members.urls")),
     path("boards/", include("boards.urls")),
+    path("disaster/", include("disaster_support.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -43,6 +43,11 @@ PERSON_DAYS_NOTE = gettext_lazy(
 )
 
 
+# The published tables' own wording for remote work, kept verbatim (it is
+# report data, not interface text): 「…業務 (石川県輪島市分をリモートで対応)」.
+REMOTE_WORK_LABEL = "{work} ({municipality}分をリモートで対応)"
+
+
 def check_as_of(disaster, as_of):
     """An as-of day before the disaster makes no sense; refuse it."""
     if as_of < disaster.occurred_on:
@@ -143,10 +148,9 @@ def seat_rows(disaster, as_of):
         if place_kind == HelpRequest.PlaceKind.REMOTE:
             # The newsletter's 東京都庁 row: the place is where the work is
             # done, and the work names the municipality it is done for.
-            work = _("%(work)s (%(municipality)s remotely)") % {
-                "work": work,
-                "municipality": supported.replace(" ", ""),
-            }
+            work = REMOTE_WORK_LABEL.format(
+                work=work, municipality=supported.replace(" ", "")
+            )
             supported = place_note or work_place or ""
         rows.append(
             SeatRow(

@@ -164,3 +164,22 @@ def money_create(*, disaster, by, **fields):
 @transaction.atomic
 def goods_create(*, disaster, by, **fields):
     return _create(SupportGoods(disaster=disaster, **fields), by=by)
+
+
+@transaction.atomic
+def admin_save(*, obj, by):
+    """Save a row edited in Django admin, recording each changed field."""
+    if obj.pk is None:
+        if isinstance(obj, Dispatch):
+            _refuse_if_closed(obj.offer.request.disaster)
+        return _create(obj, by=by)
+    old = _values(type(obj).objects.get(pk=obj.pk))
+    obj.full_clean()
+    obj.save()
+    _log(obj, action=ChangeLog.Action.UPDATE, by=by, old=old, new=_values(obj))
+    return obj
+
+
+@transaction.atomic
+def admin_delete(*, obj, by):
+    _delete(obj, by=by)

@@ -33,6 +33,14 @@ ROLE_MODEL_PERMISSIONS = {
         "boards.view_report",
         "boards.change_report",
         "boards.view_moderationlog",
+        "disaster_support.view_disaster",
+        "disaster_support.view_worktype",
+        "disaster_support.view_helprequest",
+        "disaster_support.view_offer",
+        "disaster_support.view_dispatch",
+        "disaster_support.view_seat",
+        "disaster_support.view_supportmoney",
+        "disaster_support.view_supportgoods",
     ],
     OFFICE_STAFF: [
         "members.view_organisation",
@@ -58,6 +66,21 @@ ROLE_MODEL_PERMISSIONS = {
         "boards.view_report",
         "boards.change_report",
         "boards.view_moderationlog",
+        *(
+            f"disaster_support.{action}_{model}"
+            for model in [
+                "disaster",
+                "worktype",
+                "helprequest",
+                "offer",
+                "dispatch",
+                "seat",
+                "supportmoney",
+                "supportgoods",
+            ]
+            for action in ["view", "add", "change", "delete"]
+        ),
+        "disaster_support.view_changelog",
     ],
 }
 

@@ -1,0 +1,111 @@
+from django.contrib import admin
+
+from . import services
+from .models import (
+    ChangeLog,
+    Disaster,
+    Dispatch,
+    HelpRequest,
+    Offer,
+    Seat,
+    SupportGoods,
+    SupportMoney,
+    WorkType,
+)
+
+
+class LoggedAdmin(admin.ModelAdmin):
+    """Admin edits go through the services, so they reach the change log."""
+
+    def save_model(self, request, obj, form, change):
+        services.admin_save(obj=obj, by=request.user)
+
+    def delete_model(self, request, obj):
+        services.admin_delete(obj=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            services.admin_delete(obj=obj, by=request.user)
+
+
+@admin.register(Disaster)
+class DisasterAdmin(LoggedAdmin):
+    list_display = ["name", "kind", "occurred_on", "status"]
+    list_filter = ["status", "kind"]
+    filter_horizontal = ["prefectures"]
+    readonly_fields = ["created_by", "created_at"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(WorkType)
+class WorkTypeAdmin(LoggedAdmin):
+    list_display = ["name", "order"]
+    list_editable = ["order"]
+
+
+@admin.register(HelpRequest)
+class HelpRequestAdmin(LoggedAdmin):
+    list_display = ["municipality", "work_type", "disaster", "status", "start_on"]
+    list_filter = ["disaster", "status", "channel"]
+    list_select_related = ["municipality__prefecture", "work_type", "disaster"]
+    raw_id_fields = ["municipality", "work_place"]
+    readonly_fields = ["entered_by", "created_at"]
+
+
+@admin.register(Offer)
+class OfferAdmin(LoggedAdmin):
+    list_display = ["request", "ward", "is_joint", "basis", "people"]
+    list_select_related = ["request__municipality__prefecture", "request__work_type"]
+    raw_id_fields = ["request", "ward"]
+
+
+class SeatInline(admin.TabularInline):
+    model = Seat
+    extra = 0
+
+
+@admin.register(Dispatch)
+class DispatchAdmin(LoggedAdmin):
+    list_display = ["name", "ward", "start_on", "end_on", "status"]
+    list_filter = ["status", "term"]
+    list_select_related = ["ward"]
+    raw_id_fields = ["offer", "ward"]
+    inlines = [SeatInline]
+
+    def save_formset(self, request, form, formset, change):
+        instances = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            services.admin_delete(obj=obj, by=request.user)
+        for obj in instances:
+            services.admin_save(obj=obj, by=request.user)
+
+
+@admin.register(SupportMoney)
+class SupportMoneyAdmin(LoggedAdmin):
+    list_display = ["disaster", "kind", "payer", "is_joint", "recipient", "amount"]
+    raw_id_fields = ["payer", "recipient"]
+
+
+@admin.register(SupportGoods)
+class SupportGoodsAdmin(LoggedAdmin):
+    list_display = ["disaster", "item", "quantity", "unit", "recipient", "sent_on"]
+    raw_id_fields = ["payer", "recipient"]
+
+
+@admin.register(ChangeLog)
+class ChangeLogAdmin(admin.ModelAdmin):
+    list_display = ["changed_at", "changed_by", "content_type", "object_id", "field"]
+    list_filter = ["content_type", "action"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

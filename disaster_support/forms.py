@@ -1,0 +1,211 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from members.models import Organisation
+
+from .models import Disaster, Dispatch, HelpRequest, Offer, Seat, WorkType
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+def _check_dates(cleaned_data, start="start_on", end="end_on"):
+    first, last = cleaned_data.get(start), cleaned_data.get(end)
+    if first and last and last < first:
+        raise ValidationError(
+            {end: _("The end date must be on or after the start date.")},
+            code="end_before_start",
+        )
+
+
+class AsOfForm(forms.Form):
+    as_of = forms.DateField(label=_("As of"), widget=DateInput())
+
+    def __init__(self, *args, disaster, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.disaster = disaster
+
+    def clean_as_of(self):
+        as_of = self.cleaned_data["as_of"]
+        if as_of < self.disaster.occurred_on:
+            raise ValidationError(
+                _("The date must be on or after the day of the disaster."),
+                code="before_disaster",
+            )
+        return as_of
+
+
+class DisasterForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    kind = forms.ChoiceField(label=_("Kind"), choices=Disaster.Kind.choices)
+    occurred_on = forms.DateField(label=_("Occurred on"), widget=DateInput())
+    prefectures = forms.ModelMultipleChoiceField(
+        label=_("Affected prefectures"),
+        queryset=Organisation.objects.prefectures().order_by("code"),
+    )
+
+
+class RequestForm(forms.Form):
+    municipality = forms.ModelChoiceField(
+        label=_("Municipality supported"),
+        queryset=Organisation.objects.local_governments()
+        .with_prefecture()
+        .order_by("code"),
+    )
+    channel = forms.ChoiceField(label=_("Channel"), choices=HelpRequest.Channel.choices)
+    work_type = forms.ModelChoiceField(label=_("Work"), queryset=WorkType.objects.all())
+    place_kind = forms.ChoiceField(
+        label=_("Place of work"), choices=HelpRequest.PlaceKind.choices
+    )
+    place_note = forms.CharField(
+        label=_("Place"),
+        max_length=100,
+        required=False,
+        help_text=_("For remote work, where it is done, e.g. 東京都庁."),
+    )
+    people_requested = forms.IntegerField(label=_("People requested"))
+    start_on = forms.DateField(label=_("From"), widget=DateInput())
+    end_on = forms.DateField(label=_("Until"), widget=DateInput())
+
+    def __init__(self, *args, municipality=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if municipality is not None:
+            # Member staff file requests for their own municipality only.
+            del self.fields["municipality"]
+
+    def clean_people_requested(self):
+        return _positive(self.cleaned_data["people_requested"])
+
+    def clean(self):
+        cleaned_data = super().clean()
+        _check_dates(cleaned_data)
+        if cleaned_data.get(
+            "place_kind"
+        ) == HelpRequest.PlaceKind.REMOTE and not cleaned_data.get("place_note"):
+            self.add_error(
+                "place_note",
+                ValidationError(
+                    _("Say where remote work is done."), code="remote_without_place"
+                ),
+            )
+        return cleaned_data
+
+
+class RequestStatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=HelpRequest.Status.choices)
+
+
+def _positive(value):
+    if value is not None and value < 1:
+        raise ValidationError(_("Enter one person or more."), code="no_people")
+    return value
+
+
+class OfferForm(forms.Form):
+    is_joint = forms.BooleanField(label=_("23 wards jointly"), required=False)
+    ward = forms.ModelChoiceField(
+        label=_("Ward"),
+        queryset=Organisation.objects.filter(
+            kind=Organisation.Kind.SPECIAL_WARD
+        ).order_by("code"),
+        required=False,
+    )
+    basis = forms.ChoiceField(label=_("Basis"), choices=Offer.Basis.choices)
+    people = forms.IntegerField(label=_("People offered"))
+    note = forms.CharField(label=_("Note"), widget=forms.Textarea, required=False)
+
+    def __init__(self, *args, office, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not office:
+            # A ward offers for itself; joint offers are the office's.
+            del self.fields["is_joint"]
+            del self.fields["ward"]
+
+    def clean_people(self):
+        return _positive(self.cleaned_data["people"])
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if "ward" in self.fields:
+            joint, ward = cleaned_data.get("is_joint"), cleaned_data.get("ward")
+            if joint == bool(ward):
+                self.add_error(
+                    "ward",
+                    ValidationError(
+                        _("Choose a ward, or mark the offer as joint, not both."),
+                        code="joint_or_ward",
+                    ),
+                )
+        return cleaned_data
+
+
+class DispatchForm(forms.Form):
+    name = forms.CharField(label=_("Team"), max_length=50, initial="第1班")
+    ward = forms.ModelChoiceField(
+        label=_("Dispatching ward"),
+        queryset=Organisation.objects.filter(
+            kind=Organisation.Kind.SPECIAL_WARD
+        ).order_by("code"),
+    )
+    start_on = forms.DateField(label=_("From"), widget=DateInput())
+    end_on = forms.DateField(label=_("Until"), widget=DateInput())
+    travel_days_at_start = forms.BooleanField(
+        label=_("The first day is a travel day"), required=False
+    )
+    travel_days_at_end = forms.BooleanField(
+        label=_("The last day is a travel day"), required=False
+    )
+    status = forms.ChoiceField(label=_("Status"), choices=Dispatch.Status.choices)
+    term = forms.ChoiceField(label=_("Term"), choices=Dispatch.Term.choices)
+    decided_on = forms.DateField(label=_("Decided on"), widget=DateInput())
+
+    def __init__(self, *args, ward=None, with_seats=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if ward is not None:
+            # A ward's own offer is carried out by that ward.
+            del self.fields["ward"]
+        if with_seats:
+            for value, label in Seat.JobType.choices:
+                self.fields[f"seats_{value}"] = forms.IntegerField(
+                    label=label, min_value=0, initial=0
+                )
+
+    def seats(self):
+        return [
+            (value, "")
+            for value, _label in Seat.JobType.choices
+            for _number in range(self.cleaned_data.get(f"seats_{value}") or 0)
+        ]
+
+    def clean(self):
+        cleaned_data = super().clean()
+        _check_dates(cleaned_data)
+        seat_fields = [name for name in self.fields if name.startswith("seats_")]
+        if seat_fields and not self.errors and not self.seats():
+            raise ValidationError(
+                _("A team needs at least one person."), code="no_people"
+            )
+        return cleaned_data
+
+    def dispatch_fields(self):
+        data = {
+            name: self.cleaned_data[name]
+            for name in [
+                "name",
+                "start_on",
+                "end_on",
+                "status",
+                "term",
+                "decided_on",
+            ]
+        }
+        data["travel_days_at_start"] = int(self.cleaned_data["travel_days_at_start"])
+        data["travel_days_at_end"] = int(self.cleaned_data["travel_days_at_end"])
+        if "ward" in self.cleaned_data:
+            data["ward"] = self.cleaned_data["ward"]
+        return data

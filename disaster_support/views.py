@@ -1,0 +1,355 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.generic import FormView, TemplateView, View
+
+from members.permissions import is_office_staff
+
+from . import exports, permissions, reports, services
+from .forms import (
+    AsOfForm,
+    DisasterForm,
+    DispatchForm,
+    OfferForm,
+    RequestForm,
+    RequestStatusForm,
+)
+from .models import Disaster, Dispatch, HelpRequest, Offer
+
+
+def _form_errors(form, error):
+    """Put a service's ValidationError on the form it came from."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+class DisasterListView(TemplateView):
+    template_name = "disaster_support/disaster_list.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            disasters=Disaster.objects.prefetch_related("prefectures"),
+            can_manage=permissions.can_manage_disasters(self.request.user),
+            **kwargs,
+        )
+
+
+class DisasterCreateView(FormView):
+    form_class = DisasterForm
+    template_name = "disaster_support/disaster_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not permissions.can_manage_disasters(request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        disaster = services.disaster_create(
+            created_by=self.request.user, **form.cleaned_data
+        )
+        messages.success(self.request, _("The disaster was created."))
+        return redirect("disaster_support:disaster_detail", pk=disaster.pk)
+
+
+class DisasterCloseView(View):
+    def post(self, request, pk):
+        disaster = get_object_or_404(Disaster, pk=pk)
+        if not permissions.can_manage_disasters(request.user):
+            raise PermissionDenied
+        services.disaster_close(disaster=disaster, by=request.user)
+        messages.success(request, _("The disaster was closed."))
+        return redirect("disaster_support:disaster_detail", pk=pk)
+
+
+class DisasterReportMixin:
+    """Loads the disaster and the as-of day from ?as_of=YYYY-MM-DD."""
+
+    def load(self, pk):
+        self.disaster = get_object_or_404(
+            Disaster.objects.prefetch_related("prefectures"), pk=pk
+        )
+        data = self.request.GET if "as_of" in self.request.GET else None
+        self.as_of_form = AsOfForm(
+            data, disaster=self.disaster, initial={"as_of": timezone.localdate()}
+        )
+        if data is None:
+            self.as_of = max(timezone.localdate(), self.disaster.occurred_on)
+        elif self.as_of_form.is_valid():
+            self.as_of = self.as_of_form.cleaned_data["as_of"]
+        else:
+            self.as_of = None
+
+
+class DisasterDetailView(DisasterReportMixin, TemplateView):
+    template_name = "disaster_support/disaster_detail.html"
+
+    def get(self, request, pk):
+        self.load(pk)
+        return super().get(request, pk)
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        context = {
+            "disaster": self.disaster,
+            "as_of": self.as_of,
+            "as_of_form": self.as_of_form,
+            "can_manage": permissions.can_manage_disasters(user),
+            "can_enter_request": permissions.can_enter_request(user, self.disaster),
+            "requests": [
+                help_request
+                for help_request in self.disaster.requests.with_related()
+                if permissions.can_see_request(user, help_request)
+            ],
+            "notes": {
+                "newsletter": reports.NEWSLETTER_NOTE,
+                "status": reports.STATUS_NOTE,
+                "cross_tab": reports.CROSS_TAB_NOTE,
+                "person_days": reports.PERSON_DAYS_NOTE,
+            },
+        }
+        if self.as_of is not None:
+            rows = reports.seat_rows(self.disaster, self.as_of)
+            context.update(
+                newsletter=reports.newsletter_table(rows),
+                status=reports.status_table(rows, self.as_of),
+                cross_tab=reports.cross_tab(rows),
+                person_days=reports.person_days(rows, self.as_of),
+            )
+        return super().get_context_data(**context, **kwargs)
+
+
+class ExportView(DisasterReportMixin, View):
+    def get(self, request, pk, table, fmt):
+        if table not in exports.TABLES or fmt not in ("csv", "xlsx"):
+            raise Http404
+        self.load(pk)
+        if self.as_of is None:
+            raise Http404
+        rows = reports.seat_rows(self.disaster, self.as_of)
+        if fmt == "csv":
+            response = HttpResponse(
+                exports.to_csv(table, rows, self.as_of),
+                content_type="text/csv; charset=utf-8",
+            )
+        else:
+            response = HttpResponse(
+                exports.to_xlsx(table, rows, self.as_of),
+                content_type=exports.XLSX_TYPE,
+            )
+        name = f"disaster-{self.disaster.pk}-{table}-{self.as_of:%Y%m%d}.{fmt}"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+
+
+class RequestCreateView(FormView):
+    form_class = RequestForm
+    template_name = "disaster_support/request_form.html"
+
+    def dispatch(self, request, *args, pk, **kwargs):
+        self.disaster = get_object_or_404(
+            Disaster.objects.prefetch_related("prefectures"), pk=pk
+        )
+        if not permissions.can_enter_request(request.user, self.disaster):
+            raise PermissionDenied
+        self.office = is_office_staff(request.user)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        municipality = None if self.office else self.request.user.organisation
+        return {**super().get_form_kwargs(), "municipality": municipality}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(disaster=self.disaster, **kwargs)
+
+    def form_valid(self, form):
+        fields = dict(form.cleaned_data)
+        fields.setdefault("municipality", self.request.user.organisation)
+        if not permissions.can_enter_request(
+            self.request.user, self.disaster, fields["municipality"]
+        ):
+            raise PermissionDenied
+        try:
+            help_request = services.request_create(
+                disaster=self.disaster, entered_by=self.request.user, **fields
+            )
+        except ValidationError as error:
+            _form_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("The request was recorded."))
+        return redirect("disaster_support:request_detail", pk=help_request.pk)
+
+
+def _load_request(user, pk):
+    help_request = get_object_or_404(HelpRequest.objects.with_related(), pk=pk)
+    if not permissions.can_see_request(user, help_request):
+        raise Http404
+    return help_request
+
+
+class RequestDetailView(TemplateView):
+    template_name = "disaster_support/request_detail.html"
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        help_request = _load_request(user, self.kwargs["pk"])
+        offers = list(
+            help_request.offers.select_related("ward").prefetch_related(
+                "dispatches__ward", "dispatches__seats"
+            )
+        )
+        for offer in offers:
+            offer.can_edit = permissions.can_edit_offer(user, offer)
+            for dispatch in offer.dispatches.all():
+                dispatch.offer = offer
+                dispatch.can_edit = permissions.can_edit_dispatch(user, dispatch)
+                dispatch.show_names = permissions.can_see_names(user, dispatch)
+        return super().get_context_data(
+            help_request=help_request,
+            offers=offers,
+            can_offer=permissions.can_offer(user, help_request),
+            can_edit=permissions.can_edit_request(user, help_request),
+            status_form=RequestStatusForm(initial={"status": help_request.status}),
+            **kwargs,
+        )
+
+
+class RequestStatusView(View):
+    def post(self, request, pk):
+        help_request = _load_request(request.user, pk)
+        if not permissions.can_edit_request(request.user, help_request):
+            raise PermissionDenied
+        form = RequestStatusForm(request.POST)
+        if form.is_valid():
+            services.request_update(
+                help_request=help_request, by=request.user, **form.cleaned_data
+            )
+            messages.success(request, _("The status was changed."))
+        return redirect("disaster_support:request_detail", pk=pk)
+
+
+class OfferCreateView(FormView):
+    form_class = OfferForm
+    template_name = "disaster_support/offer_form.html"
+
+    def dispatch(self, request, *args, pk, **kwargs):
+        self.help_request = _load_request(request.user, pk)
+        if not permissions.can_offer(request.user, self.help_request):
+            raise PermissionDenied
+        self.office = is_office_staff(request.user)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "office": self.office}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(help_request=self.help_request, **kwargs)
+
+    def form_valid(self, form):
+        fields = dict(form.cleaned_data)
+        if not self.office:
+            fields.update(ward=self.request.user.organisation, is_joint=False)
+        try:
+            services.offer_create(
+                request=self.help_request, by=self.request.user, **fields
+            )
+        except ValidationError as error:
+            _form_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("The offer was recorded."))
+        return redirect("disaster_support:request_detail", pk=self.help_request.pk)
+
+
+class DispatchCreateView(FormView):
+    form_class = DispatchForm
+    template_name = "disaster_support/dispatch_form.html"
+
+    def dispatch(self, request, *args, pk, **kwargs):
+        self.offer = get_object_or_404(
+            Offer.objects.select_related("ward", "request__disaster"), pk=pk
+        )
+        if not permissions.can_add_dispatch(request.user, self.offer):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {
+            **super().get_form_kwargs(),
+            "ward": None if self.offer.is_joint else self.offer.ward,
+        }
+
+    def get_initial(self):
+        return {"decided_on": timezone.localdate()}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(offer=self.offer, **kwargs)
+
+    def form_valid(self, form):
+        fields = form.dispatch_fields()
+        fields.setdefault("ward", self.offer.ward)
+        try:
+            services.dispatch_create(
+                offer=self.offer, by=self.request.user, seats=form.seats(), **fields
+            )
+        except ValidationError as error:
+            _form_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("The dispatch was recorded."))
+        return redirect("disaster_support:request_detail", pk=self.offer.request_id)
+
+
+class DispatchUpdateView(FormView):
+    form_class = DispatchForm
+    template_name = "disaster_support/dispatch_form.html"
+
+    def dispatch(self, request, *args, pk, **kwargs):
+        self.object = get_object_or_404(
+            Dispatch.objects.select_related("offer__ward", "offer__request__disaster"),
+            pk=pk,
+        )
+        if not permissions.can_edit_dispatch(request.user, self.object):
+            raise PermissionDenied
+        self.offer = self.object.offer
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {
+            **super().get_form_kwargs(),
+            "ward": None if self.offer.is_joint else self.offer.ward,
+            "with_seats": False,
+        }
+
+    def get_initial(self):
+        dispatch = self.object
+        return {
+            "name": dispatch.name,
+            "ward": dispatch.ward_id,
+            "start_on": dispatch.start_on,
+            "end_on": dispatch.end_on,
+            "travel_days_at_start": bool(dispatch.travel_days_at_start),
+            "travel_days_at_end": bool(dispatch.travel_days_at_end),
+            "status": dispatch.status,
+            "term": dispatch.term,
+            "decided_on": dispatch.decided_on,
+        }
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            offer=self.offer, dispatch=self.object, **kwargs
+        )
+
+    def form_valid(self, form):
+        try:
+            services.dispatch_update(
+                dispatch=self.object, by=self.request.user, **form.dispatch_fields()
+            )
+        except ValidationError as error:
+            _form_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("The dispatch was updated."))
+        return redirect("disaster_support:request_detail", pk=self.offer.request_id)

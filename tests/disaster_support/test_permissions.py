@@ -1,0 +1,85 @@
+import pytest
+
+from disaster_support import permissions
+from tests import factories as base
+
+from . import factories
+
+
+@pytest.fixture
+def people(office_staff, nanao_staff, chiyoda_staff, minato_staff, member):
+    # member: staff of a member city outside the affected prefecture.
+    return {
+        "office": office_staff,
+        "nanao": nanao_staff,
+        "chiyoda": chiyoda_staff,
+        "minato": minato_staff,
+        "outsider": member,
+    }
+
+
+@pytest.mark.parametrize(
+    ("who", "allowed"),
+    [
+        ("office", True),
+        ("nanao", True),
+        ("chiyoda", False),
+        ("outsider", False),
+    ],
+)
+def test_can_enter_request(people, disaster, who, allowed):
+    assert permissions.can_enter_request(people[who], disaster) is allowed
+
+
+def test_member_enters_only_its_own_request(people, disaster, ishikawa):
+    wajima = base.make_organisation(name="輪島市", prefecture=ishikawa)
+    assert not permissions.can_enter_request(people["nanao"], disaster, wajima)
+    assert permissions.can_enter_request(people["office"], disaster, wajima)
+
+
+@pytest.mark.parametrize(
+    ("who", "edit", "see"),
+    [
+        ("office", True, True),
+        ("nanao", True, True),
+        ("chiyoda", False, True),
+        ("outsider", False, False),
+    ],
+)
+def test_request_rights(people, help_request, who, edit, see):
+    assert permissions.can_edit_request(people[who], help_request) is edit
+    assert permissions.can_see_request(people[who], help_request) is see
+
+
+@pytest.mark.parametrize(
+    ("who", "own", "joint", "names"),
+    [
+        ("office", True, True, True),
+        ("chiyoda", True, False, True),
+        ("minato", False, False, False),
+        ("nanao", False, False, False),
+    ],
+)
+def test_dispatch_rights(people, help_request, chiyoda, who, own, joint, names):
+    own_offer = factories.make_offer(request=help_request, ward=chiyoda)
+    own_dispatch = factories.make_dispatch(offer=own_offer, ward=chiyoda)
+    joint_dispatch = factories.make_dispatch(
+        offer=factories.make_offer(request=help_request), ward=chiyoda
+    )
+    user = people[who]
+    assert permissions.can_edit_dispatch(user, own_dispatch) is own
+    assert permissions.can_edit_offer(user, own_offer) is own
+    assert permissions.can_edit_dispatch(user, joint_dispatch) is joint
+    assert permissions.can_see_names(user, own_dispatch) is names
+
+
+@pytest.mark.parametrize(
+    ("who", "allowed"),
+    [("office", True), ("chiyoda", True), ("nanao", False), ("outsider", False)],
+)
+def test_can_offer(people, help_request, who, allowed):
+    assert permissions.can_offer(people[who], help_request) is allowed
+
+
+def test_everyone_in_the_members_area_reads_reports(people):
+    assert all(permissions.can_view_reports(user) for user in people.values())

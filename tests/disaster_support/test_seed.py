@@ -1,0 +1,49 @@
+import datetime
+
+import pytest
+from django.core.management import call_command
+
+from disaster_support import reports
+from disaster_support.models import Disaster
+
+NEWSLETTER = [
+    ("避難所における住民の健康管理・衛生管理等業務等", "石川県 金沢市", 66),
+    ("ごみの収集・運搬等", "石川県 七尾市", 42),
+    ("罹災証明書発行の受付等業務", "石川県 輪島市", 28),
+    (
+        "住家被害認定業務における全壊判定業務 (石川県輪島市分をリモートで対応)",
+        "東京都庁",
+        14,
+    ),
+    ("公費解体等に係る受付、委託発注業務等", "石川県 志賀町", 5),
+    ("被災宅地危険度判定業務", "石川県 内灘町", 3),
+]
+
+
+@pytest.fixture
+def noto(db, settings):
+    settings.DEBUG = True
+    call_command("load_local_governments")
+    call_command("seed_demo_disaster")
+    return Disaster.objects.get()
+
+
+def test_seeded_report_equals_the_newsletter(noto):
+    rows = reports.seat_rows(noto, datetime.date(2024, 3, 15))
+    table = reports.newsletter_table(rows)
+    assert [(r.work, r.place, r.count) for r in table] == NEWSLETTER
+
+
+def test_later_report_includes_teams_decided_later(noto):
+    table = reports.newsletter_table(
+        reports.seat_rows(noto, datetime.date(2024, 4, 30))
+    )
+    assert [r.count for r in table] == [72, 45, 28, 14, 5, 3]
+
+
+def test_seed_is_idempotent_and_refuses_without_debug(noto, settings):
+    call_command("seed_demo_disaster")
+    assert Disaster.objects.count() == 1
+    settings.DEBUG = False
+    with pytest.raises(Exception, match="DJANGO_DEBUG"):
+        call_command("seed_demo_disaster")
