@@ -102,6 +102,20 @@ class DateInput(forms.DateInput):
     input_type = "date"
 
 
+def check_period(form, start_field, end_field, message=None):
+    """Add an error to `end_field` when it comes before `start_field`."""
+    start = form.cleaned_data.get(start_field)
+    end = form.cleaned_data.get(end_field)
+    if start and end and end < start:
+        form.add_error(
+            end_field,
+            forms.ValidationError(
+                message or _("The end of the period cannot be before its start."),
+                code="period_order",
+            ),
+        )
+
+
 class AddressingForm(forms.Form):
     """Which wards a proposal, pamphlet request or announcement is for."""
 
@@ -151,24 +165,18 @@ class EventForm(forms.ModelForm):
 
     def clean(self):
         cleaned_data = super().clean()
-        starts, ends = cleaned_data.get("starts_on"), cleaned_data.get("ends_on")
-        if starts and ends and ends < starts:
-            self.add_error(
-                "ends_on",
-                forms.ValidationError(
-                    _("The last day cannot be before the first day."),
-                    code="dates_order",
-                ),
-            )
-        deadline = cleaned_data.get("application_deadline")
-        if deadline and ends and deadline > ends:
-            self.add_error(
-                "application_deadline",
-                forms.ValidationError(
-                    _("The application deadline cannot be after the event."),
-                    code="deadline_after_event",
-                ),
-            )
+        check_period(
+            self,
+            "starts_on",
+            "ends_on",
+            _("The last day cannot be before the first day."),
+        )
+        check_period(
+            self,
+            "application_deadline",
+            "ends_on",
+            _("The application deadline cannot be after the event."),
+        )
         return cleaned_data
 
 
@@ -194,15 +202,7 @@ class PamphletForm(forms.ModelForm):
 
     def clean(self):
         cleaned_data = super().clean()
-        start, end = cleaned_data.get("wished_from"), cleaned_data.get("wished_until")
-        if start and end and end < start:
-            self.add_error(
-                "wished_until",
-                forms.ValidationError(
-                    _("The end of the period cannot be before its start."),
-                    code="period_order",
-                ),
-            )
+        check_period(self, "wished_from", "wished_until")
         return cleaned_data
 
 
@@ -214,15 +214,7 @@ class PublicityForm(forms.ModelForm):
 
     def clean(self):
         cleaned_data = super().clean()
-        start, end = cleaned_data.get("period_from"), cleaned_data.get("period_until")
-        if start and end and end < start:
-            self.add_error(
-                "period_until",
-                forms.ValidationError(
-                    _("The end of the period cannot be before its start."),
-                    code="period_order",
-                ),
-            )
+        check_period(self, "period_from", "period_until")
         return cleaned_data
 
 
@@ -235,6 +227,18 @@ class AnnouncementForm(forms.Form):
     mail_everyone = forms.BooleanField(
         label=_("Also e-mail it to all members"), required=False
     )
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if cleaned_data.get("mail_everyone") and not cleaned_data.get("is_important"):
+            self.add_error(
+                "mail_everyone",
+                forms.ValidationError(
+                    _("Only an important announcement is mailed to all members."),
+                    code="mail_needs_important",
+                ),
+            )
+        return cleaned_data
 
 
 # The extra form each thread type asks for, and whether it is addressed.
@@ -347,16 +351,7 @@ class SearchForm(forms.Form):
 
     def clean(self):
         cleaned_data = super().clean()
-        date_from = cleaned_data.get("date_from")
-        date_to = cleaned_data.get("date_to")
-        if date_from and date_to and date_from > date_to:
-            self.add_error(
-                "date_to",
-                forms.ValidationError(
-                    _("The end of the period must not be before its start."),
-                    code="date_order",
-                ),
-            )
+        check_period(self, "date_from", "date_to")
         return cleaned_data
 
 

@@ -425,3 +425,14 @@ def test_export_neutralises_formulas(client, member, office_staff):
     response = client.get(reverse("boards:realised_export"))
     sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
     assert sheet["C2"].value.startswith("'=")
+
+
+def test_mailing_everyone_needs_an_important_announcement(client, office_staff):
+    client.force_login(office_staff)
+    response = client.post(
+        reverse("boards:thread_create", args=["announcements"]),
+        {"title": "お知らせ", "body": "本文", "details-mail_everyone": "on"},
+    )
+    assert response.status_code == 200
+    assert "重要なお知らせの場合のみ" in response.content.decode()
+    assert not Thread.objects.exists()

@@ -176,8 +176,8 @@ def test_a_period_ending_before_it_starts_is_refused(member_client, make_post):
         member_client, q="防災", date_from="2025-04-02", date_to="2025-04-01"
     )
     assert response.context["results"] == []
-    assert response.context["form"].has_error("date_to", code="date_order")
-    assert "期間の終わりの日が、始まりの日より前になっています。" in (
+    assert response.context["form"].has_error("date_to", code="period_order")
+    assert "期間の終わりの日は、始まりの日以降にしてください。" in (
         response.content.decode()
     )
 

@@ -39,8 +39,13 @@ def browser_context_args(browser_context_args):
 @pytest.fixture(autouse=True)
 def _board_categories(transactional_db):
     """Browser tests commit, and each flush empties the tables: the board's
-    categories, made by data migrations, are made again for every test."""
-    for name in ["0002_default_categories", "0004_category_thread_types"]:
-        migration = importlib.import_module(f"boards.migrations.{name}")
+    categories and the disaster work types, made by data migrations, are made
+    again for every test."""
+    for name in [
+        "boards.migrations.0002_default_categories",
+        "boards.migrations.0004_category_thread_types",
+        "disaster_support.migrations.0002_work_types",
+    ]:
+        migration = importlib.import_module(name)
         for operation in migration.Migration.operations:
             operation.code(apps, None)
