@@ -291,3 +291,36 @@ def person_days(rows, as_of):
 def on_duty_on(rows, day):
     """People on duty on a day: seats whose team's dates include it."""
     return sum(1 for row in rows if row.on_duty(day))
+
+
+OPEN_REQUESTS_NOTE = gettext_lazy(
+    "Requests still received, being coordinated or partly accepted, for which "
+    "the people offered are fewer than the people requested."
+)
+
+
+def open_requests(requests):
+    """Requests not yet covered: still open, and offered < requested.
+
+    `requests` carry an `offered` annotation (the sum of their offers' people).
+    """
+    still_open = {
+        HelpRequest.Status.RECEIVED,
+        HelpRequest.Status.COORDINATING,
+        HelpRequest.Status.PARTLY_ACCEPTED,
+    }
+    return [
+        help_request
+        for help_request in requests
+        if help_request.status in still_open
+        and help_request.offered < help_request.people_requested
+    ]
+
+
+def money_and_goods(disaster):
+    """Support money and goods of a disaster, in date order: two queries."""
+    related = ["payer__prefecture", "recipient__prefecture"]
+    return (
+        list(disaster.money.select_related(*related)),
+        list(disaster.goods.select_related(*related)),
+    )

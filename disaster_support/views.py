@@ -1,5 +1,7 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Sum
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
@@ -95,22 +97,30 @@ class DisasterDetailView(DisasterReportMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         user = self.request.user
+        requests = [
+            help_request
+            for help_request in self.disaster.requests.with_related().annotate(
+                offered=Coalesce(Sum("offers__people"), 0)
+            )
+            if permissions.can_see_request(user, help_request)
+        ]
+        money, goods = reports.money_and_goods(self.disaster)
         context = {
             "disaster": self.disaster,
+            "money": money,
+            "goods": goods,
             "as_of": self.as_of,
             "as_of_form": self.as_of_form,
             "can_manage": permissions.can_manage_disasters(user),
             "can_enter_request": permissions.can_enter_request(user, self.disaster),
-            "requests": [
-                help_request
-                for help_request in self.disaster.requests.with_related()
-                if permissions.can_see_request(user, help_request)
-            ],
+            "requests": requests,
+            "open_requests": reports.open_requests(requests),
             "notes": {
                 "newsletter": reports.NEWSLETTER_NOTE,
                 "status": reports.STATUS_NOTE,
                 "cross_tab": reports.CROSS_TAB_NOTE,
                 "person_days": reports.PERSON_DAYS_NOTE,
+                "open_requests": reports.OPEN_REQUESTS_NOTE,
             },
         }
         if self.as_of is not None:

@@ -2,6 +2,8 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db.models import Sum
+from django.db.models.functions import Coalesce
 
 from disaster_support import reports, services
 from disaster_support.models import Dispatch, HelpRequest, Seat, WorkType
@@ -158,3 +160,55 @@ def test_other_disasters_are_not_counted(disaster, teams, ishikawa, chiyoda):
         created_by=None,
     )
     assert reports.seat_rows(other, D(2024, 2, 1)) == []
+
+
+def test_open_requests_are_those_offered_less_than_asked(disaster, help_request):
+    covered = factories.make_request(
+        disaster=disaster, municipality=help_request.municipality, people_requested=2
+    )
+    factories.make_offer(request=help_request, people=3)  # 3 of 6 asked
+    factories.make_offer(request=covered, people=2)
+    requests = disaster.requests.annotate(offered=Coalesce(Sum("offers__people"), 0))
+    assert reports.open_requests(requests) == [help_request]
+
+
+def test_money_and_goods(disaster, nanao, chiyoda):
+    services.money_create(
+        disaster=disaster,
+        by=None,
+        kind="reconstruction",
+        is_joint=True,
+        payer=None,
+        recipient=nanao,
+        amount=1_000_000,
+        basis="被害点数 10点",
+        paid_on=D(2024, 2, 1),
+    )
+    services.goods_create(
+        disaster=disaster,
+        by=None,
+        item="ブルーシート",
+        quantity=100,
+        unit="枚",
+        is_joint=False,
+        payer=chiyoda,
+        recipient=nanao,
+        sent_on=D(2024, 1, 5),
+    )
+    money, goods = reports.money_and_goods(disaster)
+    assert [(m.amount, m.is_joint) for m in money] == [(1_000_000, True)]
+    assert [(g.item, g.payer) for g in goods] == [("ブルーシート", chiyoda)]
+
+
+def test_money_needs_a_payer_unless_joint(disaster, nanao):
+    with pytest.raises(ValidationError):
+        services.money_create(
+            disaster=disaster,
+            by=None,
+            kind="donation",
+            is_joint=False,
+            payer=None,
+            recipient=nanao,
+            amount=5,
+            paid_on=D(2024, 2, 1),
+        )

@@ -1,7 +1,10 @@
+import csv
 import datetime
+import io
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
 from disaster_support import reports
 from disaster_support.models import Disaster
@@ -47,3 +50,27 @@ def test_seed_is_idempotent_and_refuses_without_debug(noto, settings):
     settings.DEBUG = False
     with pytest.raises(Exception, match="DJANGO_DEBUG"):
         call_command("seed_demo_disaster")
+
+
+def test_seeded_page_and_csv_show_the_newsletter(
+    client, member, noto, django_assert_max_num_queries
+):
+    client.force_login(member)
+    url = reverse("disaster_support:disaster_detail", args=[noto.pk])
+    with django_assert_max_num_queries(12):
+        response = client.get(url + "?as_of=2024-03-15")
+    assert [(r.work, r.place, r.count) for r in response.context["newsletter"]] == (
+        NEWSLETTER
+    )
+    csv_url = reverse("disaster_support:export", args=[noto.pk, "newsletter", "csv"])
+    text = client.get(csv_url + "?as_of=2024-03-15").content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))[1:7]
+    assert [(work, place, int(count)) for work, place, count in rows] == NEWSLETTER
+
+
+def test_seeded_status_table_adds_up(noto):
+    as_of = datetime.date(2024, 3, 15)
+    rows = reports.seat_rows(noto, as_of)
+    total = reports.status_table(rows, as_of)[-1]
+    assert total.total == 158 == len(rows)
+    assert total.on_duty == reports.on_duty_on(rows, as_of)
