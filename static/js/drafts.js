@@ -1,9 +1,21 @@
 // Drafts: what someone types in a post form is kept in this browser until
-// the form is sent, so a closed tab or a lost connection loses nothing.
+// the site has accepted it, so a closed tab, an expired sign-in or a lost
+// connection loses nothing.
 (function () {
   "use strict";
+  if (!window.localStorage || !window.sessionStorage) {
+    return;
+  }
+  // A form was sent: its drafts go once a page confirms success.
+  var sent = JSON.parse(sessionStorage.getItem("renkei-drafts-sent") || "[]");
+  if (sent.length && document.querySelector(".message--success")) {
+    sent.forEach(function (key) {
+      localStorage.removeItem(key);
+    });
+    sessionStorage.removeItem("renkei-drafts-sent");
+  }
   var fields = document.querySelectorAll("textarea[data-draft], input[data-draft]");
-  if (!fields.length || !window.localStorage) {
+  if (!fields.length) {
     return;
   }
   var prefix = "renkei-draft:" + (document.body.dataset.user || "") + ":" + location.pathname + ":";
@@ -45,7 +57,9 @@
     });
     if (form) {
       form.addEventListener("submit", function () {
-        localStorage.removeItem(keyOf(field));
+        var pending = JSON.parse(sessionStorage.getItem("renkei-drafts-sent") || "[]");
+        pending.push(keyOf(field));
+        sessionStorage.setItem("renkei-drafts-sent", JSON.stringify(pending));
       });
     }
   });

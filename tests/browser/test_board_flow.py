@@ -90,3 +90,24 @@ def test_a_draft_survives_closing_the_tab(page, live_server, member):
     expect(body).to_have_value("書きかけの提案です。")
     restored = "送信していない下書きを復元しました。"
     expect(again.get_by_role("status")).to_have_text(restored)
+
+
+def test_a_draft_is_kept_until_the_post_is_accepted(page, live_server, member):
+    sign_in(page, live_server.url, member)
+    url = live_server.url + "/boards/c/other/new/"
+    page.goto(url)
+    # No title: the server refuses the form, and the draft must stay.
+    page.get_by_role("textbox", name="本文").fill("送信に失敗する下書き")
+    page.wait_for_timeout(800)
+    page.get_by_role("button", name="スレッドを投稿する").click()
+    expect(page.get_by_text("このフィールドは必須です。").first).to_be_visible()
+    page.goto(url)
+    expect(page.get_by_role("textbox", name="本文")).to_have_value(
+        "送信に失敗する下書き"
+    )
+    # Once the thread is posted, the draft is gone.
+    page.get_by_role("textbox", name="件名").fill("下書きのテスト")
+    page.get_by_role("button", name="スレッドを投稿する").click()
+    expect(page.get_by_text("スレッドを投稿しました。")).to_be_visible()
+    page.goto(url)
+    expect(page.get_by_role("textbox", name="本文")).to_have_value("")
