@@ -1,4 +1,4 @@
-"""The newsletter and 区長会 tables as CSV (UTF-8 with BOM, for Excel) and .xlsx.
+"""The report tables as CSV (UTF-8 with BOM, for Excel) and .xlsx.
 
 Both formats are built from the same rows as the page, so the figures agree.
 """
@@ -17,7 +17,7 @@ from . import reports
 # Spreadsheet programs run cells that start like formulas.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-TABLES = ("newsletter", "status")
+TABLES = ("newsletter", "status", "cross_tab", "person_days")
 
 
 def _cell(value):
@@ -34,6 +34,40 @@ def table_rows(table, rows, as_of):
             [_("Work"), _("Dispatched to"), _("Staff dispatched (planned included)")],
             [[r.work, r.place, r.count] for r in reports.newsletter_table(rows)],
             str(reports.NEWSLETTER_NOTE),
+        )
+    if table == "cross_tab":
+        tab = reports.cross_tab(rows)
+        return (
+            _("Staff dispatched by ward and work"),
+            [_("Ward"), *tab.works, _("Total")],
+            [
+                *([ward, *cells, total] for ward, cells, total in tab.rows),
+                [_("Total"), *tab.totals, tab.grand_total],
+            ],
+            str(reports.CROSS_TAB_NOTE),
+        )
+    if table == "person_days":
+        days = reports.person_days(rows, as_of)
+        return (
+            _("Person-days"),
+            [_("Figure"), _("Value")],
+            [
+                [_("People on duty on the day"), days.on_duty],
+                [_("Person-days so far (with travel days)"), days.actual_with_travel],
+                [
+                    _("Person-days so far (without travel days)"),
+                    days.actual_without_travel,
+                ],
+                [
+                    _("Person-days, planned included (with travel days)"),
+                    days.planned_with_travel,
+                ],
+                [
+                    _("Person-days, planned included (without travel days)"),
+                    days.planned_without_travel,
+                ],
+            ],
+            str(reports.PERSON_DAYS_NOTE),
         )
     return (
         _("Dispatch status by ward"),

@@ -4,7 +4,15 @@ from django.utils.translation import gettext_lazy as _
 
 from members.models import Organisation
 
-from .models import Disaster, Dispatch, HelpRequest, Offer, Seat, WorkType
+from .models import (
+    Disaster,
+    Dispatch,
+    HelpRequest,
+    Offer,
+    Seat,
+    SupportMoney,
+    WorkType,
+)
 
 
 class DateInput(forms.DateInput):
@@ -41,7 +49,7 @@ class AsOfForm(forms.Form):
 
 
 class DisasterForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=100)
+    name = forms.CharField(label=_("Name of the disaster"), max_length=100)
     kind = forms.ChoiceField(label=_("Kind"), choices=Disaster.Kind.choices)
     occurred_on = forms.DateField(label=_("Occurred on"), widget=DateInput())
     prefectures = forms.ModelMultipleChoiceField(
@@ -69,7 +77,7 @@ class RequestForm(forms.Form):
         help_text=_("For remote work, where it is done, e.g. 東京都庁."),
     )
     people_requested = forms.IntegerField(label=_("People requested"))
-    start_on = forms.DateField(label=_("From"), widget=DateInput())
+    start_on = forms.DateField(label=_("First day"), widget=DateInput())
     end_on = forms.DateField(label=_("Until"), widget=DateInput())
 
     def __init__(self, *args, municipality=None, **kwargs):
@@ -152,7 +160,7 @@ class DispatchForm(forms.Form):
             kind=Organisation.Kind.SPECIAL_WARD
         ).order_by("code"),
     )
-    start_on = forms.DateField(label=_("From"), widget=DateInput())
+    start_on = forms.DateField(label=_("First day"), widget=DateInput())
     end_on = forms.DateField(label=_("Until"), widget=DateInput())
     travel_days_at_start = forms.BooleanField(
         label=_("The first day is a travel day"), required=False
@@ -209,3 +217,70 @@ class DispatchForm(forms.Form):
         if "ward" in self.cleaned_data:
             data["ward"] = self.cleaned_data["ward"]
         return data
+
+
+class _AidForm(forms.Form):
+    """Who gave to whom. A ward gives in its own name; the office chooses."""
+
+    is_joint = forms.BooleanField(label=_("23 wards jointly"), required=False)
+    payer = forms.ModelChoiceField(
+        label=_("Payer"),
+        queryset=Organisation.objects.order_by("kind", "code"),
+        required=False,
+    )
+    recipient = forms.ModelChoiceField(
+        label=_("Recipient"),
+        queryset=Organisation.objects.local_governments()
+        .with_prefecture()
+        .order_by("code"),
+    )
+
+    def __init__(self, *args, office, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not office:
+            del self.fields["is_joint"]
+            del self.fields["payer"]
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if "payer" in self.fields:
+            joint, payer = cleaned_data.get("is_joint"), cleaned_data.get("payer")
+            if joint == bool(payer):
+                self.add_error(
+                    "payer",
+                    ValidationError(
+                        _("Choose a payer, or mark it as joint, not both."),
+                        code="joint_or_payer",
+                    ),
+                )
+        return cleaned_data
+
+
+class MoneyForm(_AidForm):
+    # Positive amounts and dates after the disaster: services.money_create.
+    kind = forms.ChoiceField(label=_("Kind"), choices=SupportMoney.Kind.choices)
+    amount = forms.IntegerField(label=_("Amount (yen)"))
+    paid_on = forms.DateField(label=_("Paid on"), widget=DateInput())
+    basis = forms.CharField(
+        label=_("Basis"),
+        widget=forms.Textarea,
+        required=False,
+        help_text=_("For reconstruction support money: the damage points used."),
+    )
+
+    field_order = ["kind", "is_joint", "payer", "recipient", "amount", "paid_on"]
+
+
+class GoodsForm(_AidForm):
+    # Positive quantities and dates after the disaster: services.goods_create.
+    item = forms.CharField(label=_("Item"), max_length=100)
+    quantity = forms.IntegerField(label=_("Quantity"))
+    unit = forms.CharField(label=_("Unit"), max_length=20)
+    sent_on = forms.DateField(label=_("Date"), widget=DateInput())
+
+    field_order = ["item", "quantity", "unit", "is_joint", "payer", "recipient"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "payer" in self.fields:
+            self.fields["payer"].label = _("Provided by")

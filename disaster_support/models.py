@@ -396,7 +396,7 @@ class Seat(models.Model):
     )
     job_type = models.CharField(_("job type"), max_length=20, choices=JobType.choices)
     # Seen only by the dispatching ward and the office (permissions).
-    person_name = models.CharField(_("name"), max_length=100, blank=True)
+    person_name = models.CharField(_("person's name"), max_length=100, blank=True)
 
     class Meta:
         verbose_name = _("seat")
@@ -518,3 +518,39 @@ class ChangeLog(ChangeRecord):
 
     def __str__(self):
         return f"{self.content_type.model} {self.object_id} {self.field}"
+
+
+class ReportSnapshot(models.Model):
+    """A report as the office published it: frozen rows, never recomputed.
+
+    `data` holds the tables' rows and footnotes exactly as computed at
+    publication, so later edits of dispatches leave it unchanged.
+    """
+
+    disaster = models.ForeignKey(
+        Disaster,
+        verbose_name=_("disaster"),
+        on_delete=models.CASCADE,
+        related_name="snapshots",
+    )
+    title = models.CharField(_("title"), max_length=200)
+    as_of = models.DateField(_("as of"))
+    published_at = models.DateTimeField(_("published at"), default=timezone.now)
+    approved_by = models.ForeignKey(
+        "members.User",
+        verbose_name=_("approved by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    # The approver's name as printed, kept even if the account goes later.
+    approver_name = models.CharField(_("approver"), max_length=200)
+    data = models.JSONField(_("data"))
+
+    class Meta:
+        verbose_name = _("published report")
+        verbose_name_plural = _("published reports")
+        ordering = ["-published_at", "-pk"]
+
+    def __str__(self):
+        return self.title

@@ -6,8 +6,23 @@ joint (23区共同) offers and dispatches belong to the office. Every member
 reads the reports.
 """
 
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q
+
 from members.models import Organisation
 from members.permissions import can_use_members_area, is_office_staff, is_ward_staff
+
+from .models import (
+    ChangeLog,
+    Disaster,
+    Dispatch,
+    HelpRequest,
+    Offer,
+    ReportSnapshot,
+    Seat,
+    SupportGoods,
+    SupportMoney,
+)
 
 
 def can_view_reports(user):
@@ -88,3 +103,62 @@ def can_add_dispatch(user, offer):
 def can_see_names(user, dispatch):
     """Names of people sent are for the dispatching ward and the office."""
     return is_office_staff(user) or _own_ward(user, dispatch.ward_id)
+
+
+def can_publish_snapshot(user):
+    """Publishing speaks for the 23 wards, so only the office does it."""
+    return is_office_staff(user)
+
+
+def can_record_aid(user):
+    """The office records any money or goods; a ward records its own."""
+    return is_office_staff(user) or (
+        is_ward_staff(user) and user.organisation.kind == Organisation.Kind.SPECIAL_WARD
+    )
+
+
+def can_see_history(user):
+    """The office sees every change; a ward sees those to its own rows."""
+    return can_record_aid(user)
+
+
+def visible_changes(user, disaster):
+    """ChangeLog rows about a disaster's rows that the user may see.
+
+    ChangeLog points at rows generically, so rows are matched by type and id;
+    changes to rows deleted since can no longer be tied to a disaster.
+    """
+    office = is_office_staff(user)
+
+    def changes_of(model, ward_field, **lookups):
+        rows = model.objects.filter(**lookups)
+        if not office:
+            rows = rows.filter(**{ward_field: user.organisation_id})
+        return Q(
+            content_type=ContentType.objects.get_for_model(model),
+            object_id__in=rows.values("pk"),
+        )
+
+    # The wards own offers, dispatches, seats and their own aid; the rest
+    # (the disaster, requests, publications) is the office's.
+    condition = (
+        changes_of(Offer, "ward", request__disaster=disaster)
+        | changes_of(Dispatch, "ward", offer__request__disaster=disaster)
+        | changes_of(
+            Seat, "dispatch__ward", dispatch__offer__request__disaster=disaster
+        )
+        | changes_of(SupportMoney, "payer", disaster=disaster)
+        | changes_of(SupportGoods, "payer", disaster=disaster)
+    )
+    if office:
+        condition |= (
+            Q(
+                content_type=ContentType.objects.get_for_model(Disaster),
+                object_id=disaster.pk,
+            )
+            | changes_of(HelpRequest, None, disaster=disaster)
+            | changes_of(ReportSnapshot, None, disaster=disaster)
+        )
+    return ChangeLog.objects.filter(condition).select_related(
+        "changed_by", "content_type"
+    )

@@ -8,16 +8,21 @@ Which teams a report sees: those decided on or before the as-of day and not
 cancelled (中止). Planned teams are included, as in the published tables.
 """
 
+import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import ValidationError
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce, JSONObject
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from members.eras import format_wareki
 from members.models import Organisation
 
-from .models import Dispatch, HelpRequest, Seat
+from .models import Dispatch, HelpRequest, Offer, Seat
 
 NEWSLETTER_NOTE = gettext_lazy(
     "延べ派遣数 (planned included): the number of staff dispatched, each person "
@@ -82,6 +87,10 @@ class SeatRow:
     work: str
     work_order: int
     place: str
+    term: str = Dispatch.Term.SHORT
+    # (latitude, longitude, prefecture code, code) of the place, for the
+    # map; None when the place has no coordinates (a remote place_note).
+    point: tuple | None = None
 
     def on_duty(self, day):
         return self.start_on <= day <= self.end_on
@@ -123,6 +132,15 @@ def seat_rows(disaster, as_of):
             "dispatch__offer__request__municipality__kind",
             "dispatch__offer__request__municipality__prefecture__name",
             "dispatch__offer__request__work_place__name",
+            "dispatch__term",
+            "dispatch__offer__request__municipality__latitude",
+            "dispatch__offer__request__municipality__longitude",
+            "dispatch__offer__request__municipality__prefecture__code",
+            "dispatch__offer__request__municipality__code",
+            "dispatch__offer__request__work_place__latitude",
+            "dispatch__offer__request__work_place__longitude",
+            "dispatch__offer__request__work_place__prefecture__code",
+            "dispatch__offer__request__work_place__code",
         )
         .order_by("dispatch__start_on", "pk")
     )
@@ -143,8 +161,11 @@ def seat_rows(disaster, as_of):
         municipality_kind,
         prefecture,
         work_place,
+        term,
+        *coordinates,
     ) in seats:
         supported = municipality_label(municipality, municipality_kind, prefecture)
+        point = tuple(coordinates[:4])
         if place_kind == HelpRequest.PlaceKind.REMOTE:
             # The newsletter's 東京都庁 row: the place is where the work is
             # done, and the work names the municipality it is done for.
@@ -152,6 +173,7 @@ def seat_rows(disaster, as_of):
                 work=work, municipality=supported.replace(" ", "")
             )
             supported = place_note or work_place or ""
+            point = tuple(coordinates[4:])
         rows.append(
             SeatRow(
                 dispatch_id=dispatch_id,
@@ -164,6 +186,8 @@ def seat_rows(disaster, as_of):
                 work=work,
                 work_order=work_order,
                 place=supported,
+                term=term,
+                point=point if None not in point[:2] else None,
             )
         )
     return rows
@@ -324,3 +348,217 @@ def money_and_goods(disaster):
         list(disaster.money.select_related(*related)),
         list(disaster.goods.select_related(*related)),
     )
+
+
+DUTY_CHART_NOTE = gettext_lazy(
+    "People on duty: each person counts on every day from the first day to the "
+    "last day of the team, both included, travel days too. Teams decided by the "
+    "date above and not cancelled, planned ones included; the days run from the "
+    "first team's first day to the last planned day."
+)
+# More wards than this would need more colours than can be told apart; the
+# rest are drawn together as one series.
+DUTY_CHART_WARDS = 6
+
+
+@dataclass(frozen=True)
+class DutySeries:
+    wards: list  # series names: the busiest wards, then "other wards" if any
+    days: list  # (day, [people per series], total), one per day, in order
+
+    @property
+    def peak(self):
+        return max((total for _day, _counts, total in self.days), default=0)
+
+
+def duty_series(rows):
+    """People on duty per day and per ward, from the seat rows.
+
+    The wards with the most person-days get a series each; the others are
+    summed into one, so that the chart keeps colours that can be told apart.
+    """
+    if not rows:
+        return DutySeries(wards=[], days=[])
+    first = min(row.start_on for row in rows)
+    last = max(row.end_on for row in rows)
+    person_days = defaultdict(int)
+    codes = {}
+    for row in rows:
+        person_days[row.ward] += (row.end_on - row.start_on).days + 1
+        codes[row.ward] = row.ward_code
+    busiest = sorted(person_days, key=lambda ward: (-person_days[ward], codes[ward]))
+    if len(busiest) > DUTY_CHART_WARDS:
+        shown = busiest[: DUTY_CHART_WARDS - 1]
+        names = [*sorted(shown, key=codes.get), _("Other wards")]
+    else:
+        shown = busiest
+        names = sorted(shown, key=codes.get)
+    series = {ward: names.index(ward) for ward in shown}
+    other = len(names) - 1
+    width = (last - first).days + 1
+    counts = [[0] * len(names) for _day in range(width)]
+    for row in rows:
+        column = series.get(row.ward, other)
+        for offset in range((row.start_on - first).days, (row.end_on - first).days + 1):
+            counts[offset][column] += 1
+    return DutySeries(
+        wards=names,
+        days=[
+            (first + datetime.timedelta(days=offset), cells, sum(cells))
+            for offset, cells in enumerate(counts)
+        ],
+    )
+
+
+MAP_NOTE = gettext_lazy(
+    "Circle area: staff dispatched (planned included) to each place, counted as "
+    "in the first table. Places without coordinates in the registry are not drawn."
+)
+
+
+@dataclass(frozen=True)
+class MapPlace:
+    place: str
+    point: tuple  # (latitude, longitude, prefecture code, code)
+    count: int
+
+
+def map_places(rows):
+    """延べ派遣数 per place with coordinates, largest first."""
+    counts = defaultdict(int)
+    points = {}
+    for row in rows:
+        if row.point is not None:
+            counts[row.place] += 1
+            points[row.place] = row.point
+    return sorted(
+        (MapPlace(place, points[place], count) for place, count in counts.items()),
+        key=lambda p: (-p.count, p.place),
+    )
+
+
+MEDIUM_LONG_NOTE = gettext_lazy(
+    "Requested: people asked for in requests that came through the medium- to "
+    "long-term dispatch channel, whatever their status. Secured: people in "
+    "medium- to long-term teams decided by the date above and not cancelled, "
+    "planned ones included."
+)
+
+
+@dataclass(frozen=True)
+class MediumLong:
+    requested: int
+    secured: int
+
+    @property
+    def shortfall(self):
+        return max(self.requested - self.secured, 0)
+
+
+def medium_long(requests, rows):
+    """中長期: people asked for vs people in 中長期 teams (seats).
+
+    `requests` must be all the disaster's requests, not only those the reader
+    may open: the figure is a report, like the tables above.
+    """
+    return MediumLong(
+        requested=sum(
+            r.people_requested
+            for r in requests
+            if r.channel == HelpRequest.Channel.MEDIUM_LONG
+        ),
+        secured=sum(1 for row in rows if row.term == Dispatch.Term.MEDIUM_LONG),
+    )
+
+
+REQUEST_LOG_NOTE = gettext_lazy(
+    "Each request in order of its first day, with the offers made against it "
+    "and their teams decided by the date above. People: the seats in each team; "
+    "cancelled teams are listed but not counted in the other tables."
+)
+
+
+@dataclass(frozen=True)
+class LogRow:
+    request: HelpRequest
+    offerer: str = ""
+    people_offered: int | None = None
+    team: str = ""  # ward, name, dates and status of a team
+    seats: int | None = None
+
+
+def with_log(requests, as_of):
+    """Requests annotated with `log`: their offers and teams, in the same query.
+
+    Each offer is a JSON object with its teams decided by the as-of day (teams
+    decided later are left out, as in the other tables) and their seat counts.
+    """
+    if as_of is None:
+        return requests
+    seats = (
+        Seat.objects.filter(dispatch=OuterRef("pk"))
+        .values("dispatch")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    teams = (
+        Dispatch.objects.filter(offer=OuterRef("pk"), decided_on__lte=as_of)
+        .order_by("start_on", "pk")
+        .values(
+            json=JSONObject(
+                name="name",
+                ward="ward__name",
+                start_on="start_on",
+                end_on="end_on",
+                status="status",
+                seats=Coalesce(Subquery(seats), 0),
+            )
+        )
+    )
+    offers = (
+        Offer.objects.filter(request=OuterRef("pk"))
+        .order_by("pk")
+        .values(
+            json=JSONObject(
+                is_joint="is_joint",
+                ward="ward__name",
+                people="people",
+                teams=ArraySubquery(teams),
+            )
+        )
+    )
+    return requests.annotate(log=ArraySubquery(offers))
+
+
+def request_log(requests):
+    """One row per team, or per offer or request without one.
+
+    `requests` come from with_log(), in date order.
+    """
+    log = []
+    for help_request in requests:
+        if not help_request.log:
+            log.append(LogRow(request=help_request))
+        for offer in help_request.log:
+            offerer = _("23 wards jointly") if offer["is_joint"] else offer["ward"]
+            log.extend(
+                LogRow(
+                    request=help_request,
+                    offerer=offerer,
+                    people_offered=offer["people"],
+                    team=_team_label(team) if team else "",
+                    seats=team["seats"] if team else None,
+                )
+                for team in offer["teams"] or [None]
+            )
+    return log
+
+
+def _team_label(team):
+    """「港区 第1班 令和6年1月10日–令和6年1月14日 (完了)」"""
+    start_on, end_on = (
+        format_wareki(datetime.date.fromisoformat(team[key]))
+        for key in ("start_on", "end_on")
+    )
+    status = Dispatch.Status(team["status"]).label
+    return f"{team['ward']} {team['name']} {start_on}–{end_on} ({status})"

@@ -10,12 +10,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from . import reports, snapshots
 from .models import (
     ChangeLog,
     Disaster,
     Dispatch,
     HelpRequest,
     Offer,
+    ReportSnapshot,
     Seat,
     SupportGoods,
     SupportMoney,
@@ -156,14 +158,63 @@ def dispatch_delete(*, dispatch, by):
     _delete(dispatch, by=by)
 
 
+def _check_aid(disaster, *, day_field, day, number_field, number, message):
+    """Aid is given after the disaster and in a positive amount."""
+    errors = {}
+    if number is not None and number < 1:
+        errors[number_field] = ValidationError(message, code="not_positive")
+    if day is not None and day < disaster.occurred_on:
+        errors[day_field] = ValidationError(
+            _("The date must be on or after the day of the disaster."),
+            code="before_disaster",
+        )
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def money_create(*, disaster, by, **fields):
+    _check_aid(
+        disaster,
+        day_field="paid_on",
+        day=fields.get("paid_on"),
+        number_field="amount",
+        number=fields.get("amount"),
+        message=_("Enter an amount of one yen or more."),
+    )
     return _create(SupportMoney(disaster=disaster, **fields), by=by)
 
 
 @transaction.atomic
 def goods_create(*, disaster, by, **fields):
+    _check_aid(
+        disaster,
+        day_field="sent_on",
+        day=fields.get("sent_on"),
+        number_field="quantity",
+        number=fields.get("quantity"),
+        message=_("Enter a quantity of one or more."),
+    )
     return _create(SupportGoods(disaster=disaster, **fields), by=by)
+
+
+@transaction.atomic
+def snapshot_publish(*, disaster, as_of, approved_by):
+    """Freeze the report as of a day; rights are checked by the view."""
+    reports.check_as_of(disaster, as_of)
+    snapshot = ReportSnapshot.objects.create(
+        disaster=disaster,
+        title=_("%(disaster)s: staff dispatched") % {"disaster": disaster.name},
+        as_of=as_of,
+        approved_by=approved_by,
+        approver_name=approved_by.display_name,
+        data=snapshots.freeze(disaster, as_of),
+    )
+    # The rows themselves are in the snapshot; the log says who published what.
+    values = _values(snapshot)
+    del values["data"]
+    _log(snapshot, action=ChangeLog.Action.CREATE, by=approved_by, new=values)
+    return snapshot
 
 
 @transaction.atomic

@@ -42,4 +42,23 @@ urlpatterns = [
         views.DispatchUpdateView.as_view(),
         name="dispatch_update",
     ),
+    path(
+        "<int:pk>/snapshots/publish/",
+        views.SnapshotPublishView.as_view(),
+        name="snapshot_publish",
+    ),
+    path(
+        "snapshots/<int:pk>/",
+        views.SnapshotDetailView.as_view(),
+        name="snapshot_detail",
+    ),
+    path(
+        "snapshots/<int:pk>/export/<str:table>.<str:fmt>",
+        views.SnapshotExportView.as_view(),
+        name="snapshot_export",
+    ),
+    path("<int:pk>/money/new/", views.MoneyCreateView.as_view(), name="money_create"),
+    path("<int:pk>/goods/new/", views.GoodsCreateView.as_view(), name="goods_create"),
+    path("<int:pk>/history/", views.ChangeHistoryView.as_view(), name="change_history"),
+    path("map-base.svg", views.map_base, name="map_base"),
 ]

@@ -1,25 +1,32 @@
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_safe
 from django.views.generic import FormView, TemplateView, View
 
 from members.permissions import is_office_staff
 
-from . import exports, permissions, reports, services
+from . import charts, exports, permissions, reports, services, snapshots
 from .forms import (
     AsOfForm,
     DisasterForm,
     DispatchForm,
+    GoodsForm,
+    MoneyForm,
     OfferForm,
     RequestForm,
     RequestStatusForm,
 )
-from .models import Disaster, Dispatch, HelpRequest, Offer
+from .models import Disaster, Dispatch, HelpRequest, Offer, ReportSnapshot
 
 
 def _form_errors(form, error):
@@ -97,11 +104,15 @@ class DisasterDetailView(DisasterReportMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         user = self.request.user
+        # All of them for the report figures; only the visible ones listed.
+        all_requests = list(
+            reports.with_log(
+                self.disaster.requests.with_related(), self.as_of
+            ).annotate(offered=Coalesce(Sum("offers__people"), 0))
+        )
         requests = [
             help_request
-            for help_request in self.disaster.requests.with_related().annotate(
-                offered=Coalesce(Sum("offers__people"), 0)
-            )
+            for help_request in all_requests
             if permissions.can_see_request(user, help_request)
         ]
         money, goods = reports.money_and_goods(self.disaster)
@@ -113,6 +124,7 @@ class DisasterDetailView(DisasterReportMixin, TemplateView):
             "as_of_form": self.as_of_form,
             "can_manage": permissions.can_manage_disasters(user),
             "can_enter_request": permissions.can_enter_request(user, self.disaster),
+            "can_record_aid": permissions.can_record_aid(user),
             "requests": requests,
             "open_requests": reports.open_requests(requests),
             "notes": {
@@ -130,6 +142,18 @@ class DisasterDetailView(DisasterReportMixin, TemplateView):
                 status=reports.status_table(rows, self.as_of),
                 cross_tab=reports.cross_tab(rows),
                 person_days=reports.person_days(rows, self.as_of),
+            )
+            context.update(
+                duty_chart=charts.duty_chart(reports.duty_series(rows)),
+                dispatch_map=charts.dispatch_map_svg(reports.map_places(rows)),
+                medium_long=reports.medium_long(all_requests, rows),
+                request_log=reports.request_log(requests),
+            )
+            context["notes"].update(
+                duty_chart=reports.DUTY_CHART_NOTE,
+                map=reports.MAP_NOTE,
+                medium_long=reports.MEDIUM_LONG_NOTE,
+                request_log=reports.REQUEST_LOG_NOTE,
             )
         return super().get_context_data(**context, **kwargs)
 
@@ -363,3 +387,135 @@ class DispatchUpdateView(FormView):
             return self.form_invalid(form)
         messages.success(self.request, _("The dispatch was updated."))
         return redirect("disaster_support:request_detail", pk=self.offer.request_id)
+
+
+class SnapshotPublishView(View):
+    """The office freezes the report as of the day shown on the page."""
+
+    def post(self, request, pk):
+        disaster = get_object_or_404(Disaster, pk=pk)
+        if not permissions.can_publish_snapshot(request.user):
+            raise PermissionDenied
+        form = AsOfForm(request.POST, disaster=disaster)
+        if not form.is_valid():
+            for error in form.errors.get("as_of", []):
+                messages.error(request, error)
+            return redirect("disaster_support:disaster_detail", pk=pk)
+        snapshot = services.snapshot_publish(
+            disaster=disaster,
+            as_of=form.cleaned_data["as_of"],
+            approved_by=request.user,
+        )
+        messages.success(request, _("The report was published."))
+        return redirect("disaster_support:snapshot_detail", pk=snapshot.pk)
+
+
+def _load_snapshot(user, pk):
+    if not permissions.can_view_reports(user):
+        raise PermissionDenied
+    return get_object_or_404(ReportSnapshot.objects.select_related("disaster"), pk=pk)
+
+
+class SnapshotDetailView(TemplateView):
+    template_name = "disaster_support/snapshot_detail.html"
+
+    def get_context_data(self, **kwargs):
+        snapshot = _load_snapshot(self.request.user, self.kwargs["pk"])
+        return super().get_context_data(
+            snapshot=snapshot, tables=snapshots.tables(snapshot), **kwargs
+        )
+
+
+class SnapshotExportView(View):
+    def get(self, request, pk, table, fmt):
+        if table not in snapshots.TABLES or fmt not in ("csv", "xlsx"):
+            raise Http404
+        snapshot = _load_snapshot(request.user, pk)
+        if fmt == "csv":
+            response = HttpResponse(
+                snapshots.to_csv(snapshot, table),
+                content_type="text/csv; charset=utf-8",
+            )
+        else:
+            response = HttpResponse(
+                snapshots.to_xlsx(snapshot, table), content_type=exports.XLSX_TYPE
+            )
+        name = f"snapshot-{snapshot.pk}-{table}-{snapshot.as_of:%Y%m%d}.{fmt}"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+
+
+class AidCreateView(FormView):
+    """Money or goods: the office for anyone, a ward in its own name."""
+
+    def dispatch(self, request, *args, pk, **kwargs):
+        self.disaster = get_object_or_404(Disaster, pk=pk)
+        if not permissions.can_record_aid(request.user):
+            raise PermissionDenied
+        self.office = is_office_staff(request.user)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "office": self.office}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(disaster=self.disaster, **kwargs)
+
+    def form_valid(self, form):
+        fields = dict(form.cleaned_data)
+        if not self.office:
+            fields.update(payer=self.request.user.organisation, is_joint=False)
+        try:
+            self.create(disaster=self.disaster, by=self.request.user, **fields)
+        except ValidationError as error:
+            _form_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("The support was recorded."))
+        return redirect("disaster_support:disaster_detail", pk=self.disaster.pk)
+
+
+class MoneyCreateView(AidCreateView):
+    form_class = MoneyForm
+    template_name = "disaster_support/money_form.html"
+    create = staticmethod(services.money_create)
+
+
+class GoodsCreateView(AidCreateView):
+    form_class = GoodsForm
+    template_name = "disaster_support/goods_form.html"
+    create = staticmethod(services.goods_create)
+
+
+class ChangeHistoryView(TemplateView):
+    template_name = "disaster_support/change_history.html"
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        if not permissions.can_see_history(user):
+            raise PermissionDenied
+        disaster = get_object_or_404(Disaster, pk=self.kwargs["pk"])
+        page = Paginator(permissions.visible_changes(user, disaster), 50).get_page(
+            self.request.GET.get("page")
+        )
+        for change in page:
+            # Names from the model classes, so no query per row.
+            model = change.content_type.model_class()
+            change.what = model._meta.verbose_name
+            change.field_label = (
+                model._meta.get_field(change.field).verbose_name if change.field else ""
+            )
+        return super().get_context_data(disaster=disaster, page_obj=page, **kwargs)
+
+
+@require_safe
+@cache_control(private=True, max_age=charts.MAP_BASE_CACHE_SECONDS)
+def map_base(request):
+    """The grey outline of Japan under the dispatch map, cached: it changes
+    only when the registry's coordinates do, and keeps the report page's
+    queries down."""
+    key = f"disaster_support:map-base:{get_language()}"
+    svg = cache.get(key)
+    if svg is None:
+        svg = charts.map_base_svg()
+        cache.set(key, svg, charts.MAP_BASE_CACHE_SECONDS)
+    return HttpResponse(svg, content_type="image/svg+xml")

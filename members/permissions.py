@@ -38,7 +38,8 @@ ROLE_MODEL_PERMISSIONS = {
         "disaster_support.view_helprequest",
         "disaster_support.view_offer",
         "disaster_support.view_dispatch",
-        "disaster_support.view_seat",
+        # Not seats: names of the people sent are for their own ward and
+        # the office only (disaster_support.permissions).
         "disaster_support.view_supportmoney",
         "disaster_support.view_supportgoods",
     ],

@@ -1,25 +1,20 @@
 """The member directory: who the members are, where they are, whom to ask."""
 
-import math
-from dataclasses import dataclass, replace
-
 from django.core.cache import cache
 from django.db.models import Case, Count, F, Max, Prefetch, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, Concat
 from django.http import HttpResponse
-from django.utils.html import escape
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, ListView
 
-from .. import permissions
+from .. import maps, permissions
 from ..forms import DirectorySearchForm
 from ..models import DirectorySettings, Organisation, User
 
 PREFECTURE = Organisation.Kind.PREFECTURE
-OKINAWA_CODE = "470007"
 MAP_CACHE_SECONDS = 10 * 60
 
 # The kana in the registry is hiragana; people also type katakana.
@@ -120,8 +115,8 @@ class DirectoryView(ListView):
             selected_prefecture=self.filters.get("prefecture"),
             prefecture_counts=counts,
             member_total=sum(row["count"] for row in counts),
-            map_width=MAP_WIDTH,
-            map_height=MAP_HEIGHT,
+            map_width=maps.MAP_WIDTH,
+            map_height=maps.MAP_HEIGHT,
             **kwargs,
         )
 
@@ -170,71 +165,6 @@ class OrganisationDetailView(DetailView):
 # ----- map -----
 
 
-@dataclass(frozen=True)
-class MapFrame:
-    """A lon/lat box drawn at (left, top) with an equirectangular scale."""
-
-    west: float
-    east: float
-    south: float
-    north: float
-    scale: float
-    left: float = 0
-    top: float = 0
-
-    # A degree of longitude is shorter than one of latitude; squash x as at
-    # the middle of Japan so that its shape looks right.
-    X_FACTOR = math.cos(math.radians(37))
-
-    @property
-    def width(self):
-        return (self.east - self.west) * self.scale * self.X_FACTOR
-
-    @property
-    def height(self):
-        return (self.north - self.south) * self.scale
-
-    def x(self, longitude):
-        return self.left + (float(longitude) - self.west) * self.scale * self.X_FACTOR
-
-    def y(self, latitude):
-        return self.top + (self.north - float(latitude)) * self.scale
-
-    def point(self, latitude, longitude):
-        """The SVG cx/cy attributes of a place."""
-        return f'cx="{self.x(longitude):.1f}" cy="{self.y(latitude):.1f}"'
-
-
-MAP_MARGIN = 12
-INSET_PADDING = 6
-MAIN_FRAME = MapFrame(
-    west=128.0,
-    east=146.0,
-    south=26.8,
-    north=45.8,
-    scale=40,
-    left=MAP_MARGIN,
-    top=MAP_MARGIN,
-)
-MAP_WIDTH = round(MAIN_FRAME.width + 2 * MAP_MARGIN)
-MAP_HEIGHT = round(MAIN_FRAME.height + 2 * MAP_MARGIN)
-# Okinawa goes into a box in the empty sea south of Shikoku, lower left,
-# placed east of the Amami islands (131.5°E).
-_OKINAWA = MapFrame(west=122.8, east=131.5, south=24.0, north=27.3, scale=34)
-OKINAWA_FRAME = replace(
-    _OKINAWA,
-    left=MAIN_FRAME.x(131.5),
-    top=MAP_HEIGHT - MAP_MARGIN - INSET_PADDING - _OKINAWA.height,
-)
-BASE_COLOUR = "#a3abb3"
-MEMBER_COLOUR = "#00508c"
-BORDER_COLOUR = "#6b7580"
-
-
-def _frame(prefecture_code, code):
-    return OKINAWA_FRAME if OKINAWA_CODE in {prefecture_code, code} else MAIN_FRAME
-
-
 def render_member_map():
     """An SVG map of Japan: every local government grey, members blue."""
     located = Organisation.objects.filter(
@@ -242,41 +172,26 @@ def render_member_map():
     )
     base = located.values_list("latitude", "longitude", "prefecture__code", "code")
     members = located.members().with_prefecture().order_by("code", "pk")
-    title = escape(_("Map of member organisations"))
-    label = escape(
-        _(
+    return maps.japan_map_svg(
+        [
+            maps.MapMark(
+                latitude=organisation.latitude,
+                longitude=organisation.longitude,
+                prefecture_code=organisation.prefecture
+                and organisation.prefecture.code,
+                code=organisation.code,
+                name=organisation.full_name,
+            )
+            for organisation in members
+        ],
+        base=base,
+        title=_("Map of member organisations"),
+        label=_(
             "Map of Japan. Blue dots are member organisations, grey dots the "
             "other local governments. Okinawa is shown in the box at the lower "
             "left."
-        )
+        ),
     )
-    box = OKINAWA_FRAME
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {MAP_WIDTH} '
-        f'{MAP_HEIGHT}" width="{MAP_WIDTH}" height="{MAP_HEIGHT}" role="img" '
-        f'aria-label="{label}">',
-        f"<title>{title}</title>",
-        f'<rect x="{box.left - INSET_PADDING:.1f}" '
-        f'y="{box.top - INSET_PADDING:.1f}" '
-        f'width="{box.width + 2 * INSET_PADDING:.1f}" '
-        f'height="{box.height + 2 * INSET_PADDING:.1f}" '
-        f'fill="none" stroke="{BORDER_COLOUR}"/>',
-        f'<g fill="{BASE_COLOUR}">',
-    ]
-    for latitude, longitude, prefecture_code, code in base:
-        point = _frame(prefecture_code, code).point(latitude, longitude)
-        parts.append(f'<circle {point} r="1.8"/>')
-    parts.append(f'</g><g fill="{MEMBER_COLOUR}" stroke="#ffffff" stroke-width="1.2">')
-    for organisation in members:
-        prefecture = organisation.prefecture
-        frame = _frame(prefecture and prefecture.code, organisation.code)
-        point = frame.point(organisation.latitude, organisation.longitude)
-        name = escape(organisation.full_name)
-        parts.append(
-            f'<circle class="member" {point} r="5"><title>{name}</title></circle>'
-        )
-    parts.append("</g></svg>\n")
-    return "\n".join(parts)
 
 
 @require_safe
