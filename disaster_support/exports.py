@@ -17,7 +17,7 @@ from . import reports
 # Spreadsheet programs run cells that start like formulas.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-TABLES = ("newsletter", "status", "cross_tab", "person_days")
+TABLES = ("newsletter", "status", "cross_tab", "person_days", "duty")
 
 
 def _cell(value):
@@ -45,6 +45,14 @@ def table_rows(table, rows, as_of):
                 [_("Total"), *tab.totals, tab.grand_total],
             ],
             str(reports.CROSS_TAB_NOTE),
+        )
+    if table == "duty":
+        series = reports.duty_series(rows)
+        return (
+            _("People on duty per day and per ward"),
+            [_("Date"), *series.wards, _("Total")],
+            [[day, *counts, total] for day, counts, total in series.days],
+            str(reports.DUTY_CHART_NOTE),
         )
     if table == "person_days":
         days = reports.person_days(rows, as_of)

@@ -286,6 +286,23 @@ def test_exports_have_the_page_figures(client, member, reported, table, page_nam
     assert values[: len(expected)] == expected
 
 
+def test_the_chart_figures_export_day_by_day(client, member, reported):
+    client.force_login(member)
+    series = reports.duty_series(reports.seat_rows(reported, AS_OF))
+    url = reverse("disaster_support:export", args=[reported.pk, "duty", "csv"])
+    raw = client.get(f"{url}?as_of={AS_OF}").content
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert rows[0][-1] == "計"
+    body = rows[1 : 1 + len(series.days)]
+    assert [(row[0], int(row[-1])) for row in body] == [
+        (day.isoformat(), total) for day, _counts, total in series.days
+    ]
+    url = reverse("disaster_support:export", args=[reported.pk, "duty", "xlsx"])
+    sheet = load_workbook(io.BytesIO(client.get(f"{url}?as_of={AS_OF}").content))
+    totals = [row[-1] for row in sheet.active.iter_rows(min_row=2, values_only=True)]
+    assert totals[: len(series.days)] == [total for *_rest, total in series.days]
+
+
 # ----- queries -----
 
 
