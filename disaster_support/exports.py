@@ -4,7 +4,9 @@ Both formats are built from the same rows as the page, so the figures agree.
 """
 
 import csv
+import datetime
 import io
+from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -17,7 +19,30 @@ from . import reports
 # Spreadsheet programs run cells that start like formulas.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-TABLES = ("newsletter", "status", "cross_tab", "person_days", "duty")
+TABLES = (
+    "newsletter",
+    "status",
+    "cross_tab",
+    "person_days",
+    "duty",
+    "medium_long",
+    "request_log",
+    "money",
+    "goods",
+)
+# Listed whole, as on the page, so no "as of" line is printed under them.
+UNDATED_TABLES = ("money", "goods")
+
+
+@dataclass(frozen=True)
+class Source:
+    """What the tables are computed from, exactly as on the disaster page."""
+
+    disaster: object
+    as_of: datetime.date
+    rows: list  # reports.seat_rows()
+    all_requests: list  # every request, from reports.with_log(): for figures
+    requests: list  # those the reader may open: for the request log
 
 
 def _cell(value):
@@ -26,8 +51,11 @@ def _cell(value):
     return value
 
 
-def table_rows(table, rows, as_of):
+def table_rows(table, source):
     """(title, header, body rows, footnote) for one of TABLES."""
+    rows, as_of = source.rows, source.as_of
+    if table in ("medium_long", "request_log", "money", "goods"):
+        return _request_and_aid_rows(table, source)
     if table == "newsletter":
         return (
             _("Staff dispatched"),
@@ -94,26 +122,130 @@ def table_rows(table, rows, as_of):
     )
 
 
-def _as_of_line(as_of):
-    return _("As of %(date)s") % {"date": format_wareki(as_of)}
+def _request_and_aid_rows(table, source):
+    if table == "medium_long":
+        figures = reports.medium_long(source.all_requests, source.rows)
+        return (
+            # The page's heading has a colon, which sheet names may not.
+            _("Medium- to long-term dispatch"),
+            [_("Figure"), _("Value")],
+            [
+                [_("People requested"), figures.requested],
+                [_("People secured"), figures.secured],
+                [_("Still to secure"), figures.shortfall],
+            ],
+            str(reports.MEDIUM_LONG_NOTE),
+        )
+    if table == "request_log":
+        return (
+            _("Requests, offers and teams"),
+            [
+                _("First day"),
+                _("Until"),
+                _("Municipality supported"),
+                _("Work"),
+                _("Status"),
+                _("People requested"),
+                _("Offer"),
+                _("People offered"),
+                _("Team"),
+                _("People"),
+            ],
+            [
+                [
+                    row.request.start_on,
+                    row.request.end_on,
+                    row.request.municipality.full_name,
+                    str(row.request.work_type),
+                    row.request.get_status_display(),
+                    row.request.people_requested,
+                    row.offerer,
+                    row.people_offered,
+                    row.team,
+                    row.seats,
+                ]
+                for row in reports.request_log(source.requests)
+            ],
+            str(reports.REQUEST_LOG_NOTE),
+        )
+    money, goods = reports.money_and_goods(source.disaster)
+    if table == "money":
+        return (
+            _("Support money"),
+            [
+                _("Kind"),
+                _("Payer"),
+                _("Recipient"),
+                _("Amount (yen)"),
+                _("Paid on"),
+                _("Basis"),
+            ],
+            [
+                [
+                    row.get_kind_display(),
+                    _giver(row),
+                    row.recipient.full_name,
+                    row.amount,
+                    row.paid_on,
+                    row.basis,
+                ]
+                for row in money
+            ],
+            "",
+        )
+    return (
+        _("Support goods"),
+        [
+            _("Item"),
+            _("Quantity"),
+            _("Unit"),
+            _("Provided by"),
+            _("Recipient"),
+            _("Date"),
+        ],
+        [
+            [
+                row.item,
+                row.quantity,
+                row.unit,
+                _giver(row),
+                row.recipient.full_name,
+                row.sent_on,
+            ]
+            for row in goods
+        ],
+        "",
+    )
 
 
-def to_csv(table, rows, as_of):
-    _title, header, body, note = table_rows(table, rows, as_of)
+def _giver(aid):
+    return _("23 wards jointly") if aid.is_joint else aid.payer.full_name
+
+
+def _closing_lines(table, source, note):
+    """The as-of line (for dated tables) and the footnote, after a blank line."""
+    lines = [[]]
+    if table not in UNDATED_TABLES:
+        lines.append([_("As of %(date)s") % {"date": format_wareki(source.as_of)}])
+    if note:
+        lines.append([note])
+    return lines
+
+
+def to_csv(table, source):
+    _title, header, body, note = table_rows(table, source)
     buffer = io.StringIO()
     buffer.write("\ufeff")
     writer = csv.writer(buffer)
     writer.writerow([_cell(value) for value in header])
     for row in body:
         writer.writerow([_cell(value) for value in row])
-    writer.writerow([])
-    writer.writerow([_as_of_line(as_of)])
-    writer.writerow([note])
+    writer.writerows(_closing_lines(table, source, note))
     return buffer.getvalue().encode("utf-8")
 
 
-def to_xlsx(table, rows, as_of):
-    title, header, body, note = table_rows(table, rows, as_of)
+def to_xlsx(table, source):
+    title, header, body, note = table_rows(table, source)
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = title[:31]
@@ -122,9 +254,8 @@ def to_xlsx(table, rows, as_of):
         cell.font = Font(bold=True)
     for row in body:
         sheet.append([_cell(value) for value in row])
-    sheet.append([])
-    sheet.append([_as_of_line(as_of)])
-    sheet.append([note])
+    for line in _closing_lines(table, source, note):
+        sheet.append(line)
     sheet.column_dimensions["A"].width = 60
     sheet.column_dimensions["B"].width = 18
     sheet.freeze_panes = "A2"

@@ -219,6 +219,45 @@ class DispatchForm(forms.Form):
         return data
 
 
+class SeatForm(forms.Form):
+    """One person in a team. `seat` is the row's id; empty for a new person."""
+
+    seat = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # A blank choice, so that the empty row for a new person is left unsaved.
+    job_type = forms.ChoiceField(
+        label=_("Job type"), choices=[("", "---------"), *Seat.JobType.choices]
+    )
+    person_name = forms.CharField(label=_("Name"), max_length=100, required=False)
+
+
+class BaseSeatFormSet(forms.BaseFormSet):
+    def clean(self):
+        super().clean()
+        if not any(self.errors) and not self.seats():
+            raise ValidationError(
+                _("A team needs at least one person."), code="no_people"
+            )
+
+    def seats(self):
+        """(seat id or None, job type, name) of each row kept; blank rows skipped."""
+        return [
+            (
+                form.cleaned_data["seat"],
+                form.cleaned_data["job_type"],
+                form.cleaned_data["person_name"],
+            )
+            for form in self.forms
+            if form.has_changed() or form.cleaned_data.get("seat")
+            if not self._should_delete_form(form)
+        ]
+
+
+# One blank row to add a person; a ticked "delete" removes one.
+SeatFormSet = forms.formset_factory(
+    SeatForm, formset=BaseSeatFormSet, extra=1, can_delete=True
+)
+
+
 class _AidForm(forms.Form):
     """Who gave to whom. A ward gives in its own name; the office chooses."""
 

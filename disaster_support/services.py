@@ -146,9 +146,41 @@ def dispatch_create(*, offer, by, seats, **fields):
 
 
 @transaction.atomic
-def dispatch_update(*, dispatch, by, **fields):
+def dispatch_update(*, dispatch, by, seats=None, **fields):
+    """The team's fields and, if given, its seats as (seat id, job type, name).
+
+    Seats missing from the list are removed and those without an id added, so
+    the team ends exactly as listed; one failure leaves everything unchanged.
+    """
     _refuse_if_closed(dispatch.offer.request.disaster)
-    return _update(dispatch, by=by, fields=fields)
+    dispatch = _update(dispatch, by=by, fields=fields)
+    if seats is not None:
+        _replace_seats(dispatch, seats, by=by)
+    return dispatch
+
+
+def _replace_seats(dispatch, seats, *, by):
+    if not seats:
+        raise ValidationError(_("A team needs at least one person."), code="no_people")
+    current = {seat.pk: seat for seat in dispatch.seats.all()}
+    if not {pk for pk, _job, _name in seats if pk} <= set(current):
+        # Only the team's own seats can be edited, whatever the form sent.
+        raise ValidationError(
+            _("A person listed is not in this team."), code="other_seat"
+        )
+    kept = set()
+    for pk, job_type, person_name in seats:
+        fields = {"job_type": job_type, "person_name": person_name}
+        if pk:
+            kept.add(pk)
+            seat = current[pk]
+            if (seat.job_type, seat.person_name) != (job_type, person_name):
+                _update(seat, by=by, fields=fields)
+        else:
+            _create(Seat(dispatch=dispatch, **fields), by=by)
+    for pk, seat in current.items():
+        if pk not in kept:
+            _delete(seat, by=by)
 
 
 @transaction.atomic

@@ -25,6 +25,7 @@ from .forms import (
     OfferForm,
     RequestForm,
     RequestStatusForm,
+    SeatFormSet,
 )
 from .models import Disaster, Dispatch, HelpRequest, Offer, ReportSnapshot
 
@@ -94,17 +95,10 @@ class DisasterReportMixin:
         else:
             self.as_of = None
 
-
-class DisasterDetailView(DisasterReportMixin, TemplateView):
-    template_name = "disaster_support/disaster_detail.html"
-
-    def get(self, request, pk):
-        self.load(pk)
-        return super().get(request, pk)
-
-    def get_context_data(self, **kwargs):
+    def load_requests(self):
+        """All the disaster's requests, for the report figures, and those the
+        reader may open, for the lists: one query."""
         user = self.request.user
-        # All of them for the report figures; only the visible ones listed.
         all_requests = list(
             reports.with_log(
                 self.disaster.requests.with_related(), self.as_of
@@ -115,6 +109,19 @@ class DisasterDetailView(DisasterReportMixin, TemplateView):
             for help_request in all_requests
             if permissions.can_see_request(user, help_request)
         ]
+        return all_requests, requests
+
+
+class DisasterDetailView(DisasterReportMixin, TemplateView):
+    template_name = "disaster_support/disaster_detail.html"
+
+    def get(self, request, pk):
+        self.load(pk)
+        return super().get(request, pk)
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        all_requests, requests = self.load_requests()
         money, goods = reports.money_and_goods(self.disaster)
         context = {
             "disaster": self.disaster,
@@ -165,15 +172,22 @@ class ExportView(DisasterReportMixin, View):
         self.load(pk)
         if self.as_of is None:
             raise Http404
-        rows = reports.seat_rows(self.disaster, self.as_of)
+        all_requests, requests = self.load_requests()
+        source = exports.Source(
+            disaster=self.disaster,
+            as_of=self.as_of,
+            rows=reports.seat_rows(self.disaster, self.as_of),
+            all_requests=all_requests,
+            requests=requests,
+        )
         if fmt == "csv":
             response = HttpResponse(
-                exports.to_csv(table, rows, self.as_of),
+                exports.to_csv(table, source),
                 content_type="text/csv; charset=utf-8",
             )
         else:
             response = HttpResponse(
-                exports.to_xlsx(table, rows, self.as_of),
+                exports.to_xlsx(table, source),
                 content_type=exports.XLSX_TYPE,
             )
         name = f"disaster-{self.disaster.pk}-{table}-{self.as_of:%Y%m%d}.{fmt}"
@@ -372,19 +386,50 @@ class DispatchUpdateView(FormView):
             "decided_on": dispatch.decided_on,
         }
 
+    def get_seat_formset(self):
+        """One row per person, with names: editors are the ward or the office,
+        who may see them (permissions.can_see_names)."""
+        if self.request.method == "POST":
+            return SeatFormSet(self.request.POST, prefix="seats")
+        return SeatFormSet(
+            prefix="seats",
+            initial=[
+                {
+                    "seat": seat.pk,
+                    "job_type": seat.job_type,
+                    "person_name": seat.person_name,
+                }
+                for seat in self.object.seats.all()
+            ],
+        )
+
     def get_context_data(self, **kwargs):
+        kwargs.setdefault("seat_formset", self.get_seat_formset())
         return super().get_context_data(
             offer=self.offer, dispatch=self.object, **kwargs
         )
 
-    def form_valid(self, form):
+    def post(self, request, *args, **kwargs):
+        form = self.get_form()
+        seat_formset = self.get_seat_formset()
+        # Both are checked, and their errors shown, before anything is saved.
+        valid = [form.is_valid(), seat_formset.is_valid()]
+        if not all(valid):
+            return self.render_to_response(
+                self.get_context_data(form=form, seat_formset=seat_formset)
+            )
         try:
             services.dispatch_update(
-                dispatch=self.object, by=self.request.user, **form.dispatch_fields()
+                dispatch=self.object,
+                by=request.user,
+                seats=seat_formset.seats(),
+                **form.dispatch_fields(),
             )
         except ValidationError as error:
             _form_errors(form, error)
-            return self.form_invalid(form)
+            return self.render_to_response(
+                self.get_context_data(form=form, seat_formset=seat_formset)
+            )
         messages.success(self.request, _("The dispatch was updated."))
         return redirect("disaster_support:request_detail", pk=self.offer.request_id)
 
