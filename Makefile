@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 DEMO_ENV := DJANGO_DEBUG=1 RENKEI_REQUIRE_STAFF_MFA=0
 
-.PHONY: demo test lint format check clean
+.PHONY: demo test lint format clean bench bench-ci
 
 $(STAMP): pyproject.toml
 	@sh .ci/find-python.sh > /dev/null
@@ -45,7 +45,6 @@ clean:
 # private PostgreSQL in var/bench-postgres (never DATABASE_URL: it is
 # emptied first), time the key pages and write docs/benchmarks.md.
 # Quick run: make bench BENCH_ARGS="--posts 20000 --threads 2000 --users 500"
-.PHONY: bench
 BENCH_ARGS ?=
 BENCH_MEASURE_ARGS ?=
 bench: $(STAMP)
@@ -56,3 +55,15 @@ bench: $(STAMP)
 		$(PY) -m bench.seed --reset --log var/bench-seed.json $(BENCH_ARGS) && \
 		$(PY) -m bench.measure --seed-log var/bench-seed.json --max-queries 12 \
 			--output docs/benchmarks.md $(BENCH_MEASURE_ARGS)'
+
+# The query-count check CI runs: the same pages on a small and a ten times
+# larger board must not make more queries, and never more than 12.
+bench-ci: $(STAMP)
+	DATABASE_URL= $(PY) -m config.localdb --temporary -- sh -c '\
+		export DJANGO_DEBUG=1; counts=$$(mktemp); \
+		$(PY) manage.py migrate --no-input -v0 && \
+		$(PY) manage.py createcachetable && \
+		$(PY) -m bench.seed --reset --posts 2000 --threads 200 --users 100 && \
+		$(PY) -m bench.measure --runs 1 --warmup 1 --max-queries 12 --counts $$counts && \
+		$(PY) -m bench.seed --reset --posts 20000 --threads 2000 --users 500 && \
+		$(PY) -m bench.measure --runs 1 --warmup 1 --max-queries 12 --compare $$counts'

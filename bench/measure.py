@@ -24,6 +24,7 @@ import json
 import math
 import os
 import platform
+import re
 import statistics
 import sys
 import time
@@ -389,10 +390,23 @@ def parse_args(argv):
         help="EXPLAIN the slowest query of pages slower than this (ms median)",
     )
     parser.add_argument("--seed-log", help="JSON written by bench.seed --log")
+    parser.add_argument(
+        "--counts", help="write each page's query count to this JSON file"
+    )
+    parser.add_argument(
+        "--compare",
+        help="exit with status 1 if a page makes more queries than in this "
+        "--counts file from a smaller data set",
+    )
     args = parser.parse_args(argv)
     if args.runs < 1:
         parser.error("--runs must be at least 1")
     return args
+
+
+def count_key(name):
+    """A page's name without the sizes in it, to compare runs of any size."""
+    return re.sub(r"[\d,]+", "N", name)
 
 
 def main(argv=None):
@@ -420,6 +434,20 @@ def main(argv=None):
     if args.output:
         Path(args.output).write_text(report(pages, args))
         print(f"Wrote {args.output}.", file=sys.stderr)
+    counts = {count_key(page.name): page.queries for page in pages}
+    if args.counts:
+        Path(args.counts).write_text(json.dumps(counts, ensure_ascii=False))
+    if args.compare:
+        smaller = json.loads(Path(args.compare).read_text())
+        grown = {
+            key: (smaller[key], queries)
+            for key, queries in counts.items()
+            if key in smaller and queries > smaller[key]
+        }
+        for key, (before, after) in grown.items():
+            print(f"{key}: {before} → {after} queries as data grew", file=sys.stderr)
+        if grown:
+            return 1
     if args.max_queries is not None:
         over = [page for page in pages if page.queries > args.max_queries]
         for page in over:
