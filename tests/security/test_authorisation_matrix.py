@@ -1,0 +1,371 @@
+"""Issue 7: every URL pattern × every role × each method, with the outcome.
+
+The URL names come from the resolver, so a URL added without an entry here
+(or a prefix rule for admin and allauth) fails test_every_url_is_covered.
+
+Outcomes: an HTTP status, "login" (a redirect to the sign-in page) or 302
+(a redirect anywhere else). Roles, in the order they are tried:
+
+    anon       not signed in
+    inactive   a deactivated account of org A (force_login, is_active=False)
+    suspended  staff of a 休止 (suspended) organisation
+    b          staff of org B, a member with no stake in org A's rows
+    a          staff of org A: author of the proposal, its replies and
+               attachments, the affected municipality of the help request
+    ward       ward staff of 千代田区, to which the proposal is addressed and
+               which made the offer and dispatch
+    office     office staff (事務局)
+
+A POST by a role that is refused must change nothing (see _fingerprint).
+"""
+
+import hashlib
+
+import pytest
+from django.apps import apps
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from .conftest import ROLES
+
+LOGIN = "login"
+STATE_APPS = ("members", "boards", "disaster_support")
+# Rows and fields that reading a page legitimately writes.
+VOLATILE_MODELS = {"boards.readstate", "boards.boardvisit"}
+VOLATILE_FIELDS = {"read_at", "last_login", "last_seen_at", "last_visit_at"}
+
+
+# ----- URL enumeration -----
+
+
+def _walk(patterns, namespace=""):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            inner = namespace
+            if entry.namespace:
+                inner = f"{namespace}{entry.namespace}:"
+            yield from _walk(entry.url_patterns, inner)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield f"{namespace}{entry.name}"
+
+
+def all_url_names():
+    return sorted(set(_walk(get_resolver().url_patterns)))
+
+
+# ----- outcome profiles -----
+
+
+def profile(**outcomes):
+    """Anonymous and deactivated people sign in; a 休止 organisation gets 403."""
+    base = {"anon": LOGIN, "inactive": LOGIN, "suspended": 403}
+    if "staff" in outcomes:  # a, b, ward, office alike
+        value = outcomes.pop("staff")
+        base.update(a=value, b=value, ward=value, office=value)
+    base.update(outcomes)
+    assert set(base) == set(ROLES), base
+    return base
+
+
+PUBLIC = dict.fromkeys(ROLES, 200)
+MEMBERS = profile(staff=200)
+MEMBERS_REDIRECT = profile(staff=302)
+NOT_ALLOWED = profile(staff=405)  # GET on a POST-only view (or POST on GET-only)
+OWN_ORG_A = profile(a=200, b=404, ward=404, office=200)
+OWN_ORG_A_DONE = profile(a=302, b=404, ward=404, office=302)
+OFFICE_ONLY = profile(a=403, b=403, ward=403, office=200)
+OFFICE_ONLY_DONE = profile(a=403, b=403, ward=403, office=302)
+MODERATORS = profile(a=403, b=403, ward=200, office=200)
+MODERATORS_DONE = profile(a=403, b=403, ward=302, office=302)
+WARDS_AND_OFFICE = MODERATORS  # ward staff and office in the disaster tracker
+AUTHOR_A_ONLY = profile(a=200, b=403, ward=403, office=403)
+
+
+def o(name):
+    return lambda w: {"pk": w.objects[name].pk}
+
+
+NONE = dict  # no kwargs (called with the world, returns {})
+
+
+def _none(w):
+    return {}
+
+
+# name: (kwargs builder, {method: expected outcomes})
+MATRIX = {
+    # ----- config -----
+    "home": (_none, {"GET": PUBLIC, "POST": dict.fromkeys(ROLES, 405)}),
+    "healthz": (_none, {"GET": PUBLIC, "POST": dict.fromkeys(ROLES, 405)}),
+    "join": (_none, {"GET": PUBLIC, "POST": PUBLIC}),  # empty form: 200 + errors
+    "join_done": (_none, {"GET": PUBLIC}),
+    # ----- members -----
+    "members:directory": (_none, {"GET": MEMBERS}),
+    "members:directory_map": (_none, {"GET": MEMBERS, "POST": NOT_ALLOWED}),
+    "members:organisation_detail": (o("org_a"), {"GET": MEMBERS}),
+    "members:organisation_contact": (o("org_a"), {"GET": OWN_ORG_A, "POST": OWN_ORG_A}),
+    "members:organisation_confirm": (
+        o("org_a"),
+        {"GET": NOT_ALLOWED, "POST": OWN_ORG_A_DONE},
+    ),
+    "members:organisation_history": (o("org_a"), {"GET": OWN_ORG_A}),
+    "members:organisation_staff": (o("org_a"), {"GET": OWN_ORG_A, "POST": OWN_ORG_A}),
+    "members:staff_deactivate": (
+        lambda w: {"pk": w.org_a.pk, "user_pk": w.a2.pk},
+        {"GET": NOT_ALLOWED, "POST": OWN_ORG_A_DONE},
+    ),
+    # ----- boards -----
+    "boards:home": (_none, {"GET": MEMBERS}),
+    "boards:search": (_none, {"GET": MEMBERS}),
+    "boards:category": (lambda w: {"slug": "proposals"}, {"GET": MEMBERS}),
+    "boards:thread_create": (
+        lambda w: {"slug": "proposals"},
+        {"GET": MEMBERS, "POST": MEMBERS},
+    ),
+    "boards:thread": (o("thread"), {"GET": MEMBERS}),
+    "boards:reply": (o("thread"), {"GET": MEMBERS, "POST": MEMBERS}),
+    "boards:post": (o("opening"), {"GET": MEMBERS_REDIRECT}),
+    "boards:post_edit": (o("reply"), {"GET": AUTHOR_A_ONLY, "POST": AUTHOR_A_ONLY}),
+    "boards:post_delete": (
+        o("reply"),
+        {"GET": AUTHOR_A_ONLY, "POST": profile(a=302, b=403, ward=403, office=403)},
+    ),
+    "boards:post_history": (o("reply"), {"GET": MEMBERS}),
+    "boards:answer": (
+        o("thread"),
+        {"GET": NOT_ALLOWED, "POST": profile(a=404, b=404, ward=302, office=404)},
+    ),
+    "boards:interest": (o("thread"), {"GET": NOT_ALLOWED, "POST": MEMBERS_REDIRECT}),
+    "boards:proposal_status": (
+        o("thread"),
+        {"GET": NOT_ALLOWED, "POST": profile(a=302, b=403, ward=403, office=302)},
+    ),
+    "boards:addressed": (_none, {"GET": MEMBERS}),
+    "boards:realised_export": (_none, {"GET": OFFICE_ONLY, "POST": NOT_ALLOWED}),
+    "boards:attachment_download": (
+        lambda w: {"pk": w.attachment.pk, "name": w.attachment.original_name},
+        {"GET": MEMBERS, "POST": NOT_ALLOWED},
+    ),
+    "boards:attachment_thumbnail": (
+        o("attachment"),
+        {"GET": MEMBERS, "POST": NOT_ALLOWED},
+    ),
+    **{
+        f"boards:{action}": (
+            o("thread"),
+            {"GET": NOT_ALLOWED, "POST": MODERATORS_DONE},
+        )
+        for action in [
+            "thread_hide",
+            "thread_restore",
+            "thread_lock",
+            "thread_unlock",
+            "thread_pin",
+            "thread_unpin",
+        ]
+    },
+    **{
+        f"boards:{action}": (o("thread"), {"GET": MODERATORS, "POST": MODERATORS})
+        for action in ["thread_move", "thread_split", "thread_merge"]
+    },
+    "boards:post_hide": (o("b_reply"), {"GET": NOT_ALLOWED, "POST": MODERATORS_DONE}),
+    "boards:post_restore": (
+        o("b_reply"),
+        {"GET": NOT_ALLOWED, "POST": MODERATORS_DONE},
+    ),
+    # b_reply is org B's own post: B may not report it.
+    "boards:post_report": (
+        o("b_reply"),
+        {
+            "GET": profile(a=200, b=403, ward=200, office=200),
+            "POST": profile(a=200, b=403, ward=200, office=200),
+        },
+    ),
+    "boards:notification_list": (_none, {"GET": MEMBERS}),
+    "boards:notification_open": (
+        o("notification"),
+        {"GET": profile(a=302, b=404, ward=404, office=404)},
+    ),
+    "boards:notification_read_all": (
+        _none,
+        {"GET": NOT_ALLOWED, "POST": MEMBERS_REDIRECT},
+    ),
+    "boards:notification_settings": (_none, {"GET": MEMBERS, "POST": MEMBERS}),
+    "boards:thread_watch": (o("thread"), {"GET": NOT_ALLOWED, "POST": MEMBERS_REDIRECT}),
+    "boards:category_watch": (
+        lambda w: {"slug": "proposals"},
+        {"GET": NOT_ALLOWED, "POST": MEMBERS_REDIRECT},
+    ),
+    # Signed link from a mail: works without signing in, the token is the key.
+    "boards:notification_unsubscribe": (
+        lambda w: {"token": w.unsubscribe_token},
+        {"GET": PUBLIC, "POST": PUBLIC},
+    ),
+    # ----- disaster_support -----
+    "disaster_support:home": (_none, {"GET": MEMBERS}),
+    "disaster_support:disaster_create": (
+        _none,
+        {"GET": OFFICE_ONLY, "POST": OFFICE_ONLY},
+    ),
+    "disaster_support:disaster_detail": (o("disaster"), {"GET": MEMBERS}),
+    "disaster_support:disaster_close": (
+        o("disaster"),
+        {"GET": NOT_ALLOWED, "POST": OFFICE_ONLY_DONE},
+    ),
+    "disaster_support:export": (
+        lambda w: {"pk": w.disaster.pk, "table": "newsletter", "fmt": "csv"},
+        {"GET": MEMBERS},
+    ),
+    # Org A is in the affected prefecture; B and the ward are not.
+    "disaster_support:request_create": (
+        o("disaster"),
+        {
+            "GET": profile(a=200, b=403, ward=403, office=200),
+            "POST": profile(a=200, b=403, ward=403, office=200),
+        },
+    ),
+    "disaster_support:request_detail": (
+        o("help_request"),
+        {"GET": profile(a=200, b=404, ward=200, office=200)},
+    ),
+    "disaster_support:request_status": (
+        o("help_request"),
+        {"GET": NOT_ALLOWED, "POST": profile(a=302, b=404, ward=403, office=302)},
+    ),
+    "disaster_support:offer_create": (
+        o("help_request"),
+        {"GET": WARDS_AND_OFFICE, "POST": WARDS_AND_OFFICE},
+    ),
+    "disaster_support:dispatch_create": (
+        o("offer"),
+        {"GET": WARDS_AND_OFFICE, "POST": WARDS_AND_OFFICE},
+    ),
+    "disaster_support:dispatch_update": (
+        o("dispatch"),
+        {"GET": WARDS_AND_OFFICE, "POST": WARDS_AND_OFFICE},
+    ),
+    "disaster_support:snapshot_publish": (
+        o("disaster"),
+        {"GET": NOT_ALLOWED, "POST": OFFICE_ONLY_DONE},
+    ),
+    "disaster_support:snapshot_detail": (o("snapshot"), {"GET": MEMBERS}),
+    "disaster_support:snapshot_export": (
+        lambda w: {"pk": w.snapshot.pk, "table": "newsletter", "fmt": "csv"},
+        {"GET": MEMBERS},
+    ),
+    "disaster_support:money_create": (
+        o("disaster"),
+        {"GET": WARDS_AND_OFFICE, "POST": WARDS_AND_OFFICE},
+    ),
+    "disaster_support:goods_create": (
+        o("disaster"),
+        {"GET": WARDS_AND_OFFICE, "POST": WARDS_AND_OFFICE},
+    ),
+    "disaster_support:change_history": (o("disaster"), {"GET": WARDS_AND_OFFICE}),
+    "disaster_support:map_base": (_none, {"GET": MEMBERS, "POST": NOT_ALLOWED}),
+}
+
+# Cases that show a real authorisation bug: (name, method, role) -> reason.
+KNOWN_BUGS = {}
+
+# Third-party URL families, covered by prefix rules (see the tests below).
+PREFIX_RULES = ("admin:", "account_", "mfa_", "usersessions_", "socialaccount_")
+
+
+# ----- helpers -----
+
+
+def outcome(response):
+    if response.status_code in (301, 302):
+        location = response.headers["Location"]
+        login = reverse("account_login")
+        admin_login = reverse("admin:login")
+        if location.startswith(login) or location.startswith(admin_login):
+            return LOGIN
+        return 302
+    return response.status_code
+
+
+def sign_in(client, world, role):
+    client.logout()
+    if role != "anon":
+        client.force_login(world.users[role])
+
+
+def _fingerprint():
+    """A hash of every row the three apps keep, less what reading writes."""
+    digest = hashlib.sha256()
+    for model in apps.get_models():
+        label = model._meta.label_lower
+        if model._meta.app_label not in STATE_APPS:
+            continue
+        if label in VOLATILE_MODELS:
+            continue
+        if label == "members.user":
+            rows = model.objects.order_by("pk").values_list("pk", "is_active")
+        else:
+            fields = [
+                f.attname
+                for f in model._meta.concrete_fields
+                if f.attname not in VOLATILE_FIELDS
+            ]
+            rows = model.objects.order_by("pk").values_list(*fields)
+        digest.update(label.encode())
+        digest.update(repr(list(rows)).encode())
+    return digest.hexdigest()
+
+
+REFUSED = {LOGIN, 403, 404, 405}
+
+
+def check(client, world, name, method, expected):
+    """Request name by method as each role; return the mismatches."""
+    kwargs_of, _ = MATRIX[name]
+    url = reverse(name, kwargs=kwargs_of(world))
+    problems = []
+    for role in ROLES:
+        sign_in(client, world, role)
+        before = _fingerprint() if method == "POST" else None
+        response = getattr(client, method.lower())(url)
+        got = outcome(response)
+        want = expected[role]
+        bug = KNOWN_BUGS.get((name, method, role))
+        if got != want:
+            problems.append(f"{method} {name} as {role}: got {got}, expected {want}")
+        elif bug:
+            problems.append(f"KNOWN BUG {method} {name} as {role}: {bug}")
+        if method == "POST" and want in REFUSED and _fingerprint() != before:
+            problems.append(f"{method} {name} as {role} was refused but changed data")
+    return problems
+
+
+# ----- the tests -----
+
+
+def test_every_url_is_covered():
+    names = all_url_names()
+    uncovered = [
+        name for name in names if name not in MATRIX and not name.startswith(PREFIX_RULES)
+    ]
+    assert uncovered == [], f"URL names without an authorisation entry: {uncovered}"
+    stale = sorted(set(MATRIX) - set(names))
+    assert stale == [], f"Entries for URLs that no longer exist: {stale}"
+
+
+def _matrix_params():
+    for name in sorted(MATRIX):
+        bugs = [key for key in KNOWN_BUGS if key[0] == name]
+        marks = (
+            [pytest.mark.xfail(strict=True, reason="; ".join(KNOWN_BUGS[b] for b in bugs))]
+            if bugs
+            else []
+        )
+        yield pytest.param(name, marks=marks, id=name)
+
+
+@pytest.mark.parametrize("name", _matrix_params())
+def test_authorisation_matrix(client, world, name):
+    _, methods = MATRIX[name]
+    problems = []
+    for method, expected in methods.items():
+        problems += check(client, world, name, method, expected)
+    assert problems == []
