@@ -69,3 +69,31 @@ def test_ward_pages_have_no_violations(page, live_server, ward_staff, settings):
     sign_in(page, live_server.url, ward_staff)
     for path in ["/boards/addressed/", "/boards/c/announcements/new/"]:
         assert violations(page, live_server.url + path) == [], path
+
+
+def test_member_pages_fit_a_360_pixel_phone(
+    page, live_server, member, other_member, make_thread
+):
+    thread = make_thread(
+        author=other_member, title="防災訓練のご案内", body="本文です。"
+    )
+    page.set_viewport_size({"width": 360, "height": 800})
+    sign_in(page, live_server.url, member)
+    paths = [
+        "/",
+        "/boards/",
+        "/boards/c/proposals/",
+        "/boards/c/proposals/new/",
+        f"/boards/t/{thread.pk}/?page=1",
+        "/boards/search/?q=防災",
+        "/members/",
+        f"/members/{member.organisation.pk}/contact/",
+        "/disaster/",
+    ]
+    too_wide = {}
+    for path in paths:
+        page.goto(live_server.url + path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > 360:
+            too_wide[path] = width
+    assert too_wide == {}
