@@ -295,13 +295,17 @@ class MembershipApplicationAdmin(admin.ModelAdmin):
 
 @admin.register(DirectorySettings)
 class DirectorySettingsAdmin(admin.ModelAdmin):
+    """One row of settings: the list page opens it, nobody adds or deletes."""
+
     def has_add_permission(self, request):
-        return not DirectorySettings.objects.exists()
+        return False
 
     def has_delete_permission(self, request, obj=None):
         return False
 
     def changelist_view(self, request, extra_context=None):
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
         settings = DirectorySettings.load()
         return redirect(
             reverse("admin:members_directorysettings_change", args=[settings.pk])

@@ -201,7 +201,10 @@ MATRIX = {
         {"GET": NOT_ALLOWED, "POST": MEMBERS_REDIRECT},
     ),
     "boards:notification_settings": (_none, {"GET": MEMBERS, "POST": MEMBERS}),
-    "boards:thread_watch": (o("thread"), {"GET": NOT_ALLOWED, "POST": MEMBERS_REDIRECT}),
+    "boards:thread_watch": (
+        o("thread"),
+        {"GET": NOT_ALLOWED, "POST": MEMBERS_REDIRECT},
+    ),
     "boards:category_watch": (
         lambda w: {"slug": "proposals"},
         {"GET": NOT_ALLOWED, "POST": MEMBERS_REDIRECT},
@@ -360,7 +363,9 @@ def check(client, world, name, method, expected):
 def test_every_url_is_covered():
     names = all_url_names()
     uncovered = [
-        name for name in names if name not in MATRIX and not name.startswith(PREFIX_RULES)
+        name
+        for name in names
+        if name not in MATRIX and not name.startswith(PREFIX_RULES)
     ]
     assert uncovered == [], f"URL names without an authorisation entry: {uncovered}"
     stale = sorted(set(MATRIX) - set(names))
@@ -371,7 +376,11 @@ def _matrix_params():
     for name in sorted(MATRIX):
         bugs = [key for key in KNOWN_BUGS if key[0] == name]
         marks = (
-            [pytest.mark.xfail(strict=True, reason="; ".join(KNOWN_BUGS[b] for b in bugs))]
+            [
+                pytest.mark.xfail(
+                    strict=True, reason="; ".join(KNOWN_BUGS[b] for b in bugs)
+                )
+            ]
             if bugs
             else []
         )
