@@ -14,18 +14,10 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from members.csv_io import spreadsheet_safe
 from members.eras import fiscal_year, format_fiscal_year
 
 from .models import Addressee, Proposal
-
-# Spreadsheet programs run cells that start like formulas.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value):
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def realised_rows(year=None):
@@ -87,7 +79,13 @@ def realised_collaborations_xlsx(year=None):
             if _year != each_year:
                 continue
             sheet.append(
-                [_cell(ward), _cell(partner), _cell(title), field, realised_on]
+                [
+                    spreadsheet_safe(ward),
+                    spreadsheet_safe(partner),
+                    spreadsheet_safe(title),
+                    field,
+                    realised_on,
+                ]
             )
         for column, width in enumerate([16, 24, 48, 12, 14], start=1):
             sheet.column_dimensions[get_column_letter(column)].width = width

@@ -12,12 +12,11 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from members.csv_io import spreadsheet_safe
 from members.eras import format_wareki
 
 from . import reports
 
-# Spreadsheet programs run cells that start like formulas.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TABLES = (
     "newsletter",
@@ -43,12 +42,6 @@ class Source:
     rows: list  # reports.seat_rows()
     all_requests: list  # every request, from reports.with_log(): for figures
     requests: list  # those the reader may open: for the request log
-
-
-def _cell(value):
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def table_rows(table, source):
@@ -237,9 +230,9 @@ def to_csv(table, source):
     buffer = io.StringIO()
     buffer.write("\ufeff")
     writer = csv.writer(buffer)
-    writer.writerow([_cell(value) for value in header])
+    writer.writerow([spreadsheet_safe(value) for value in header])
     for row in body:
-        writer.writerow([_cell(value) for value in row])
+        writer.writerow([spreadsheet_safe(value) for value in row])
     writer.writerows(_closing_lines(table, source, note))
     return buffer.getvalue().encode("utf-8")
 
@@ -253,7 +246,7 @@ def to_xlsx(table, source):
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in body:
-        sheet.append([_cell(value) for value in row])
+        sheet.append([spreadsheet_safe(value) for value in row])
     for line in _closing_lines(table, source, note):
         sheet.append(line)
     sheet.column_dimensions["A"].width = 60

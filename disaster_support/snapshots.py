@@ -12,10 +12,10 @@ from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from members.csv_io import spreadsheet_safe
 from members.eras import format_wareki
 
 from . import reports
-from .exports import FORMULA_STARTS
 
 TABLES = {
     "newsletter": (
@@ -74,13 +74,6 @@ def tables(snapshot):
     ]
 
 
-def _cell(value):
-    # Spreadsheet programs run cells that start like formulas.
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
 def _lines(snapshot, table):
     """Header, stored rows, then the as-of, approval and footnote lines."""
     _title, header = TABLES[table]
@@ -98,7 +91,7 @@ def to_csv(snapshot, table):
     buffer.write("\ufeff")  # so Excel reads the file as UTF-8
     writer = csv.writer(buffer)
     for line in _lines(snapshot, table):
-        writer.writerow([_cell(value) for value in line])
+        writer.writerow([spreadsheet_safe(value) for value in line])
     return buffer.getvalue().encode("utf-8")
 
 
@@ -107,7 +100,7 @@ def to_xlsx(snapshot, table):
     sheet = workbook.active
     sheet.title = str(TABLES[table][0])[:31]
     for line in _lines(snapshot, table):
-        sheet.append([_cell(value) for value in line])
+        sheet.append([spreadsheet_safe(value) for value in line])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     sheet.column_dimensions["A"].width = 60

@@ -71,9 +71,11 @@ VALID_ROWS = "valid_rows"
 # ----- export -----
 
 
-def _neutralise(value):
-    """Keep a spreadsheet from running a cell as a formula."""
-    return "'" + value if value.startswith(FORMULA_TRIGGERS) else value
+def spreadsheet_safe(value):
+    """Keep a spreadsheet from running a cell as a formula (every export)."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
 
 
 def member_rows(queryset):
@@ -110,7 +112,7 @@ def export_members_csv(queryset):
     writer = csv.writer(buffer)
     writer.writerow([str(label) for label in COLUMNS.values()])
     for row in member_rows(queryset):
-        writer.writerow([_neutralise(str(value)) for value in row])
+        writer.writerow([spreadsheet_safe(str(value)) for value in row])
     return buffer.getvalue().encode("utf-8-sig")
 
 
