@@ -11,9 +11,8 @@ failing mail server delays mail but loses none.
 
 import re
 import smtplib
-from datetime import timedelta
-from itertools import groupby
-from operator import attrgetter
+from contextlib import ExitStack
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
@@ -45,7 +44,6 @@ from .models import (
 
 IMPORTANT_SHOWN = 5
 UNREAD_COUNTED = 100
-MAIL_BATCH = 100
 # A post cannot page half the membership by listing names.
 MAX_MENTIONS = 20
 UNSUBSCRIBE_SALT = "boards.unsubscribe"
@@ -131,6 +129,7 @@ def on_answer(*, addressee):
         kind=NotificationKind.ANSWER,
         thread_id=addressee.thread_id,
         actor_id=addressee.answered_by_id,
+        since=addressee.answered_at.isoformat(),
     )
 
 
@@ -140,6 +139,7 @@ def on_interest(*, interest):
         kind=NotificationKind.ANSWER,
         thread_id=interest.thread_id,
         actor_id=interest.marked_by_id,
+        since=interest.created_at.isoformat(),
     )
 
 
@@ -251,14 +251,23 @@ def _frequency(kind):
 
 @task
 def fan_out(
-    *, kind, thread_id, post_id=None, actor_id=None, organisation_ids=(), mail=True
+    *,
+    kind,
+    thread_id,
+    post_id=None,
+    actor_id=None,
+    organisation_ids=(),
+    mail=True,
+    since=None,
 ):
     """Make the notifications of one event, for all its recipients at once.
 
     Each person gets at most one notification per event (a mention beats a
     reply), never for their own action, and never twice for the same kind,
-    thread and post; every answer is news of its own. Queues one mail task
-    when anyone wants mail at once.
+    thread and post. Every answer is news of its own: an answer made at
+    `since` is told once, however often the task runs (a notification from
+    the same person on the thread made after that time stands for it).
+    Queues one mail task when anyone wants mail at once.
     """
     thread = Thread.objects.filter(pk=thread_id).first()
     post = Post.objects.filter(pk=post_id).first() if post_id else None
@@ -268,11 +277,20 @@ def fan_out(
     for audience_kind, users in _audiences(kind, thread, post, organisation_ids):
         if actor_id is not None:
             users = users.exclude(pk=actor_id)
+        earlier = Notification.objects.filter(
+            user=OuterRef("pk"), kind=audience_kind, thread=thread
+        )
         if audience_kind != NotificationKind.ANSWER:
-            earlier = Notification.objects.filter(
-                user=OuterRef("pk"), kind=audience_kind, thread=thread, post=post
+            users = users.exclude(Exists(earlier.filter(post=post)))
+        elif since is not None:
+            users = users.exclude(
+                Exists(
+                    earlier.filter(
+                        actor_id=actor_id,
+                        created_at__gte=datetime.fromisoformat(since),
+                    )
+                )
             )
-            users = users.exclude(Exists(earlier))
         users = users.annotate(
             frequency=_frequency(audience_kind) if mail else Value(Frequency.OFF)
         )
@@ -379,11 +397,12 @@ def _message(user, notifications, template):
 def _deliver(frequency, template):
     """Mail each person their unmailed notifications in one message.
 
-    A batch of people's rows stays locked while it is sent, so two workers
-    never mail the same notification. Rows are marked as mailed only for
-    mails the server accepted. An address the server refuses is skipped;
-    any other error stops the run. Either way the rest wait for the next
-    run and the error fails the task.
+    Each person's rows are locked while their mail is sent and marked as
+    mailed in the same short transaction, so two workers never mail the same
+    notification, and a worker killed in the middle of a run leaves at most
+    the one mail it was sending to go out again. An address the server
+    refuses is skipped; any other error stops the run. Either way the rest
+    wait for the next run and the error fails the task.
     """
     pending = Notification.objects.filter(
         mail=frequency, mailed_at__isnull=True, user__is_active=True
@@ -391,46 +410,39 @@ def _deliver(frequency, template):
     sent = 0
     refused = set()
     refusal = None
-    while True:
-        failure = None
-        with transaction.atomic():
-            user_ids = list(
-                pending.exclude(user_id__in=refused)
-                .order_by("user_id")
-                .values_list("user_id", flat=True)
-                .distinct()[:MAIL_BATCH]
-            )
-            batch = list(
-                pending.filter(user_id__in=user_ids)
-                .select_for_update(skip_locked=True, of=("self",))
-                .select_related("user", "thread__category")
-                .select_related("actor__organisation__prefecture")
-                .order_by("user_id", "created_at", "pk")
-            )
-            if not batch:
-                break
-            mailed = []
-            try:
-                with mailers.default as connection:
-                    for user_id, rows in groupby(batch, key=attrgetter("user_id")):
-                        rows = list(rows)
-                        message = _message(rows[0].user, rows, template)
-                        try:
-                            connection.send_messages([message])
-                        except smtplib.SMTPRecipientsRefused as error:
-                            # One bad address must not hold up everyone's mail.
-                            refused.add(user_id)
-                            refusal = error
-                            continue
-                        mailed.extend(row.pk for row in rows)
-                        sent += 1
-            except Exception as error:
-                failure = error
-            # Still inside the transaction: what went out stays marked even
-            # when the run stops here.
-            Notification.objects.filter(pk__in=mailed).update(mailed_at=timezone.now())
-        if failure is not None:
-            raise failure
+    with ExitStack() as opened:
+        connection = None
+        while True:
+            with transaction.atomic():
+                first = (
+                    pending.exclude(user_id__in=refused)
+                    .select_for_update(skip_locked=True, of=("self",))
+                    .order_by("user_id", "created_at", "pk")
+                    .first()
+                )
+                if first is None:
+                    break
+                rows = list(
+                    pending.filter(user_id=first.user_id)
+                    .select_for_update(of=("self",))
+                    .select_related("user", "thread__category")
+                    .select_related("actor__organisation__prefecture")
+                    .order_by("created_at", "pk")
+                )
+                message = _message(rows[0].user, rows, template)
+                if connection is None:
+                    connection = opened.enter_context(mailers.default)
+                try:
+                    connection.send_messages([message])
+                except smtplib.SMTPRecipientsRefused as error:
+                    # One bad address must not hold up everyone's mail.
+                    refused.add(first.user_id)
+                    refusal = error
+                    continue
+                Notification.objects.filter(pk__in=[row.pk for row in rows]).update(
+                    mailed_at=timezone.now()
+                )
+                sent += 1
     if refusal is not None:
         raise refusal
     return sent

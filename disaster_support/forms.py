@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from members.models import Organisation
+from members.versioning import VersionedForm
 
 from .models import (
     Disaster,
@@ -104,7 +105,7 @@ class RequestForm(forms.Form):
         return cleaned_data
 
 
-class RequestStatusForm(forms.Form):
+class RequestStatusForm(VersionedForm):
     status = forms.ChoiceField(label=_("Status"), choices=HelpRequest.Status.choices)
 
 
@@ -217,6 +218,10 @@ class DispatchForm(forms.Form):
         if "ward" in self.cleaned_data:
             data["ward"] = self.cleaned_data["ward"]
         return data
+
+
+class DispatchEditForm(VersionedForm, DispatchForm):
+    """A team's fields, with the version it was opened at; seats go alongside."""
 
 
 class SeatForm(forms.Form):

@@ -14,11 +14,13 @@ from django.views.decorators.http import require_safe
 from django.views.generic import FormView, TemplateView, View
 
 from members.permissions import is_office_staff
+from members.versioning import StaleEdit
 
 from . import charts, exports, permissions, reports, services, snapshots
 from .forms import (
     AsOfForm,
     DisasterForm,
+    DispatchEditForm,
     DispatchForm,
     GoodsForm,
     MoneyForm,
@@ -262,7 +264,9 @@ class RequestDetailView(TemplateView):
             offers=offers,
             can_offer=permissions.can_offer(user, help_request),
             can_edit=permissions.can_edit_request(user, help_request),
-            status_form=RequestStatusForm(initial={"status": help_request.status}),
+            status_form=RequestStatusForm(
+                initial={"status": help_request.status, "version": help_request.version}
+            ),
             **kwargs,
         )
 
@@ -274,10 +278,14 @@ class RequestStatusView(View):
             raise PermissionDenied
         form = RequestStatusForm(request.POST)
         if form.is_valid():
-            services.request_update(
-                help_request=help_request, by=request.user, **form.cleaned_data
-            )
-            messages.success(request, _("The status was changed."))
+            try:
+                services.request_update(
+                    help_request=help_request, by=request.user, **form.cleaned_data
+                )
+            except StaleEdit as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(request, _("The status was changed."))
         return redirect("disaster_support:request_detail", pk=pk)
 
 
@@ -352,7 +360,7 @@ class DispatchCreateView(FormView):
 
 
 class DispatchUpdateView(FormView):
-    form_class = DispatchForm
+    form_class = DispatchEditForm
     template_name = "disaster_support/dispatch_form.html"
 
     def dispatch(self, request, *args, pk, **kwargs):
@@ -384,6 +392,7 @@ class DispatchUpdateView(FormView):
             "status": dispatch.status,
             "term": dispatch.term,
             "decided_on": dispatch.decided_on,
+            "version": dispatch.version,
         }
 
     def get_seat_formset(self):
@@ -423,7 +432,14 @@ class DispatchUpdateView(FormView):
                 dispatch=self.object,
                 by=request.user,
                 seats=seat_formset.seats(),
+                version=form.cleaned_data["version"],
                 **form.dispatch_fields(),
+            )
+        except StaleEdit as error:
+            self.object.refresh_from_db(fields=["version"])
+            form.refuse_stale(error, version=self.object.version)
+            return self.render_to_response(
+                self.get_context_data(form=form, seat_formset=seat_formset)
             )
         except ValidationError as error:
             _form_errors(form, error)

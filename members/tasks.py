@@ -19,8 +19,10 @@ def send_mail(*, to, subject, body, reply_to=None):
 
 
 @task
-def send_confirmation_reminders(*, organisation_ids):
+def send_confirmation_reminders(*, organisation_ids, requested_at=None):
     """Remind each organisation to confirm its contact details."""
     from . import services
 
-    services.confirmation_reminders_deliver(organisation_ids=organisation_ids)
+    services.confirmation_reminders_deliver(
+        organisation_ids=organisation_ids, requested_at=requested_at
+    )

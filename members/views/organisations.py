@@ -8,6 +8,7 @@ from django.views.generic import DetailView, FormView, UpdateView, View
 from .. import permissions, services
 from ..forms import ContactForm, StaffInviteForm
 from ..models import ContactChange, MembershipChange, Organisation, User
+from ..versioning import StaleEdit
 
 
 class OwnOrganisationMixin:
@@ -50,12 +51,9 @@ class ContactUpdateView(OwnOrganisationMixin, UpdateView):
                 changes=form.contact_changes(),
                 version=form.cleaned_data["version"],
             )
-        except services.StaleEdit as error:
-            # Show what is saved now, and keep what this person typed.
-            form.add_error(None, error)
+        except StaleEdit as error:
             form.instance.refresh_from_db()
-            form.data = form.data.copy()
-            form.data["version"] = form.instance.contact_version
+            form.refuse_stale(error, version=form.instance.contact_version)
             return self.form_invalid(form)
         services.organisation_confirm_contact(
             organisation=self.object, confirmed_by=self.request.user

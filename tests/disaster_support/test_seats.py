@@ -36,6 +36,7 @@ def post_data(dispatch, rows):
         "status": dispatch.status,
         "term": dispatch.term,
         "decided_on": dispatch.decided_on.isoformat(),
+        "version": dispatch.version,
         "seats-TOTAL_FORMS": str(len(rows)),
         "seats-INITIAL_FORMS": str(sum(1 for row in rows if row[0])),
     }
