@@ -20,6 +20,15 @@ class LoggedAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         services.admin_save(obj=obj, by=request.user)
 
+    def save_related(self, request, form, formsets, change):
+        services.admin_save_related(
+            obj=form.instance,
+            by=request.user,
+            save=lambda: super(LoggedAdmin, self).save_related(
+                request, form, formsets, change
+            ),
+        )
+
     def delete_model(self, request, obj):
         services.admin_delete(obj=obj, by=request.user)
 

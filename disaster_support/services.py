@@ -7,8 +7,11 @@ least one person.
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import router, transaction
+from django.db.models.deletion import Collector
 from django.utils.translation import gettext as _
+
+from members.versioning import version_bump, version_check
 
 from . import reports, snapshots
 from .models import (
@@ -25,10 +28,11 @@ from .models import (
 
 
 def _values(obj):
+    # Non-editable fields (the edit counters) are bookkeeping, not history.
     return {
         field.name: field.value_from_object(obj)
         for field in obj._meta.concrete_fields
-        if not field.primary_key
+        if not field.primary_key and field.editable
     }
 
 
@@ -74,8 +78,19 @@ def _update(obj, *, by, fields):
 
 
 def _delete(obj, *, by):
-    _log(obj, action=ChangeLog.Action.DELETE, by=by, old=_values(obj))
-    obj.delete()
+    """Delete a row, logging it and every tracker row deleted along with it."""
+    collector = Collector(using=router.db_for_write(type(obj)))
+    collector.collect([obj])
+    doomed = [
+        instance for instances in collector.data.values() for instance in instances
+    ]
+    for queryset in collector.fast_deletes:
+        doomed.extend(queryset)
+    for instance in doomed:
+        opts = instance._meta
+        if opts.app_label == ChangeLog._meta.app_label and not opts.auto_created:
+            _log(instance, action=ChangeLog.Action.DELETE, by=by, old=_values(instance))
+    collector.delete()
 
 
 def _refuse_if_closed(disaster):
@@ -116,8 +131,14 @@ def request_create(*, disaster, entered_by, **fields):
 
 
 @transaction.atomic
-def request_update(*, help_request, by, **fields):
-    return _update(help_request, by=by, fields=fields)
+def request_update(*, help_request, by, version=None, **fields):
+    """Change a request; with `version`, refused if someone saved in between."""
+    locked = HelpRequest.objects.select_for_update().get(pk=help_request.pk)
+    if version is not None:
+        version_check(locked, version)
+    help_request = _update(locked, by=by, fields=fields)
+    version_bump(help_request)
+    return help_request
 
 
 @transaction.atomic
@@ -146,16 +167,21 @@ def dispatch_create(*, offer, by, seats, **fields):
 
 
 @transaction.atomic
-def dispatch_update(*, dispatch, by, seats=None, **fields):
+def dispatch_update(*, dispatch, by, seats=None, version=None, **fields):
     """The team's fields and, if given, its seats as (seat id, job type, name).
 
     Seats missing from the list are removed and those without an id added, so
     the team ends exactly as listed; one failure leaves everything unchanged.
+    With `version`, refused if someone saved the team or its seats in between.
     """
     _refuse_if_closed(dispatch.offer.request.disaster)
-    dispatch = _update(dispatch, by=by, fields=fields)
+    locked = Dispatch.objects.select_for_update().get(pk=dispatch.pk)
+    if version is not None:
+        version_check(locked, version)
+    dispatch = _update(locked, by=by, fields=fields)
     if seats is not None:
         _replace_seats(dispatch, seats, by=by)
+    version_bump(dispatch)
     return dispatch
 
 
@@ -255,14 +281,41 @@ def admin_save(*, obj, by):
     if obj.pk is None:
         if isinstance(obj, Dispatch):
             _refuse_if_closed(obj.offer.request.disaster)
-        return _create(obj, by=by)
-    old = _values(type(obj).objects.get(pk=obj.pk))
-    obj.full_clean()
-    obj.save()
-    _log(obj, action=ChangeLog.Action.UPDATE, by=by, old=old, new=_values(obj))
+        _create(obj, by=by)
+    else:
+        old = _values(type(obj).objects.get(pk=obj.pk))
+        obj.full_clean()
+        obj.save()
+        _log(obj, action=ChangeLog.Action.UPDATE, by=by, old=old, new=_values(obj))
+    _bump_edited(obj)
     return obj
+
+
+def _bump_edited(obj):
+    """An admin edit also refuses the site's edit forms opened before it."""
+    if isinstance(obj, Dispatch | HelpRequest):
+        version_bump(obj)
+    elif isinstance(obj, Seat):
+        version_bump(obj.dispatch)
+
+
+def _related_values(obj):
+    return {
+        field.name: ", ".join(str(item) for item in getattr(obj, field.name).all())
+        for field in obj._meta.many_to_many
+    }
+
+
+@transaction.atomic
+def admin_save_related(*, obj, by, save):
+    """Save what an admin form relates to a row, logging many-to-many changes."""
+    old = _related_values(obj)
+    save()
+    _log(obj, action=ChangeLog.Action.UPDATE, by=by, old=old, new=_related_values(obj))
 
 
 @transaction.atomic
 def admin_delete(*, obj, by):
     _delete(obj, by=by)
+    if isinstance(obj, Seat):
+        _bump_edited(obj)

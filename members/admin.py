@@ -18,6 +18,7 @@ from .models import (
     MembershipApplication,
     MembershipChange,
     Organisation,
+    SignInEvent,
     User,
 )
 
@@ -127,11 +128,12 @@ class OrganisationAdmin(OrganisationCsvAdminMixin, admin.ModelAdmin):
         return queryset, distinct
 
     def save_model(self, request, obj, form, change):
-        """Status and contact changes go through the services, so they are logged."""
-        if not change:
-            super().save_model(request, obj, form, change)
-            return
-        stored = Organisation.objects.get(pk=obj.pk)
+        """Status and contact changes go through the services, so they are logged.
+
+        A new organisation starts empty and unregistered; what the form gave
+        is then logged as its first changes.
+        """
+        stored = Organisation.objects.get(pk=obj.pk) if change else Organisation()
         contact = {field: getattr(obj, field) for field in Organisation.CONTACT_FIELDS}
         status = obj.membership_status
         for field in [*Organisation.CONTACT_FIELDS, "membership_status"]:
@@ -396,3 +398,25 @@ class UserAdmin(admin.ModelAdmin):
                 % {"name": user.display_name},
                 messages.SUCCESS,
             )
+
+
+@admin.register(SignInEvent)
+class SignInEventAdmin(admin.ModelAdmin):
+    """The sign-in record, for the office to look into; nobody edits it."""
+
+    list_display = ["at", "outcome", "email", "user", "ip_address", "user_agent"]
+    list_filter = ["outcome", "at"]
+    search_fields = ["email", "user__email"]
+    date_hierarchy = "at"
+    list_select_related = ["user__organisation__prefecture"]
+    fields = ["at", "outcome", "email", "user", "ip_address", "user_agent"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -23,7 +23,19 @@ class MembersConfig(AppConfig):
 
     def ready(self):
         from allauth.account.signals import password_reset
+        from allauth.mfa.signals import authentication_failed
+        from django.contrib.auth import signals as auth_signals
+        from django.tasks.signals import task_started
+
+        from . import sign_ins, workers
 
         post_migrate.connect(_sync_role_permissions)
+        # A task worker shows it is alive, so that its tasks are not queued
+        # again while it runs them (workers.requeue_lost_tasks).
+        task_started.connect(workers.hold_worker_lock)
         # New accounts get their first password through a mailed reset link.
         password_reset.connect(_verify_address_after_reset)
+        auth_signals.user_logged_in.connect(sign_ins.on_logged_in)
+        auth_signals.user_login_failed.connect(sign_ins.on_login_failed)
+        auth_signals.user_logged_out.connect(sign_ins.on_logged_out)
+        authentication_failed.connect(sign_ins.on_mfa_failed)

@@ -378,3 +378,46 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self):
         return self.display_name
+
+
+class SignInEventQuerySet(models.QuerySet):
+    def of_user(self, user):
+        """A person's own record: sign-ins, codes refused and sign-outs."""
+        return self.filter(user=user)
+
+
+class SignInEvent(models.Model):
+    """One attempt to sign in (or a sign-out): who, when, from where, outcome."""
+
+    class Outcome(models.TextChoices):
+        SUCCEEDED = "succeeded", _("Signed in")
+        FAILED = "failed", _("Wrong e-mail address or password")
+        LOCKED_OUT = "locked_out", _("Refused after too many failed attempts")
+        MFA_FAILED = "mfa_failed", _("Wrong two-factor code")
+        SIGNED_OUT = "signed_out", _("Signed out")
+
+    at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
+    # Empty for failed passwords: the address typed may be anybody's.
+    user = models.ForeignKey(
+        "members.User",
+        verbose_name=_("user"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    email = models.CharField(_("e-mail address as typed"), max_length=254, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=200, blank=True)
+
+    objects = SignInEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("sign-in record")
+        verbose_name_plural = _("sign-in records")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["user", "-at"])]
+
+    def __str__(self):
+        return f"{self.get_outcome_display()} ({self.at:%Y-%m-%d %H:%M})"

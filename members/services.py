@@ -1,3 +1,5 @@
+from datetime import datetime
+
 from allauth.account.forms import default_token_generator
 from allauth.account.models import EmailAddress
 from allauth.account.utils import user_pk_to_url_str
@@ -22,6 +24,7 @@ from .models import (
     Organisation,
     User,
 )
+from .versioning import version_check
 
 
 def group_permissions_sync():
@@ -41,7 +44,8 @@ def group_permissions_sync():
 def mail_send(*, to, template, context):
     """Render a mail now and hand it to the task worker to send."""
     context = {"site_url": settings.SITE_URL, **context}
-    subject = render_to_string(f"{template}_subject.txt", context).strip()
+    # One line: a name with a line break must not break the mail header.
+    subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
     body = render_to_string(f"{template}_message.txt", context)
     tasks.send_mail.enqueue(
         to=list(to), subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject, body=body
@@ -244,8 +248,13 @@ def application_submit(
     )
     application.full_clean()
     application.save()
+    # The applicant has no account yet, so the reason says who applied.
     organisation_set_status(
-        organisation=organisation, status=MembershipStatus.APPLIED, changed_by=None
+        organisation=organisation,
+        status=MembershipStatus.APPLIED,
+        changed_by=None,
+        reason=_("Applied online by %(person)s (%(email)s)")
+        % {"person": application.contact_person, "email": application.email},
     )
     context = {"application": application}
     transaction.on_commit(
@@ -359,10 +368,6 @@ def application_reject(*, application, decided_by, reason):
 # ----- contact details -----
 
 
-class StaleEdit(ValidationError):
-    """Someone else saved the same details after the form was opened."""
-
-
 @transaction.atomic
 def organisation_update_contact(
     *, organisation, changed_by, changes, version=None, notify=True
@@ -373,13 +378,15 @@ def organisation_update_contact(
     the organisation's own staff are mailed to the office.
     """
     locked = Organisation.objects.select_for_update().get(pk=organisation.pk)
-    if version is not None and locked.contact_version != version:
-        raise StaleEdit(
-            _(
+    if version is not None:
+        version_check(
+            locked,
+            version,
+            field="contact_version",
+            message=_(
                 "Someone else changed these details while you were editing. "
                 "Check the current details and enter your changes again."
             ),
-            code="stale",
         )
     unknown = set(changes) - set(Organisation.CONTACT_FIELDS)
     if unknown:
@@ -458,18 +465,28 @@ def confirmation_reminders_send(*, organisations=None):
         unconfirmed = unconfirmed.filter(pk__in=organisations.values("pk"))
     ids = list(unconfirmed.values_list("pk", flat=True))
     if ids:
-        tasks.send_confirmation_reminders.enqueue(organisation_ids=ids)
+        tasks.send_confirmation_reminders.enqueue(
+            organisation_ids=ids, requested_at=timezone.now().isoformat()
+        )
     return len(ids)
 
 
-def confirmation_reminders_deliver(*, organisation_ids):
-    """Mail each organisation's active staff (and contact address) a reminder."""
+def confirmation_reminders_deliver(*, organisation_ids, requested_at=None):
+    """Mail each organisation's active staff (and contact address) a reminder.
+
+    Organisations reminded since `requested_at` are skipped, so a run that
+    is repeated (its worker died) reminds nobody twice.
+    """
     start = fiscal_year_start(fiscal_year(timezone.now()))
     organisations = (
         Organisation.objects.unconfirmed_in(start)
         .filter(pk__in=organisation_ids)
         .with_prefecture()
     )
+    if requested_at is not None:
+        organisations = organisations.exclude(
+            confirmation_reminded_at__gte=datetime.fromisoformat(requested_at)
+        )
     for organisation in organisations:
         addresses = set(
             organisation.staff.filter(is_active=True).values_list("email", flat=True)
@@ -478,11 +495,13 @@ def confirmation_reminders_deliver(*, organisation_ids):
             addresses.add(organisation.contact_email)
         if not addresses:
             continue
-        mail_send(
-            to=sorted(addresses),
-            template="members/email/confirmation_reminder",
-            context={"organisation": organisation, "year": fiscal_year(start)},
-        )
-        Organisation.objects.filter(pk=organisation.pk).update(
-            confirmation_reminded_at=timezone.now()
-        )
+        # The queued mail and the mark go in together, or neither does.
+        with transaction.atomic():
+            mail_send(
+                to=sorted(addresses),
+                template="members/email/confirmation_reminder",
+                context={"organisation": organisation, "year": fiscal_year(start)},
+            )
+            Organisation.objects.filter(pk=organisation.pk).update(
+                confirmation_reminded_at=timezone.now()
+            )
