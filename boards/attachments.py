@@ -9,6 +9,8 @@ hidden in or after the pixels are gone. Nothing is written to storage until
 a post is saved (PreparedUpload.save_to).
 """
 
+import base64
+import binascii
 import io
 import re
 import unicodedata
@@ -91,6 +93,7 @@ ZIP_SIGNATURE = b"PK\x03\x04"
 PDF_NAME = re.compile(rb"/([^\s\x00/<>\[\]()%{}]+)")
 PDF_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
 PDF_STREAM_START = re.compile(rb"(?<!end)stream\r?\n")
+PDF_FILTER = re.compile(rb"/Filter\s*(\[[^\]]*\]|/[^\s/<>\[\]()%{}]+)")
 # JavaScript and launch actions run when the file is opened; embedded files
 # would carry content of any type past these checks.
 PDF_FORBIDDEN_NAMES = {
@@ -253,6 +256,14 @@ def _unsupported(name):
     )
 
 
+def _invalid_pdf(name):
+    return _refusal(
+        _("“%(name)s” looks like a PDF but is damaged or incomplete."),
+        "invalid_pdf",
+        name,
+    )
+
+
 def _compression_bomb(name):
     return _refusal(
         _("“%(name)s” unpacks to an unusually large size and cannot be accepted."),
@@ -267,11 +278,7 @@ def _compression_bomb(name):
 def _prepare_pdf(data, name):
     # Readers accept a PDF whose %%EOF marker is within the last 1024 bytes.
     if not re.match(rb"%PDF-\d\.\d", data) or b"%%EOF" not in data[-1024:]:
-        raise _refusal(
-            _("“%(name)s” looks like a PDF but is damaged or incomplete."),
-            "invalid_pdf",
-            name,
-        )
+        raise _invalid_pdf(name)
     if _pdf_names(data, name) & PDF_FORBIDDEN_NAMES:
         raise _refusal(
             _(
@@ -295,10 +302,12 @@ def _prepare_pdf(data, name):
 def _pdf_names(data, name):
     """Every /Name in a PDF, including those in compressed object streams.
 
-    Modern PDFs keep most dictionaries (and so most actions) in zlib-packed
+    Modern PDFs keep most dictionaries (and so most actions) in packed
     object streams, which are unpacked here within the upload limit. The
     object streams of an encrypted PDF cannot be read without its key and
-    are left unchecked; so are streams packed with other filters.
+    are left unchecked; in any other PDF, an object stream that cannot be
+    unpacked (a filter other than Flate and the two ASCII encodings, or
+    damaged data) could hide anything, so the file is refused.
     """
     names = set()
     object_streams = []
@@ -306,13 +315,22 @@ def _pdf_names(data, name):
         names.add(pdf_name)
         if pdf_name == b"ObjStm":
             object_streams.append(position)
+    encrypted = b"Encrypt" in names
     budget = _setting("BOARDS_MAX_UPLOAD_BYTES")
     view = memoryview(data)
     for position in object_streams:
         start = PDF_STREAM_START.search(data, position)
         if start is None:
             continue
-        unpacked = _unpacked(view[start.end() :], budget + 1)
+        dictionary = data[data.rfind(b" obj", 0, position) : start.start()]
+        filters = _filters(dictionary)
+        if not filters:
+            continue  # not packed: its names were read with the rest
+        unpacked = _unpacked(view[start.end() :], filters, budget + 1)
+        if unpacked is None:
+            if encrypted:
+                continue
+            raise _invalid_pdf(name)
         if len(unpacked) > budget:
             raise _compression_bomb(name)
         budget -= len(unpacked)
@@ -320,12 +338,32 @@ def _pdf_names(data, name):
     return names
 
 
-def _unpacked(stream, max_length):
+def _filters(dictionary):
+    """The names of the filters a stream's dictionary lists, in order."""
+    match = PDF_FILTER.search(dictionary)
+    if match is None:
+        return []
+    return [pdf_name for _position, pdf_name in _names_in(match[1])]
+
+
+def _unpacked(stream, filters, max_length):
+    """A stream's data through its filters, or None if they cannot be undone."""
+    data = stream
     try:
-        return zlib.decompressobj().decompress(stream, max_length)
-    except zlib.error:
-        # Encrypted, or packed with another filter.
-        return b""
+        for pdf_name in filters:
+            if pdf_name in {b"FlateDecode", b"Fl"}:
+                data = zlib.decompressobj().decompress(data, max_length)
+            elif pdf_name in {b"ASCIIHexDecode", b"AHx"}:
+                digits = re.sub(rb"\s", b"", bytes(data).split(b">", 1)[0])
+                data = binascii.unhexlify(digits + b"0" * (len(digits) % 2))
+            elif pdf_name in {b"ASCII85Decode", b"A85"}:
+                encoded = bytes(data).split(b"~>", 1)[0]
+                data = base64.a85decode(re.sub(rb"\s", b"", encoded))
+            else:
+                return None
+    except (zlib.error, binascii.Error, ValueError):
+        return None
+    return bytes(data)
 
 
 def _names_in(data):

@@ -242,7 +242,7 @@ def to_xlsx(table, source):
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = title[:31]
-    sheet.append(header)
+    sheet.append([spreadsheet_safe(value) for value in header])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in body:

@@ -9,6 +9,7 @@ import csv
 import hashlib
 import io
 import json
+import re
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -52,6 +53,9 @@ IMPORTABLE_STATUSES = [
 ]
 # Spreadsheets run a cell starting with one of these as a formula.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# Control characters that XML, and so an .xlsx sheet, cannot hold: one
+# pasted into a field would otherwise make every export of it fail.
+UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 CREATE = "create"
 UPDATE = "update"
@@ -73,7 +77,10 @@ VALID_ROWS = "valid_rows"
 
 def spreadsheet_safe(value):
     """Keep a spreadsheet from running a cell as a formula (every export)."""
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+    if not isinstance(value, str):
+        return value
+    value = UNWRITABLE.sub("", value)
+    if value.startswith(FORMULA_TRIGGERS):
         return "'" + value
     return value
 

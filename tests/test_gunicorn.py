@@ -26,7 +26,7 @@ def free_port():
 def fetch(base, path, headers=None):
     """GET through the HTTPS-terminating proxy's headers; redirects not followed."""
     host, port = base.removeprefix("http://").split(":")
-    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    connection = http.client.HTTPConnection(host, int(port), timeout=30)
     connection.request(
         "GET", path, headers={"X-Forwarded-Proto": "https", **(headers or {})}
     )
@@ -59,10 +59,12 @@ def start_gunicorn(database_url):
         stderr=subprocess.PIPE,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    # The port opens before the workers have imported Django: wait until
+    # /healthz answers at all (200, or 503 without a database).
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            fetch(base, "/healthz")
             return process, base
         except OSError:
             if process.poll() is not None:
@@ -133,3 +135,83 @@ def test_pages_show_the_maintenance_page_without_the_database(server_without_dat
     assert status == 503
     assert "メンテナンス中" in body
     assert "Traceback" not in body
+
+
+# ----- security headers on signed-in pages -----
+
+
+@pytest.fixture(scope="module")
+def server_on_test_database(collected_static, django_db_setup, django_db_blocker):
+    """gunicorn on the test database, so rows a test commits are seen."""
+    db = settings.DATABASES["default"]
+    url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    if db.get("PASSWORD"):
+        url = url.replace("@", f":{db['PASSWORD']}@", 1)
+    process, base = start_gunicorn(url)
+    yield base
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def _session_cookie(user, django_settings):
+    """A session cookie gunicorn accepts: signed with the production key."""
+    from django.test import Client
+
+    django_settings.SECRET_KEY = production_env()["DJANGO_SECRET_KEY"]
+    client = Client()
+    client.force_login(user)
+    return {"Cookie": f"sessionid={client.cookies['sessionid'].value}"}
+
+
+def assert_security_headers(headers):
+    csp = dict(
+        directive.strip().split(" ", 1)
+        for directive in headers["Content-Security-Policy"].split(";")
+        if " " in directive.strip()
+    )
+    assert "'self'" in csp["script-src"]
+    assert "unsafe-inline" not in csp["script-src"]
+    assert "unsafe-eval" not in csp["script-src"]
+    assert csp["frame-ancestors"] == "'none'"
+    assert headers["Strict-Transport-Security"].startswith("max-age=31536000")
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "same-origin"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Cross-Origin-Opener-Policy"] == "same-origin"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_member_pages_are_served_with_security_headers(
+    server_on_test_database, member, settings
+):
+    cookie = _session_cookie(member, settings)
+    status, headers, body = fetch(server_on_test_database, "/boards/", cookie)
+    assert status == 200
+    assert "ログアウト" in body
+    assert_security_headers(headers)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_admin_pages_are_served_with_security_headers(
+    server_on_test_database, office_staff, settings
+):
+    from allauth.mfa.models import Authenticator
+
+    Authenticator.objects.create(
+        user=office_staff, type=Authenticator.Type.TOTP, data={"secret": "x"}
+    )
+    cookie = _session_cookie(office_staff, settings)
+    status, headers, _body = fetch(server_on_test_database, "/admin/", cookie)
+    assert status == 200
+    assert_security_headers(headers)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_error_pages_are_served_with_security_headers(
+    server_on_test_database, member, settings
+):
+    cookie = _session_cookie(member, settings)
+    status, headers, body = fetch(server_on_test_database, "/no-such-page/", cookie)
+    assert status == 404
+    assert "Traceback" not in body
+    assert_security_headers(headers)
