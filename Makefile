@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 DEMO_ENV := DJANGO_DEBUG=1 RENKEI_REQUIRE_STAFF_MFA=0
 
-.PHONY: demo test lint format clean bench bench-ci
+.PHONY: demo test lint format clean bench bench-ci load
 
 $(STAMP): pyproject.toml
 	@sh .ci/find-python.sh > /dev/null
@@ -41,12 +41,13 @@ format: $(STAMP)
 clean:
 	rm -rf $(VENV) var staticfiles
 
-# Benchmarks (docs/operations.md, "Benchmarks"): seed 1,000,000 posts into a
-# private PostgreSQL in var/bench-postgres (never DATABASE_URL: it is
-# emptied first), time the key pages and write docs/benchmarks.md.
+# Benchmarks (docs/operations.md, "Benchmarks"): seed 1,000,000 posts and
+# 50,000 dispatches into a private PostgreSQL in var/bench-postgres (never
+# DATABASE_URL: it is emptied first), time the key pages in-process and
+# under gunicorn with wrk, and write docs/benchmarks.md.
 # Quick run: make bench BENCH_ARGS="--posts 20000 --threads 2000 --users 500"
 BENCH_ARGS ?=
-BENCH_MEASURE_ARGS ?=
+BENCH_MEASURE_ARGS ?= --throughput 10
 bench: $(STAMP)
 	DATABASE_URL= $(PY) -m config.localdb --data var/bench-postgres -- sh -c '\
 		export DJANGO_DEBUG=1; \
@@ -63,7 +64,19 @@ bench-ci: $(STAMP)
 		export DJANGO_DEBUG=1; counts=$$(mktemp); \
 		$(PY) manage.py migrate --no-input -v0 && \
 		$(PY) manage.py createcachetable && \
-		$(PY) -m bench.seed --reset --posts 2000 --threads 200 --users 100 && \
+		$(PY) -m bench.seed --reset --posts 2000 --threads 200 --users 100 \
+			--pool 1000 --disasters 10 --dispatches 200 && \
 		$(PY) -m bench.measure --runs 1 --warmup 1 --max-queries 12 --counts $$counts && \
-		$(PY) -m bench.seed --reset --posts 20000 --threads 2000 --users 500 && \
+		$(PY) -m bench.seed --reset --posts 20000 --threads 2000 --users 500 \
+			--pool 1000 --disasters 20 --dispatches 2000 && \
 		$(PY) -m bench.measure --runs 1 --warmup 1 --max-queries 12 --compare $$counts'
+
+# Load test (docs/operations.md, "Load test"): 100 members browsing, searching
+# and posting for 5 minutes against gunicorn with production settings, in a
+# temporary PostgreSQL (never DATABASE_URL: the seed empties the boards);
+# fails on any error or lost post and writes docs/load-test.md.
+# Quick run: make load LOAD_ARGS="--users 20 --duration 30s --output /tmp/load.md"
+LOAD_ARGS ?=
+load: $(STAMP)
+	DATABASE_URL= DJANGO_DEBUG=1 $(PY) -m config.localdb --temporary -- \
+		$(PY) -m bench.load --output docs/load-test.md $(LOAD_ARGS)

@@ -1,21 +1,30 @@
-"""Time the key pages of the board in-process and count their SQL queries.
+"""Time the key pages in-process, count their SQL queries, and their throughput.
 
     python -m bench.measure [--runs 20] [--output docs/benchmarks.md]
                             [--max-queries 12] [--explain-over 100]
+                            [--throughput 10] [--connections 4] [--workers 2]
 
 Each page is requested through Django's test Client, signed in as a member
-(an account made by bench.seed), first --warmup times, then --runs times.
-A run's time is the wall-clock time of Client.get(): middleware, view,
-queries and template rendering in this process, but no HTTP server and no
-network. Reported: median and 95th percentile (nearest rank) in ms, the
-median time the database took (sum of the queries' times), the number of
-queries and the size of the page.
+(an account made by bench.seed; the admin lists and the dispatch report as
+the office account, the floor not signed in), first --warmup times, then
+--runs times. A run's time is the wall-clock time of Client.get():
+middleware, view, queries and template rendering in this process, but no
+HTTP server and no network. Reported: median and 95th percentile (nearest
+rank) in ms, the median time the database took (sum of the queries' times),
+the number of queries (BEGIN and COMMIT included) and the size of the page.
+
+With --throughput, bench.throughput then runs wrk for that many seconds
+per page against gunicorn with production settings (bench.server) and
+reports requests/s, also as a share of the floor's: /bench/floor, a view
+that does nothing behind the same middleware (bench/urls.py).
 
 The table goes to stdout; --output also writes a Markdown report with the
-machine, the PostgreSQL settings, the sizes of the data and the EXPLAIN
-ANALYZE of the slowest query of every page slower than --explain-over ms.
-With --max-queries, the exit status is 1 when a page makes more queries.
-Run it with DJANGO_DEBUG on (static files need no manifest then).
+machine, the PostgreSQL settings, the sizes of the data, the targets met and
+missed, and the EXPLAIN ANALYZE of the slowest query of every page slower
+than --explain-over ms. With --max-queries, the exit status is 1 when a page
+makes more queries; --counts and --compare check that no page makes more
+queries on a larger data set. Run it with DJANGO_DEBUG on (static files
+need no manifest then).
 """
 
 import argparse
@@ -31,6 +40,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# The floor view lives in bench.urls; staff are timed without a second
+# factor, as in the throughput runs (bench.server).
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+os.environ.setdefault("RENKEI_REQUIRE_STAFF_MFA", "0")
+
 from bench import setup_django
 
 setup_django()
@@ -43,10 +57,13 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench import throughput  # noqa: E402
 from bench.corpus import RARE_WORDS  # noqa: E402
+from bench.seed import BENCH_OFFICE_EMAIL, BENCH_PASSWORD  # noqa: E402
 from boards import permissions as board_permissions  # noqa: E402
 from boards.models import BoardVisit, Category, Thread  # noqa: E402
 from boards.pagination import encode_cursor  # noqa: E402
+from disaster_support.models import Dispatch  # noqa: E402
 from members import permissions  # noqa: E402
 from members.models import MembershipStatus, Organisation, User  # noqa: E402
 
@@ -59,15 +76,29 @@ SIZED_TABLES = [
     "boards_attachment",
     "members_user",
     "members_organisation",
+    "disaster_support_disaster",
+    "disaster_support_helprequest",
+    "disaster_support_dispatch",
+    "disaster_support_seat",
 ]
+# The targets (docs/benchmarks.md): at most this share of the floor's
+# requests/s lost on board pages, search under this p95, deep pages at most
+# this much slower than page 1.
+BOARD_SHARE_OF_FLOOR = 0.5
+SEARCH_P95_MS = 100
+DEEP_SLOWDOWN = 1.2
 
 
 @dataclass
 class Page:
     name: str
     url: str
+    account: str | None = "member"  # who requests it: member, office or nobody
+    kind: str = "other"  # board, search, deep:<name of page 1>, other
+    rate: bool = True  # also measured under gunicorn with --throughput
     samples: list = field(default_factory=list)  # (ms, sql ms, queries, bytes)
     slowest_sql: str = ""
+    throughput: "throughput.Result | None" = None
 
     def _times(self, index):
         return sorted(sample[index] for sample in self.samples)
@@ -114,8 +145,32 @@ def bench_member():
     return user
 
 
+def bench_office():
+    user = User.objects.filter(email=BENCH_OFFICE_EMAIL).first()
+    if user is None:
+        sys.exit("No office account found: run `python -m bench.seed` again.")
+    return user
+
+
+def busiest_disaster():
+    """The disaster with the most teams, and the middle day of their starts."""
+    counted = Dispatch.objects.counted()
+    top = (
+        counted.values("offer__request__disaster")
+        .annotate(teams=Count("pk"))
+        .order_by("-teams", "offer__request__disaster")
+        .first()
+    )
+    if top is None:
+        return None
+    disaster = top["offer__request__disaster"]
+    starts = counted.filter(offer__request__disaster=disaster).order_by("start_on")
+    middle = starts.values_list("start_on", flat=True)[top["teams"] // 2]
+    return disaster, top["teams"], middle
+
+
 def key_pages(user):
-    """The pages to time, as (name, URL); the throughput runs reuse this."""
+    """The pages to time, as Page objects; the throughput runs reuse them."""
     threads = board_permissions.visible_threads(user, Thread.objects.all())
     category = Category.objects.order_by("-thread_count", "pk").first()
     listing = threads.filter(category=category, is_pinned=False).order_by(
@@ -132,37 +187,80 @@ def key_pages(user):
     big_url = reverse("boards:thread", args=[big.pk])
     last_page = big.last_position // 30 + 1
     search = reverse("boards:search")
+    category_url = reverse("boards:category", args=[category.slug])
+    thread_first = f"thread, page 1 ({big.last_position + 1:,} posts)"
     pages = [
-        ("health check (floor)", reverse("healthz")),
-        ("site home", reverse("home")),
-        ("board home", reverse("boards:home")),
-        ("category, page 1", reverse("boards:category", args=[category.slug])),
+        Page("floor (trivial view)", reverse("bench_floor"), account=None),
+        Page("site home", reverse("home")),
+        Page("board home", reverse("boards:home"), kind="board"),
+        Page("category, page 1", category_url, kind="board"),
     ]
     if deep is not None:
-        url = reverse("boards:category", args=[category.slug])
         pages.append(
-            (
+            Page(
                 f"category, {offset:,} threads in",
-                f"{url}?before={encode_cursor(deep)}",
+                f"{category_url}?before={encode_cursor(deep)}",
+                kind="deep:category, page 1",
             )
         )
     pages += [
-        (
-            f"thread, page 1 ({big.last_position + 1:,} posts)",
-            f"{big_url}?page=1",
+        Page(thread_first, f"{big_url}?page=1", kind="board"),
+        Page(
+            f"thread, last page ({last_page})",
+            f"{big_url}?page={last_page}",
+            kind=f"deep:{thread_first}",
         ),
-        (f"thread, last page ({last_page})", f"{big_url}?page={last_page}"),
-        (
+        Page(
             f"thread, typical ({typical.last_position + 1} posts)",
             reverse("boards:thread", args=[typical.pk]) + "?page=1",
+            kind="board",
         ),
-        ("search 防災", f"{search}?q=防災"),
-        ("search 観光物産展", f"{search}?q=観光物産展"),
-        (f"search {RARE_WORDS[0][0]} (rare)", f"{search}?q={RARE_WORDS[0][0]}"),
-        ("search 防災, page 10", f"{search}?q=防災&page=10"),
-        ("member directory", reverse("members:directory")),
+        Page("search 防災", f"{search}?q=防災", kind="search"),
+        Page("search 観光物産展", f"{search}?q=観光物産展", kind="search"),
+        Page(
+            f"search {RARE_WORDS[0][0]} (rare)",
+            f"{search}?q={RARE_WORDS[0][0]}",
+            kind="search",
+        ),
+        Page(
+            "search 防災, page 10",
+            f"{search}?q=防災&page=10",
+            kind="deep:search 防災",
+            rate=False,
+        ),
+        Page("member directory", reverse("members:directory")),
     ]
+    busiest = busiest_disaster()
+    if busiest is not None:
+        disaster, teams, as_of = busiest
+        url = reverse("disaster_support:disaster_detail", args=[disaster])
+        pages.append(
+            Page(
+                f"dispatch report ({teams:,} teams, as of {as_of:%Y-%m-%d})",
+                f"{url}?as_of={as_of:%Y-%m-%d}",
+                account="office",
+            )
+        )
+    for label, model in [
+        ("posts", "boards_post"),
+        ("threads", "boards_thread"),
+        ("organisations", "members_organisation"),
+        ("dispatches", "disaster_support_dispatch"),
+    ]:
+        pages.append(
+            Page(
+                f"admin: {label}",
+                reverse(f"admin:{model}_changelist"),
+                account="office",
+                rate=False,
+            )
+        )
     return pages
+
+
+# A page slower than this many seconds over its runs stops after this many.
+PAGE_BUDGET_SECONDS = 30
+MIN_RUNS = 5
 
 
 def measure(page, client, *, runs, warmup):
@@ -170,7 +268,10 @@ def measure(page, client, *, runs, warmup):
         response = client.get(page.url)
         if response.status_code != 200:
             sys.exit(f"{page.name}: {page.url} answered {response.status_code}")
-    for _ in range(runs):
+    started = time.perf_counter()
+    for run in range(runs):
+        if run >= MIN_RUNS and time.perf_counter() - started > PAGE_BUDGET_SECONDS:
+            break
         with CaptureQueriesContext(connection) as queries:
             began = time.perf_counter()
             response = client.get(page.url)
@@ -199,17 +300,127 @@ def explain(sql):
     return plan
 
 
-def results_table(pages):
+def targets(page, pages, max_queries):
+    """[(target, met)] for a page; see the module's constants."""
+    by_name = {other.name: other for other in pages}
+    floor = pages[0].throughput
+    checks = []
+    if max_queries is not None:
+        checks.append((f"≤ {max_queries} queries", page.queries <= max_queries))
+    board = page.kind == "board" or page.kind.startswith("deep:thread")
+    board = board or page.kind.startswith("deep:category")
+    if board and page.throughput and floor:
+        share = page.throughput.requests_per_second / floor.requests_per_second
+        checks.append(
+            (f"≥ {BOARD_SHARE_OF_FLOOR:.0%} of floor", share >= BOARD_SHARE_OF_FLOOR)
+        )
+    if page.kind == "search":
+        checks.append((f"p95 < {SEARCH_P95_MS} ms", page.p95 < SEARCH_P95_MS))
+    if page.kind.startswith("deep:") and page.kind[5:] in by_name:
+        first = by_name[page.kind[5:]]
+        checks.append(
+            (
+                f"≤ {DEEP_SLOWDOWN:g} × page 1",
+                page.median <= DEEP_SLOWDOWN * first.median,
+            )
+        )
+    return checks
+
+
+def results_table(pages, max_queries=None):
+    floor = pages[0].throughput
     lines = [
-        "| page | median ms | p95 ms | SQL ms | queries | KB |",
-        "| --- | ---: | ---: | ---: | ---: | ---: |",
+        "| page | median ms | p95 ms | SQL ms | queries | KB | requests/s "
+        "| × floor | targets | met |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |",
     ]
     for page in pages:
+        rate = share = ""
+        if page.throughput:
+            rate = f"{page.throughput.requests_per_second:.1f}"
+            if page.throughput.errors:
+                rate += f" ({page.throughput.errors} errors)"
+            if floor:
+                share = page.throughput.requests_per_second / floor.requests_per_second
+                share = f"{share:.2f}"
+        checks = targets(page, pages, max_queries)
+        met = "yes" if all(ok for _target, ok in checks) else "**no**"
         lines.append(
             f"| {page.name} | {page.median:.1f} | {page.p95:.1f} | "
-            f"{page.sql_median:.1f} | {page.queries_text} | {page.kilobytes:.0f} |"
+            f"{page.sql_median:.1f} | {page.queries_text} | {page.kilobytes:.0f} | "
+            f"{rate} | {share} | {'; '.join(t for t, _ok in checks)} | "
+            f"{met if checks else ''} |"
         )
     return "\n".join(lines)
+
+
+def _why(page, target, pages):
+    """What the figures say about a missed target."""
+    floor = pages[0]
+    if "floor" in target:
+        return (
+            f"in-process it takes {page.median:.1f} ms against {floor.median:.1f} ms "
+            f"for the floor, {page.sql_median:.1f} ms of it in SQL over "
+            f"{page.queries} queries; the rest is Python: middleware, ORM and "
+            f"rendering {page.kilobytes:.0f} KB of HTML"
+        )
+    if "p95" in target:
+        return (
+            f"{page.sql_median:.1f} ms of the median is SQL, the rest building "
+            f"{page.kilobytes:.0f} KB of results"
+        )
+    if "page 1" in target:
+        first = {other.name: other for other in pages}[page.kind[5:]]
+        return f"against {first.median:.1f} ms for page 1"
+    return f"see {page.url}"
+
+
+def missed(pages, max_queries):
+    """Sentences on the targets missed, with figures."""
+    floor = pages[0].throughput
+    lines = []
+    for page in pages:
+        for target, ok in targets(page, pages, max_queries):
+            if ok:
+                continue
+            figures = f"median {page.median:.1f} ms, p95 {page.p95:.1f} ms"
+            if page.throughput and floor:
+                share = page.throughput.requests_per_second / floor.requests_per_second
+                figures += (
+                    f", {page.throughput.requests_per_second:.1f} requests/s, "
+                    f"{share:.0%} of the floor"
+                )
+            lines.append(
+                f"- **{page.name}**: {target} missed ({figures}): "
+                f"{_why(page, target, pages)}."
+            )
+    return lines
+
+
+def budget(pages, workers):
+    """A paragraph on what 50% of the floor means in worker time per request."""
+    floor = pages[0].throughput
+    board = [
+        page
+        for page in pages
+        if page.throughput and any("floor" in t for t, _ok in targets(page, pages, 0))
+    ]
+    if not floor or not board:
+        return []
+    cost = workers * 1000 / floor.requests_per_second
+    costs = [workers * 1000 / page.throughput.requests_per_second for page in board]
+    return [
+        "",
+        f"What the ratio asks: with {workers} workers, the floor's "
+        f"{floor.requests_per_second:.0f} requests/s mean about {cost:.1f} ms of "
+        "a worker per request (gunicorn, WSGI, the middleware, and the share of "
+        "the two cores taken by wrk and PostgreSQL). At half the floor's rate a "
+        f"page may cost {2 * cost:.1f} ms, so only {cost:.1f} ms more than a "
+        "view that does nothing; the board, category and thread pages cost "
+        f"{min(costs):.1f}–{max(costs):.1f} ms each under the same load: "
+        "reading the session and the account, the page's own queries, and "
+        "rendering its template.",
+    ]
 
 
 def _first_line(path, prefix):
@@ -220,6 +431,16 @@ def _first_line(path, prefix):
     except OSError:
         pass
     return "unknown"
+
+
+def _load():
+    """1, 5 and 15 minute load averages: other work on the machine skews
+    every figure, so the report says how busy it was."""
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.1f} / {five:.1f} / {fifteen:.1f} ({os.cpu_count()} cores)"
+
+
+LOAD_AT_START = _load()
 
 
 def machine():
@@ -255,6 +476,8 @@ def machine():
         ("RAM", memory),
         ("PostgreSQL", f"{version} ({', '.join(pg_settings)})"),
         ("Python / Django", f"{platform.python_version()} / {django.get_version()}"),
+        ("Load average at the start", LOAD_AT_START),
+        ("Load average at the end", _load()),
     ]
 
 
@@ -346,13 +569,29 @@ def report(pages, args):
         "",
         "## Pages",
         "",
-        f"In-process (Django test client, signed in as a member), "
-        f"{args.warmup} warm-up requests then {args.runs} timed ones per page; "
-        "ms of wall-clock time for the whole request (median and 95th "
-        "percentile), the median time spent in SQL, queries per request "
-        "(DJANGO_DEBUG on, so queries are logged).",
+        f"Server-side time, in-process (Django test client; the admin pages "
+        f"and the dispatch report signed in as office staff, the floor not "
+        f"signed in, the rest as a member), {args.warmup} warm-up requests "
+        f"then {args.runs} timed ones per page (fewer, at least {MIN_RUNS}, for "
+        f"a page whose runs take over {PAGE_BUDGET_SECONDS} s): ms of "
+        "wall-clock time for the "
+        "whole request (median and 95th percentile), the median time spent "
+        "in SQL, queries per request (DJANGO_DEBUG on, so queries are logged).",
         "",
-        results_table(pages),
+        throughput_text(args),
+        "",
+        results_table(pages, args.max_queries),
+        "",
+        "## Targets",
+        "",
+        f"Every page at most {args.max_queries} queries; board, category and "
+        f"thread pages at least {BOARD_SHARE_OF_FLOOR:.0%} of the floor's "
+        f"requests/s; search p95 under {SEARCH_P95_MS} ms; deep pages (a "
+        f"category {DEEP_OFFSET:,} threads in, the long thread's last page, "
+        f"search page 10) at most {DEEP_SLOWDOWN:g} times page 1's median.",
+        "",
+        *(missed(pages, args.max_queries) or ["All targets met."]),
+        *budget(pages, args.workers),
     ]
     slow = [page for page in pages if page.median > args.explain_over]
     if slow:
@@ -369,6 +608,19 @@ def report(pages, args):
             if plan:
                 lines += ["", "```", plan, "```"]
     return "\n".join(lines) + "\n"
+
+
+def throughput_text(args):
+    if not args.throughput:
+        return "Throughput not measured (run with --throughput SECONDS)."
+    return (
+        f"Requests/s: gunicorn with production settings "
+        f"(bench.settings, {args.workers} sync workers) on loopback, wrk with "
+        f"{args.connections} connections for {args.throughput} s per page on "
+        "the same machine, signed in as for the in-process runs; × floor is "
+        "the share of the requests/s of the floor, a view that returns a "
+        "few bytes through the same middleware (bench/urls.py)."
+    )
 
 
 def parse_args(argv):
@@ -391,6 +643,15 @@ def parse_args(argv):
     )
     parser.add_argument("--seed-log", help="JSON written by bench.seed --log")
     parser.add_argument(
+        "--throughput",
+        type=int,
+        default=0,
+        metavar="SECONDS",
+        help="also run wrk against gunicorn for this long per page (0: do not)",
+    )
+    parser.add_argument("--connections", type=int, default=4, help="for wrk")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument(
         "--counts", help="write each page's query count to this JSON file"
     )
     parser.add_argument(
@@ -402,6 +663,14 @@ def parse_args(argv):
     if args.runs < 1:
         parser.error("--runs must be at least 1")
     return args
+
+
+def database_url():
+    """The URL gunicorn should use: the one this process uses."""
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        sys.exit("--throughput needs DATABASE_URL (make bench sets it).")
+    return url
 
 
 def count_key(name):
@@ -420,17 +689,41 @@ def main(argv=None):
             "last_visit_at": timezone.now() - datetime.timedelta(days=7),
         },
     )
-    client = Client(headers={"host": "localhost"})
-    client.force_login(user)
-    pages = [Page(name, url) for name, url in key_pages(user)]
-    print(f"Signed in as {user.email}; {args.runs} runs per page.", file=sys.stderr)
+    office = bench_office()
+    clients = {None: Client(headers={"host": "localhost"})}
+    for account, person in [("member", user), ("office", office)]:
+        clients[account] = Client(headers={"host": "localhost"})
+        clients[account].force_login(person)
+    pages = key_pages(user)
+    print(
+        f"Signed in as {user.email} and {office.email}; {args.runs} runs per page.",
+        file=sys.stderr,
+    )
     for page in pages:
-        measure(page, client, runs=args.runs, warmup=args.warmup)
+        measure(page, clients[page.account], runs=args.runs, warmup=args.warmup)
         print(
             f"  {page.name}: {page.median:.1f} ms, {page.queries_text} queries",
             file=sys.stderr,
         )
-    print(results_table(pages))
+    if args.throughput:
+        print("Throughput (wrk against gunicorn):", file=sys.stderr)
+        rated = [page for page in pages[1:] if page.rate]
+        results = throughput.run(
+            database_url(),
+            [(page.name, page.url, page.account) for page in rated],
+            {
+                "member": (user.email, BENCH_PASSWORD),
+                "office": (office.email, BENCH_PASSWORD),
+            },
+            seconds=args.throughput,
+            connections=args.connections,
+            workers=args.workers,
+            say=lambda text: print(text, file=sys.stderr),
+        )
+        pages[0].throughput = results["floor"]
+        for page in rated:
+            page.throughput = results[page.name]
+    print(results_table(pages, args.max_queries))
     if args.output:
         Path(args.output).write_text(report(pages, args))
         print(f"Wrote {args.output}.", file=sys.stderr)

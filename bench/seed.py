@@ -10,14 +10,16 @@ What it makes (defaults):
   - 5,000 staff accounts of member organisations (e-mail
     benchNNNNN@bench.example.jp, password BENCH_PASSWORD below, address
     verified); the first account of each ward is ward staff, the rest are
-    member staff;
+    member staff; and one office account, office@bench.example.jp;
   - 100,000 threads since April 2019 in the default categories, a few pinned,
     locked or hidden;
   - 1,000,000 posts: one opening post per thread, one thread with 5,000
     replies, the rest spread unevenly (most threads get a few replies, some
     a few hundred). 5% of replies quote the post before, 0.3% are deleted,
-    1% carry a PDF attachment (a database row only: no file on disk), and
-    the rare words of bench.corpus are planted in a handful of posts.
+    2% carry a PDF attachment (a database row only: no file on disk), and
+    the rare words of bench.corpus are planted in a handful of posts;
+  - 100 disasters with 50,000 dispatches (teams), their requests, offers
+    and some 130,000 seats (bench.disasters).
 
 How it stays fast (3 to 4 minutes for the default on two cores):
   - Post bodies rotate through a pool of --pool bodies. Each pool body is
@@ -35,9 +37,9 @@ How it stays fast (3 to 4 minutes for the default on two cores):
     analysed.
 
 It refuses a database that already holds threads unless --reset is given,
-which empties every boards table and deletes the accounts of an earlier run
-(nothing else). Like seed_demo, it only runs with DJANGO_DEBUG on, or with
---force.
+which empties every boards and disaster-tracker table (work types stay) and
+deletes the accounts of an earlier run (nothing else). Like seed_demo, it
+only runs with DJANGO_DEBUG on, or with --force.
 """
 
 import argparse
@@ -62,16 +64,20 @@ from django.contrib.auth.hashers import make_password  # noqa: E402
 from django.contrib.auth.models import Group  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
-from psycopg.copy import QueuedLibpqWriter  # noqa: E402
 
+from bench import disasters  # noqa: E402
 from bench.corpus import RARE_WORDS, TextMaker  # noqa: E402
+from bench.pgcopy import copy_rows, copy_text  # noqa: E402
 from boards import markdown, search  # noqa: E402
 from boards.models import Attachment, Category, Post, Thread  # noqa: E402
-from members import permissions  # noqa: E402
+from members import permissions, services  # noqa: E402
 from members.models import MembershipStatus, Organisation, User  # noqa: E402
 
 BENCH_DOMAIN = "bench.example.jp"
 BENCH_PASSWORD = "bench-password-2026"  # noqa: S105 (benchmark accounts only)
+# The office account the admin pages and the dispatch report are timed with.
+BENCH_OFFICE_EMAIL = f"office@{BENCH_DOMAIN}"
+OFFICE_NAME = "公益財団法人特別区協議会"
 START = datetime.datetime(2019, 4, 1, tzinfo=datetime.UTC)
 BIG_THREAD_TITLE = "東京23区合同 観光物産展 出展自治体募集（通年・随時更新）"
 
@@ -90,12 +96,9 @@ LOCKED_SHARE = 0.01
 HIDDEN_SHARE = 0.002
 QUOTE_SHARE = 0.05
 DELETED_SHARE = 0.003
-ATTACHMENT_SHARE = 0.01
+ATTACHMENT_SHARE = 0.02
 # Replies to an ordinary thread come on average this long after it started.
 MEAN_REPLY_DELAY = 3 * 86400
-# Rows per COPY write: some 40 MB of text for posts.
-CHUNK_ROWS = 10_000
-
 # Every boards table but the categories, which the data migrations made.
 BOARDS_TABLES = [
     model._meta.db_table
@@ -128,54 +131,6 @@ class Progress:
     @property
     def total(self):
         return round(time.perf_counter() - self.started, 1)
-
-
-def copy_text(value):
-    """A value in COPY's text format (None is NULL)."""
-    if value is None:
-        return "\\N"
-    if value is True or value is False:
-        return "t" if value else "f"
-    if isinstance(value, datetime.datetime):
-        return value.isoformat()
-    return (
-        str(value)
-        .replace("\\", "\\\\")
-        .replace("\t", "\\t")
-        .replace("\n", "\\n")
-        .replace("\r", "\\r")
-    )
-
-
-def columns(model, fields):
-    return ", ".join(model._meta.get_field(name).column for name in fields)
-
-
-def copy_rows(cursor, model, fields, lines, progress=None, every=100_000):
-    """COPY pre-formatted text lines (an iterable) into model's table.
-
-    FREEZE writes the rows as already frozen and visible, so the VACUUM
-    afterwards need not rewrite the table; it is allowed because the table
-    was truncated earlier in the same transaction. A queued writer sends
-    the data from a thread while Python formats the next rows.
-    """
-    table = model._meta.db_table
-    sql = f"COPY {table} ({columns(model, fields)}) FROM STDIN WITH (FREEZE)"
-    count = 0
-    raw = cursor.cursor
-    with raw.copy(sql, writer=QueuedLibpqWriter(raw)) as copy:
-        chunk = []
-        for line in lines:
-            chunk.append(line)
-            count += 1
-            if len(chunk) == CHUNK_ROWS:
-                copy.write("".join(chunk))
-                chunk = []
-            if progress and count % every == 0:
-                progress.say(f"  {count:,} {table} rows")
-        if chunk:
-            copy.write("".join(chunk))
-    return count
 
 
 @contextmanager
@@ -322,6 +277,20 @@ def make_users(rng, count, organisations):
         user.role = role
         memberships.append(User.groups.through(user_id=user.pk, group_id=groups[role]))
     User.groups.through.objects.bulk_create(memberships, batch_size=2000)
+    office, _created = Organisation.objects.get_or_create(
+        name=OFFICE_NAME,
+        kind=Organisation.Kind.BODY,
+        defaults={"membership_status": MembershipStatus.MEMBER},
+    )
+    services.user_create(
+        email=BENCH_OFFICE_EMAIL,
+        display_name=maker.person(),
+        department="事務局",
+        organisation=office,
+        role=permissions.OFFICE_STAFF,
+        password=BENCH_PASSWORD,
+        email_verified=True,
+    )
     EmailAddress.objects.bulk_create(
         [
             EmailAddress(user=user, email=user.email, primary=True, verified=True)
@@ -615,6 +584,13 @@ def parse_args(argv):
     parser.add_argument(
         "--pool", type=int, default=5_000, help="distinct bodies posts rotate through"
     )
+    parser.add_argument("--disasters", type=int, default=100)
+    parser.add_argument(
+        "--dispatches",
+        type=int,
+        default=50_000,
+        help="teams sent, spread over the disasters",
+    )
     parser.add_argument("--seed", type=int, default=2026, help="random seed")
     parser.add_argument(
         "--reset",
@@ -630,6 +606,7 @@ def parse_args(argv):
         parser.error("need at least one thread and user, and a post per thread")
     args.big_thread = max(0, min(args.big_thread, (args.posts - args.threads) // 2))
     args.pool = max(1, min(args.pool, args.posts))
+    args.dispatches = max(args.dispatches, args.disasters)
     return args
 
 
@@ -650,6 +627,7 @@ def main(argv=None):
         cursor.execute("SET LOCAL work_mem = '256MB'")
         with progress.step("organisations and accounts"):
             empty_boards(cursor)
+            disasters.empty(cursor)
             organisations = make_members(rng, args.members)
             users = make_users(rng, args.users, organisations)
             progress.say(
@@ -678,6 +656,18 @@ def main(argv=None):
                     ATTACHMENT_FIELDS,
                     attachment_lines(attachments, rng),
                 )
+            with progress.step("disasters"):
+                tracker = disasters.Plan(
+                    rng,
+                    disasters=args.disasters,
+                    dispatches=args.dispatches,
+                    maker=board.maker,
+                    today=now.date(),
+                )
+                disasters.write(cursor, tracker)
+                progress.say(
+                    "  " + ", ".join(f"{n:,} {k}" for k, n in tracker.counts.items())
+                )
             # Before the indexes exist, so the UPDATEs need not maintain them.
             with progress.step("counters"):
                 for sql in COUNTERS_SQL:
@@ -686,7 +676,7 @@ def main(argv=None):
         progress.say("commit ...")
     with progress.step("vacuum and analyze"), connection.cursor() as cursor:
         tables = [*LOADED_TABLES, "boards_category", "members_user"]
-        tables.append("members_organisation")
+        tables += ["members_organisation", *disasters.TABLES]
         cursor.execute(f"VACUUM (ANALYZE) {', '.join(tables)}")
     progress.say(f"done in {progress.total:.1f}s")
     if args.log:

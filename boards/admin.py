@@ -76,6 +76,7 @@ class ThreadAdmin(admin.ModelAdmin):
     list_filter = ["category", "is_pinned", "is_locked", "is_hidden"]
     search_fields = ["title", "organisation__name"]
     list_select_related = ["category", "organisation__prefecture"]
+    show_full_result_count = False
     date_hierarchy = "created_at"
     fields = [
         "title",
@@ -192,7 +193,14 @@ class PostAdmin(admin.ModelAdmin):
     ]
     list_filter = ["is_deleted", "is_hidden", "thread__category"]
     search_fields = ["body", "thread__title", "author__display_name"]
-    list_select_related = ["thread", "author", "organisation__prefecture"]
+    # The author column shows the signature: organisation and prefecture.
+    list_select_related = [
+        "thread",
+        "author__organisation__prefecture",
+        "organisation__prefecture",
+    ]
+    # One COUNT(*) of a million posts per page is enough.
+    show_full_result_count = False
     fields = [
         "thread",
         "position",
@@ -248,6 +256,9 @@ class ReportAdmin(admin.ModelAdmin):
         "created_at",
         "status",
     ]
+    # reported_post is itself a link (to the post on the board), which may
+    # not sit inside the link to the report.
+    list_display_links = ["post_excerpt"]
     list_filter = ["status"]
     search_fields = ["reason", "post__body", "post__thread__title"]
     list_select_related = ["post__thread", "reporter__organisation__prefecture"]

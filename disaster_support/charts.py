@@ -38,6 +38,18 @@ class Bar:
     series: str
     count: int
 
+    @property
+    def box(self):
+        """The rectangle's SVG attributes, formatted once (numbers only).
+
+        Cheaper than four floatformat filters per bar: a long disaster
+        draws thousands of bars.
+        """
+        return mark_safe(  # noqa: S308 (four numbers)
+            f'x="{self.x:.2f}" y="{self.y:.2f}" '
+            f'width="{self.width:.2f}" height="{self.height:.2f}"'
+        )
+
 
 @dataclass(frozen=True)
 class DutyChart:

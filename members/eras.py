@@ -1,10 +1,11 @@
 """Japanese dates: eras (令和6年3月15日, 令和元年5月1日) and fiscal years."""
 
 import datetime
+import functools
 
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 # (first day, western year of its first year, name), newest first. 明治
 # began in 1868, but dates are only given from the Gregorian switch-over
@@ -45,7 +46,13 @@ def format_wareki(value, *, western=False):
     """令和6年3月15日, or 令和6年（2024年）3月15日 with western=True."""
     if value in (None, ""):
         return ""
-    day = _as_date(value)
+    return _format_day(_as_date(value), western, get_language())
+
+
+@functools.lru_cache(maxsize=4096)
+def _format_day(day, western, language):
+    """Reports print the same few hundred days thousands of times: once each
+    per language is enough."""
     era = era_year(day)
     if era is None:
         return _("%(year)s/%(month)s/%(day)s") % {

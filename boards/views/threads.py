@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -241,13 +241,11 @@ class ThreadView(TemplateView):
                 thread=thread, position__gte=start, position__lt=start + POSTS_PER_PAGE
             )
             .with_authors()
-            # Replies link to the post they quote: its number is enough.
-            .prefetch_related(
-                Prefetch(
-                    "quoted",
-                    Post.objects.only("pk", "position", "is_deleted", "is_hidden"),
-                )
-            )
+            # Replies link to the post they quote: its number is enough. A
+            # join, not a prefetch, so the page makes the same queries
+            # whether or not a post on it quotes another.
+            .select_related("quoted")
+            .defer("quoted__body", "quoted__body_html", "quoted__search_vector")
             .in_order()
         )
         for post in posts:
