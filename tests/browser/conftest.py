@@ -4,6 +4,10 @@ import shutil
 import pytest
 from django.apps import apps
 
+# The authorisation tests' small world of organisations, people and rows,
+# which the accessibility run signs in to as each role.
+from tests.security.conftest import world  # noqa: F401
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
