@@ -11,9 +11,17 @@ _sequence = itertools.count(1)
 
 
 def make_code(number):
-    """A valid local government code outside the real ranges (9xxxx)."""
-    first_five = f"9{number:04d}"
+    """A valid local government code outside the real ranges: its first two
+    digits, 48-99, name no prefecture. 52,000 codes, enough for a session."""
+    if not 0 <= number < 52_000:
+        raise ValueError(f"no test code for {number}")
+    first_five = f"{48 + number // 1000:02d}{number % 1000:03d}"
     return first_five + str(local_government_check_digit(first_five))
+
+
+def next_code():
+    """A code no other test data of this session has."""
+    return make_code(next(_sequence))
 
 
 def make_organisation(

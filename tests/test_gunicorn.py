@@ -1,7 +1,6 @@
 """The production command line: gunicorn with production settings."""
 
 import http.client
-import os
 import socket
 import subprocess
 import sys
@@ -75,8 +74,15 @@ def start_gunicorn(database_url):
 
 
 @pytest.fixture(scope="module")
-def server(collected_static):
-    process, base = start_gunicorn(os.environ["DATABASE_URL"])
+def server(collected_static, django_db_setup, django_db_blocker):
+    """gunicorn on the test database, so rows a test commits are seen.
+
+    Not DATABASE_URL's own database: that one need not exist."""
+    db = settings.DATABASES["default"]
+    url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    if db.get("PASSWORD"):
+        url = url.replace("@", f":{db['PASSWORD']}@", 1)
+    process, base = start_gunicorn(url)
     yield base
     process.terminate()
     process.wait(timeout=10)
@@ -140,19 +146,6 @@ def test_pages_show_the_maintenance_page_without_the_database(server_without_dat
 # ----- security headers on signed-in pages -----
 
 
-@pytest.fixture(scope="module")
-def server_on_test_database(collected_static, django_db_setup, django_db_blocker):
-    """gunicorn on the test database, so rows a test commits are seen."""
-    db = settings.DATABASES["default"]
-    url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-    if db.get("PASSWORD"):
-        url = url.replace("@", f":{db['PASSWORD']}@", 1)
-    process, base = start_gunicorn(url)
-    yield base
-    process.terminate()
-    process.wait(timeout=10)
-
-
 def _session_cookie(user, django_settings):
     """A session cookie gunicorn accepts: signed with the production key."""
     from django.test import Client
@@ -181,37 +174,31 @@ def assert_security_headers(headers):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_member_pages_are_served_with_security_headers(
-    server_on_test_database, member, settings
-):
+def test_member_pages_are_served_with_security_headers(server, member, settings):
     cookie = _session_cookie(member, settings)
-    status, headers, body = fetch(server_on_test_database, "/boards/", cookie)
+    status, headers, body = fetch(server, "/boards/", cookie)
     assert status == 200
     assert "ログアウト" in body
     assert_security_headers(headers)
 
 
 @pytest.mark.django_db(transaction=True)
-def test_admin_pages_are_served_with_security_headers(
-    server_on_test_database, office_staff, settings
-):
+def test_admin_pages_are_served_with_security_headers(server, office_staff, settings):
     from allauth.mfa.models import Authenticator
 
     Authenticator.objects.create(
         user=office_staff, type=Authenticator.Type.TOTP, data={"secret": "x"}
     )
     cookie = _session_cookie(office_staff, settings)
-    status, headers, _body = fetch(server_on_test_database, "/admin/", cookie)
+    status, headers, _body = fetch(server, "/admin/", cookie)
     assert status == 200
     assert_security_headers(headers)
 
 
 @pytest.mark.django_db(transaction=True)
-def test_error_pages_are_served_with_security_headers(
-    server_on_test_database, member, settings
-):
+def test_error_pages_are_served_with_security_headers(server, member, settings):
     cookie = _session_cookie(member, settings)
-    status, headers, body = fetch(server_on_test_database, "/no-such-page/", cookie)
+    status, headers, body = fetch(server, "/no-such-page/", cookie)
     assert status == 404
     assert "Traceback" not in body
     assert_security_headers(headers)

@@ -64,7 +64,7 @@ def seeded(settings):
         Organisation(
             name=p.text[:100],
             kind=Organisation.Kind.CITY,
-            code=factories.make_code(5000 + number),
+            code=factories.next_code(),
             prefecture=prefecture,
             membership_status=MembershipStatus.MEMBER,
             profile=p.text,

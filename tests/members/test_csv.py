@@ -284,7 +284,7 @@ def test_five_digit_code_that_lost_its_leading_zero_gets_a_hint():
 
 
 def test_code_of_no_local_government_is_rejected():
-    unknown = factories.make_code(9999)
+    unknown = factories.make_code(51_999)
     plan = csv_io.parse_member_csv(csv_file(f"{unknown},架空市,,課,人,a@example.jp,1"))
     assert plan.rows[0].organisation is None
     assert f"団体コード {unknown} の自治体はありません" in reasons_of(plan)[2]
@@ -342,7 +342,7 @@ def test_preview_reads_the_registry_in_one_query(joining, changing, steady):
         row(changing),
         row(steady),
         row(steady),
-        f"{factories.make_code(9998)},x,,a,b,c@example.jp,1",
+        f"{factories.make_code(51_998)},x,,a,b,c@example.jp,1",
         "12345,x,,a,b,c@example.jp,1",
     )
     with CaptureQueriesContext(connection) as few_queries:

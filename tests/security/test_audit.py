@@ -132,7 +132,7 @@ def test_organisation_added_in_admin_records_its_first_details(
     url = reverse("admin:members_organisation_add")
     data = admin_change_data(office_client.get(url))
     data.update(
-        code=factories.make_code(4321),
+        code=factories.make_code(51_321),
         name="監査市",
         kind=Organisation.Kind.CITY,
         membership_status=MembershipStatus.MEMBER,

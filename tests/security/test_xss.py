@@ -351,7 +351,7 @@ def _build_world():
                 name=p.text[:100],
                 kana=p.text[:100],
                 kind=Organisation.Kind.CITY,
-                code=factories.make_code(5000 + number),
+                code=factories.next_code(),
                 prefecture=w.prefecture,
                 membership_status=MembershipStatus.MEMBER,
                 profile=p.text,
@@ -591,7 +591,7 @@ def _build_world():
             Organisation(
                 name=f"申請町{p.marker}",
                 kind=Organisation.Kind.TOWN,
-                code=factories.make_code(6000 + number),
+                code=factories.next_code(),
                 prefecture=w.prefecture,
                 membership_status=MembershipStatus.APPLIED,
             )
@@ -642,7 +642,7 @@ def _build_disaster(w):
             Organisation(
                 name=p.text[:100],
                 kind=Organisation.Kind.SPECIAL_WARD,
-                code=factories.make_code(7000 + number),
+                code=factories.next_code(),
                 membership_status=MembershipStatus.MEMBER,
             )
             for number, p in enumerate(SAMPLE)
