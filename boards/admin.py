@@ -7,6 +7,8 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from members.admin import RecordAdmin
+
 from . import moderation
 from .models import Attachment, Category, ModerationLog, Post, Report, Thread
 
@@ -332,7 +334,7 @@ class ReportAdmin(admin.ModelAdmin):
 
 
 @admin.register(ModerationLog)
-class ModerationLogAdmin(admin.ModelAdmin):
+class ModerationLogAdmin(RecordAdmin):
     """Who did what, when and why; a record, so nobody edits it."""
 
     list_display = ["created_at", "actor", "action", "thread", "post", "reason"]
@@ -346,12 +348,3 @@ class ModerationLogAdmin(admin.ModelAdmin):
     ]
     fields = ["created_at", "actor", "action", "thread", "post", "reason", "details"]
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from members.admin import RecordAdmin
+
 from . import services
 from .models import (
     ChangeLog,
@@ -106,15 +108,6 @@ class SupportGoodsAdmin(LoggedAdmin):
 
 
 @admin.register(ChangeLog)
-class ChangeLogAdmin(admin.ModelAdmin):
+class ChangeLogAdmin(RecordAdmin):
     list_display = ["changed_at", "changed_by", "content_type", "object_id", "field"]
     list_filter = ["content_type", "action"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -400,17 +400,8 @@ class UserAdmin(admin.ModelAdmin):
             )
 
 
-@admin.register(SignInEvent)
-class SignInEventAdmin(admin.ModelAdmin):
-    """The sign-in record, for the office to look into; nobody edits it."""
-
-    list_display = ["at", "outcome", "email", "user", "ip_address", "user_agent"]
-    list_filter = ["outcome", "at"]
-    search_fields = ["email", "user__email"]
-    date_hierarchy = "at"
-    list_select_related = ["user__organisation__prefecture"]
-    fields = ["at", "outcome", "email", "user", "ip_address", "user_agent"]
-    readonly_fields = fields
+class RecordAdmin(admin.ModelAdmin):
+    """A record of what happened: shown in admin, never added, edited or deleted."""
 
     def has_add_permission(self, request):
         return False
@@ -420,3 +411,16 @@ class SignInEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(SignInEvent)
+class SignInEventAdmin(RecordAdmin):
+    """The sign-in record, for the office to look into; nobody edits it."""
+
+    list_display = ["at", "outcome", "email", "user", "ip_address", "user_agent"]
+    list_filter = ["outcome", "at"]
+    search_fields = ["email", "user__email"]
+    date_hierarchy = "at"
+    list_select_related = ["user__organisation__prefecture"]
+    fields = ["at", "outcome", "email", "user", "ip_address", "user_agent"]
+    readonly_fields = fields
