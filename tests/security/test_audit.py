@@ -10,6 +10,8 @@ import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -599,3 +601,35 @@ def test_member_sees_their_own_recent_sign_ins_only(client, member, other_member
     assert '<table class="history-table">' in content
     assert BROWSER in content
     assert "Other-Browser/1.0" not in content
+
+
+def _sign_ins_of(users, each):
+    for user in users:
+        for _ in range(each):
+            sign_ins.sign_in_record(
+                request=None, outcome=Outcome.SUCCEEDED, user=user, email=user.email
+            )
+
+
+def test_sign_in_record_list_costs_the_same_for_more_rows(office_client, make_user):
+    url = reverse("admin:members_signinevent_changelist")
+    _sign_ins_of([make_user() for _ in range(2)], 1)
+    with CaptureQueriesContext(connection) as few:
+        assert office_client.get(url).status_code == 200
+    _sign_ins_of([make_user() for _ in range(20)], 3)
+    with CaptureQueriesContext(connection) as many:
+        response = office_client.get(url)
+    assert response.context["cl"].result_count == SignInEvent.objects.count() > 60
+    assert len(many) == len(few)
+
+
+def test_recent_sign_ins_page_costs_the_same_for_more_rows(client, member):
+    client.force_login(member)
+    url = reverse("usersessions_list")
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    _sign_ins_of([member], 30)
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(url)
+    assert response.content.decode().count('<td class="nowrap">') == 10  # the latest
+    assert len(many) == len(few)
