@@ -149,6 +149,10 @@ else:
         }
     }
 
+# How long a rendered board, category, thread or search page is kept for
+# the same person (boards/page_cache.py); 0 turns the page cache off.
+RENKEI_PAGE_CACHE_SECONDS = int(os.environ.get("RENKEI_PAGE_CACHE_SECONDS", "600"))
+
 # ----- AUTHENTICATION -----
 
 AUTH_USER_MODEL = "members.User"
@@ -195,6 +199,9 @@ USERSESSIONS_TRACK_ACTIVITY = False
 # can use anything but the two-factor set-up pages (off only in the demo).
 RENKEI_REQUIRE_STAFF_MFA = env_bool("RENKEI_REQUIRE_STAFF_MFA", default=True)
 
+# Sessions are kept in the database and read through the cache (Redis in
+# production), so that a page view costs no query for them.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_AGE = 60 * 60 * 12
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 

@@ -27,9 +27,11 @@ class MembersConfig(AppConfig):
         from django.contrib.auth import signals as auth_signals
         from django.tasks.signals import task_started
 
-        from . import sign_ins, workers
+        from . import changes, sign_ins, workers
 
         post_migrate.connect(_sync_role_permissions)
+        # After every migrate, so that new tables are counted too.
+        post_migrate.connect(changes.install_triggers, sender=self)
         # A task worker shows it is alive, so that its tasks are not queued
         # again while it runs them (workers.requeue_lost_tasks).
         task_started.connect(workers.hold_worker_lock)

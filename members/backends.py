@@ -1,19 +1,44 @@
 from allauth.account.auth_backends import AuthenticationBackend as AllauthBackend
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.postgres.aggregates import ArrayAgg
+from django.core.cache import cache
 from django.db.models import Q, Value
 
-from . import permissions
+from . import changes, permissions
+
+# Bumped when what is cached of an account changes shape.
+ACCOUNT_CACHE_VERSION = 1
 
 
 class AuthenticationBackend(AllauthBackend):
     """allauth's e-mail login; loads the organisation and roles with the user."""
 
     def get_user(self, user_id):
-        """The signed-in user with organisation and roles, in one query."""
+        """The signed-in user with organisation and roles.
+
+        Kept in the cache while the change counter's content sum stays the
+        same, so that most requests read one small sum instead of the
+        account; any write to accounts, organisations or role membership
+        moves the sum (members/changes.py). The sums are kept on the user
+        for the page cache.
+        """
+        content, personal = changes.sums(user_id)
+        key = f"account:{ACCOUNT_CACHE_VERSION}:{user_id}:{content}"
+        user = cache.get(key)
+        if user is None:
+            user = self._load_user(user_id)
+            if user is None:
+                return None
+            cache.set(key, user, settings.RENKEI_PAGE_CACHE_SECONDS)
+        user.change_sums = (content, personal)
+        permissions.remember_roles(user, user.role_names)
+        return user if self.user_can_authenticate(user) else None
+
+    def _load_user(self, user_id):
         User = get_user_model()
         try:
-            user = (
+            return (
                 User._default_manager.select_related("organisation__prefecture")
                 .annotate(
                     role_names=ArrayAgg(
@@ -26,5 +51,3 @@ class AuthenticationBackend(AllauthBackend):
             )
         except User.DoesNotExist:
             return None
-        permissions.remember_roles(user, user.role_names)
-        return user if self.user_can_authenticate(user) else None

@@ -29,6 +29,16 @@ def _test_settings(settings, tmp_path, request):
 
 
 @pytest.fixture
+def uncached(settings):
+    """Pages and accounts read afresh on every request, as on a first visit.
+
+    Query counts compared before and after adding rows must not compare a
+    page served from the cache with one rendered (boards/page_cache.py).
+    """
+    settings.RENKEI_PAGE_CACHE_SECONDS = 0
+
+
+@pytest.fixture
 def make_user(db):
     return factories.make_user
 

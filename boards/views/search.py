@@ -14,6 +14,7 @@ from django.views.generic import ListView
 from .. import permissions, search
 from ..forms import SearchForm
 from ..models import Post, Thread
+from ..page_cache import CachedPageMixin
 
 # Searches look at the newest RESULT_LIMIT matches only. Ranking and
 # counting every post that contains a common word (防災 is in a large share
@@ -72,7 +73,7 @@ def _plain_text(post):
     return " ".join(html.unescape(strip_tags(post.body_html)).split())
 
 
-class SearchView(ListView):
+class SearchView(CachedPageMixin, ListView):
     """Posts with every word typed, most relevant first, narrowed by filters."""
 
     template_name = "boards/search.html"
@@ -95,10 +96,14 @@ class SearchView(ListView):
                 search.Matches(F("search_vector"), search.tsquery(self.words))
             )
         newest = matches.order_by("-created_at", "-pk").values_list("pk", flat=True)
-        recent = newest.filter(created_at__gte=timezone.now() - RECENT_WINDOW)
-        self.ids = list(recent[:RESULT_LIMIT])
-        if len(self.ids) < RESULT_LIMIT:
-            self.ids = list(newest[:RESULT_LIMIT])
+        since = timezone.now() - RECENT_WINDOW
+        # One query: PostgreSQL reads the older posts only when the recent
+        # ones are fewer than the limit (the LIMIT stops the UNION ALL).
+        self.ids = list(
+            newest.filter(created_at__gte=since)[:RESULT_LIMIT].union(
+                newest.filter(created_at__lt=since)[:RESULT_LIMIT], all=True
+            )[:RESULT_LIMIT]
+        )
         posts = (
             # The ids are read once, so counting and paging do not search again.
             Post.objects.filter(pk__in=self.ids)

@@ -22,6 +22,7 @@ from ..forms import (
     ThreadForm,
 )
 from ..models import Category, Post, Thread, ThreadType, Watch
+from ..page_cache import CachedPageMixin
 from ..pagination import decode_cursor, keyset_page
 from .collaboration import collaboration_context
 
@@ -41,14 +42,19 @@ def page_of(position):
     return position // POSTS_PER_PAGE + 1
 
 
-class BoardHomeView(TemplateView):
+class BoardHomeView(CachedPageMixin, TemplateView):
     """Categories with counts, and what is new since the last visit."""
 
     template_name = "boards/home.html"
 
+    def prepare_page(self):
+        # Every visit counts, served from the cache or not.
+        if self.request.method in ("GET", "HEAD"):
+            self.since = services.board_visit(user=self.request.user)
+
     def get_context_data(self, **kwargs):
         user = self.request.user
-        since = services.board_visit(user=user)
+        since = self.since
         threads = (
             permissions.visible_threads(user, Thread.objects.all())
             .for_listing()
@@ -72,7 +78,7 @@ class BoardHomeView(TemplateView):
         )
 
 
-class CategoryView(TemplateView):
+class CategoryView(CachedPageMixin, TemplateView):
     """A category's threads, pinned first, then by latest activity."""
 
     template_name = "boards/category.html"
@@ -192,7 +198,7 @@ class ThreadCreateView(FormView):
         return redirect("boards:thread", pk=thread.pk)
 
 
-class ThreadView(TemplateView):
+class ThreadView(CachedPageMixin, TemplateView):
     """One page of a thread; a first visit jumps to the first unread post."""
 
     template_name = "boards/thread.html"

@@ -365,7 +365,7 @@ def test_delete_by_get_only_asks(member_client, member, make_thread):
     ["/", "/boards/", "/boards/c/proposals/", "/boards/search/?q=%E9%98%B2%E7%81%BD"],
 )
 def test_list_pages_have_flat_query_counts_from_10_to_1000_threads(
-    member_client, member, other_member, django_assert_max_num_queries, url
+    member_client, member, other_member, django_assert_max_num_queries, url, uncached
 ):
     bulk_threads(author=other_member, count=10)
     member_client.get(url)

@@ -89,7 +89,9 @@ def test_history_is_paginated(client, office_staff, disaster, help_request):
     assert response.context["page_obj"].paginator.count == (ChangeLog.objects.count())
 
 
-def test_query_count_does_not_grow_with_rows(client, office_staff, disaster, teams):
+def test_query_count_does_not_grow_with_rows(
+    client, office_staff, disaster, teams, uncached
+):
     client.force_login(office_staff)
     client.get(history_url(disaster))  # warm the content-type cache
 

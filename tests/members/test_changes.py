@@ -1,0 +1,92 @@
+"""The change counter moves exactly when something shown can have changed."""
+
+from django.apps import apps
+from django.db import connection, transaction
+
+from boards.models import BoardVisit, Thread
+from members import changes
+from members.models import Organisation
+
+
+def triggers():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname, t.tgname FROM pg_trigger t "
+            "JOIN pg_class c ON c.oid = t.tgrelid "
+            "WHERE t.tgname LIKE 'change_counter%' AND t.tgenabled <> 'D'"
+        )
+        found = {}
+        for table, name in cursor.fetchall():
+            found.setdefault(table, set()).add(name)
+        return found
+
+
+def test_every_table_of_the_three_apps_is_counted(db):
+    expected = {
+        model._meta.db_table
+        for label in changes.CONTENT_APPS
+        for model in apps.get_app_config(label).get_models(include_auto_created=True)
+        if model._meta.managed
+        and not model._meta.proxy
+        and model._meta.label not in changes.NOT_SHOWN
+    }
+    found = triggers()
+    assert set(found) == expected
+    events = {"insert", "update", "delete", "truncate"}
+    assert all(
+        names == {f"change_counter_{e}" for e in events} for names in found.values()
+    )
+
+
+def test_installing_again_changes_nothing(db):
+    before = triggers()
+    changes.install_triggers()
+    assert triggers() == before
+
+
+def test_a_content_write_moves_the_content_sum_only(member):
+    content, personal = changes.sums(member.pk)
+    Organisation.objects.filter(pk=member.organisation_id).update(name="改名市")
+    assert changes.sums(member.pk) == (content + 1, personal)
+
+
+def test_a_statement_that_changes_no_row_counts_nothing(member):
+    before = changes.sums(member.pk)
+    Thread.objects.filter(pk=-1).update(title="なし")
+    BoardVisit.objects.filter(user=member).delete()
+    assert changes.sums(member.pk) == before
+
+
+def test_a_personal_write_moves_that_persons_sum_only(member, other_member):
+    mine, theirs = changes.sums(member.pk), changes.sums(other_member.pk)
+    BoardVisit.objects.create(user=member)
+    assert changes.sums(member.pk) == (mine[0], mine[1] + 1)
+    assert changes.sums(other_member.pk) == theirs
+
+
+def test_a_write_rolled_back_counts_nothing(member):
+    before = changes.sums(member.pk)
+    try:
+        with transaction.atomic():
+            Organisation.objects.filter(pk=member.organisation_id).update(name="取消市")
+            raise RuntimeError
+    except RuntimeError:
+        pass
+    assert changes.sums(member.pk) == before
+
+
+def test_folding_keeps_every_sum_and_few_rows(member, other_member):
+    for number in range(30):
+        Organisation.objects.filter(pk=member.organisation_id).update(
+            name=f"市{number}"
+        )
+        BoardVisit.objects.update_or_create(user=member)
+    before = changes.sums(member.pk), changes.sums(other_member.pk)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT change_counter_fold()")
+        cursor.execute(
+            "SELECT count(*), count(DISTINCT person_id) + 1 FROM change_counter"
+        )
+        rows, people_and_content = cursor.fetchone()
+    assert (changes.sums(member.pk), changes.sums(other_member.pk)) == before
+    assert rows == people_and_content
