@@ -164,9 +164,14 @@ def healthy(port):
 
 
 @contextlib.contextmanager
-def serve(database_url, *, port=None, workers=2, settings="bench.settings"):
-    """Run gunicorn on 127.0.0.1 until the block ends; yield its base URL."""
-    env = production_env(database_url, settings)
+def serve(
+    database_url, *, port=None, workers=2, settings="bench.settings", **overrides
+):
+    """Run gunicorn on 127.0.0.1 until the block ends; yield its base URL.
+
+    `overrides` are environment variables, e.g. RENKEI_PAGE_CACHE_SECONDS.
+    """
+    env = production_env(database_url, settings, **overrides)
     (BASE_DIR / "var").mkdir(exist_ok=True)
     collect_static(env)
     port = port or free_port()

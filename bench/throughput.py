@@ -87,15 +87,17 @@ def run(
     connections,
     workers,
     say=print,
+    env=None,
 ):
     """Requests/s of the floor and of each page; {name: Result}.
 
     `pages` are (name, path, account) with account a key of `accounts`,
-    {account: (e-mail, password)}, or None for no sign-in.
+    {account: (e-mail, password)}, or None for no sign-in; `env` adds to
+    gunicorn's environment.
     """
     results = {}
     with (
-        serve(database_url, workers=workers) as base,
+        serve(database_url, workers=workers, **(env or {})) as base,
         tempfile.TemporaryDirectory(prefix="renkei-wrk-") as folder,
     ):
         scripts = {None: Path(folder) / "anonymous.lua"}

@@ -1,4 +1,5 @@
-"""The site's URLs plus /bench/floor, the framework's floor for throughput.
+"""The site's URLs plus the framework's floors for throughput: /bench/floor
+for anyone, /bench/floor/member for a signed-in member.
 
 Only bench/settings.py uses this module: the floor is never part of the site.
 """
@@ -21,4 +22,15 @@ def floor(request):
     return HttpResponse("ok\n", content_type="text/plain")
 
 
-urlpatterns = [*site_urlpatterns, path("bench/floor", floor, name="bench_floor")]
+@require_safe
+def member_floor(request):
+    """The same for a signed-in member: the session and the account are read
+    and checked, as for every members-only page."""
+    return HttpResponse(f"{request.user.is_authenticated}\n", content_type="text/plain")
+
+
+urlpatterns = [
+    *site_urlpatterns,
+    path("bench/floor", floor, name="bench_floor"),
+    path("bench/floor/member", member_floor, name="bench_member_floor"),
+]

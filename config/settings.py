@@ -152,6 +152,10 @@ else:
 # How long a rendered board, category, thread or search page is kept for
 # the same person (boards/page_cache.py); 0 turns the page cache off.
 RENKEI_PAGE_CACHE_SECONDS = int(os.environ.get("RENKEI_PAGE_CACHE_SECONDS", "600"))
+# How long the signed-in account is kept (members/backends.py); 0: never.
+RENKEI_ACCOUNT_CACHE_SECONDS = int(
+    os.environ.get("RENKEI_ACCOUNT_CACHE_SECONDS", "600")
+)
 
 # ----- AUTHENTICATION -----
 

@@ -30,7 +30,7 @@ class AuthenticationBackend(AllauthBackend):
             user = self._load_user(user_id)
             if user is None:
                 return None
-            cache.set(key, user, settings.RENKEI_PAGE_CACHE_SECONDS)
+            cache.set(key, user, settings.RENKEI_ACCOUNT_CACHE_SECONDS)
         user.change_sums = (content, personal)
         permissions.remember_roles(user, user.role_names)
         return user if self.user_can_authenticate(user) else None

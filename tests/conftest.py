@@ -36,6 +36,7 @@ def uncached(settings):
     page served from the cache with one rendered (boards/page_cache.py).
     """
     settings.RENKEI_PAGE_CACHE_SECONDS = 0
+    settings.RENKEI_ACCOUNT_CACHE_SECONDS = 0
 
 
 @pytest.fixture

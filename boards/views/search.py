@@ -5,7 +5,7 @@ import html
 from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchRank
-from django.db.models import F, Q
+from django.db.models import F, FloatField, Q, Value
 from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.safestring import SafeString
@@ -88,41 +88,49 @@ class SearchView(CachedPageMixin, ListView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
+        """The ids of the matches, most relevant first: one query.
+
+        The rank is computed in the same query as the matches, on the search
+        vectors already read to check them; only the page shown is loaded.
+        """
         if not self.searching:
-            return Post.objects.none()
+            return []
         matches = _filtered_posts(self.request.user, self.filters)
         if self.words:
-            matches = matches.filter(
-                search.Matches(F("search_vector"), search.tsquery(self.words))
-            )
-        newest = matches.order_by("-created_at", "-pk").values_list("pk", flat=True)
+            query = search.tsquery(self.words)
+            matches = matches.filter(search.Matches(F("search_vector"), query))
+            rank = SearchRank(F("search_vector"), query)
+        else:
+            rank = Value(0.0, output_field=FloatField())
+        newest = (
+            matches.annotate(rank=rank)
+            .order_by("-created_at", "-pk")
+            .values_list("pk", "created_at", "rank")
+        )
         since = timezone.now() - RECENT_WINDOW
-        # One query: PostgreSQL reads the older posts only when the recent
-        # ones are fewer than the limit (the LIMIT stops the UNION ALL).
-        self.ids = list(
+        # PostgreSQL reads the older posts only when the recent ones are
+        # fewer than the limit (the LIMIT stops the UNION ALL).
+        found = list(
             newest.filter(created_at__gte=since)[:RESULT_LIMIT].union(
                 newest.filter(created_at__lt=since)[:RESULT_LIMIT], all=True
             )[:RESULT_LIMIT]
         )
-        posts = (
-            # The ids are read once, so counting and paging do not search again.
-            Post.objects.filter(pk__in=self.ids)
-            .select_related("thread__category", "author", "organisation__prefecture")
-            .prefetch_related("attachments")
-            .defer("body", "search_vector")
-            .order_by("-created_at", "-pk")
-        )
-        if self.words:
-            rank = SearchRank(F("search_vector"), search.tsquery(self.words))
-            posts = posts.annotate(rank=rank).order_by("-rank", "-created_at", "-pk")
-        return posts
+        found.sort(key=lambda row: (row[2], row[1], row[0]), reverse=True)
+        return [pk for pk, _created_at, _rank in found]
 
     def paginate_queryset(self, queryset, page_size):
         """A page number out of range shows the nearest page, not a 404."""
         paginator = self.get_paginator(queryset, page_size)
-        # Known already: no COUNT query.
-        paginator.count = len(getattr(self, "ids", []))
         page = paginator.get_page(self.request.GET.get(self.page_kwarg))
+        shown = list(page.object_list)
+        posts = (
+            Post.objects.filter(pk__in=shown)
+            .select_related("thread__category", "author", "organisation__prefecture")
+            .prefetch_related("attachments")
+            .defer("body", "search_vector")
+            .in_bulk()
+        )
+        page.object_list = [posts[pk] for pk in shown if pk in posts]
         return paginator, page, page.object_list, page.has_other_pages()
 
     def get_context_data(self, **kwargs):

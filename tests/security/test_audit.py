@@ -611,7 +611,9 @@ def _sign_ins_of(users, each):
             )
 
 
-def test_sign_in_record_list_costs_the_same_for_more_rows(office_client, make_user):
+def test_sign_in_record_list_costs_the_same_for_more_rows(
+    office_client, make_user, uncached
+):
     url = reverse("admin:members_signinevent_changelist")
     _sign_ins_of([make_user() for _ in range(2)], 1)
     with CaptureQueriesContext(connection) as few:
@@ -623,7 +625,7 @@ def test_sign_in_record_list_costs_the_same_for_more_rows(office_client, make_us
     assert len(many) == len(few)
 
 
-def test_recent_sign_ins_page_costs_the_same_for_more_rows(client, member):
+def test_recent_sign_ins_page_costs_the_same_for_more_rows(client, member, uncached):
     client.force_login(member)
     url = reverse("usersessions_list")
     with CaptureQueriesContext(connection) as few:
