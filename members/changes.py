@@ -73,7 +73,11 @@ def _trigger(name, when, table, function, referencing=""):
 
 
 def install_triggers(using="default", **kwargs):
-    """(Re)install the counting triggers on every counted table."""
+    """(Re)install the counting triggers on every counted table.
+
+    Counts a change too: a release runs migrate, and its templates may show
+    the same rows differently, so nothing cached before it is used after.
+    """
     connection = connections[using]
     with connection.cursor() as cursor:
         cursor.execute("SELECT to_regclass('change_counter') IS NOT NULL")
@@ -103,6 +107,7 @@ def install_triggers(using="default", **kwargs):
                     "change_counter_truncated",
                 )
             )
+        cursor.execute("INSERT INTO change_counter (person_id) VALUES (NULL)")
 
 
 def sums(person_id, using="default"):
