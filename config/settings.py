@@ -153,8 +153,12 @@ else:
 # the same person (boards/page_cache.py); 0 turns the page cache off.
 RENKEI_PAGE_CACHE_SECONDS = int(os.environ.get("RENKEI_PAGE_CACHE_SECONDS", "600"))
 # How long the signed-in account is kept (members/backends.py); 0: never.
+# Not kept by default when the cache is a table: reading it there costs the
+# query it would save.
 RENKEI_ACCOUNT_CACHE_SECONDS = int(
-    os.environ.get("RENKEI_ACCOUNT_CACHE_SECONDS", "600")
+    os.environ.get(
+        "RENKEI_ACCOUNT_CACHE_SECONDS", "600" if os.environ.get("REDIS_URL") else "0"
+    )
 )
 
 # ----- AUTHENTICATION -----

@@ -20,22 +20,29 @@ class AuthenticationBackend(AllauthBackend):
         Kept in the cache while the change counter's content sum stays the
         same, so that most requests read one small sum instead of the
         account; any write to accounts, organisations or role membership
-        moves the sum (members/changes.py). The sums are kept on the user
-        for the page cache.
+        moves the sum (members/changes.py). Without the account cache the
+        sums come in the account's own query. Either way they are kept on
+        the user for the page cache, read no later than the account.
         """
-        content, personal = changes.sums(user_id)
-        key = f"account:{ACCOUNT_CACHE_VERSION}:{user_id}:{content}"
-        user = cache.get(key)
-        if user is None:
-            user = self._load_user(user_id)
+        if settings.RENKEI_ACCOUNT_CACHE_SECONDS <= 0:
+            user = self._load_user(user_id, **changes.sum_annotations(user_id))
             if user is None:
                 return None
-            cache.set(key, user, settings.RENKEI_ACCOUNT_CACHE_SECONDS)
+            content, personal = user.content_sum, user.personal_sum
+        else:
+            content, personal = changes.sums(user_id)
+            key = f"account:{ACCOUNT_CACHE_VERSION}:{user_id}:{content}"
+            user = cache.get(key)
+            if user is None:
+                user = self._load_user(user_id)
+                if user is None:
+                    return None
+                cache.set(key, user, settings.RENKEI_ACCOUNT_CACHE_SECONDS)
         user.change_sums = (content, personal)
         permissions.remember_roles(user, user.role_names)
         return user if self.user_can_authenticate(user) else None
 
-    def _load_user(self, user_id):
+    def _load_user(self, user_id, **annotations):
         User = get_user_model()
         try:
             return (
@@ -45,7 +52,8 @@ class AuthenticationBackend(AllauthBackend):
                         "groups__name",
                         filter=Q(groups__name__in=list(permissions.ROLE_LABELS)),
                         default=Value([]),
-                    )
+                    ),
+                    **annotations,
                 )
                 .get(pk=user_id)
             )

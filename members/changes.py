@@ -24,6 +24,7 @@ apps have then: a new model is counted without anyone remembering to.
 
 from django.apps import apps
 from django.db import connections
+from django.db.models.expressions import RawSQL
 
 # Every table of these apps counts as content, many-to-many tables
 # included, except the personal ones and NOT_SHOWN.
@@ -42,10 +43,9 @@ NOT_SHOWN = {"members.SignInEvent"}
 # The rows each kind of statement changed: new ones, or the deleted ones.
 EVENTS = (("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD"))
 
-SUMS = """
-SELECT (SELECT coalesce(sum(n), 0) FROM change_counter WHERE person_id IS NULL),
-       (SELECT coalesce(sum(n), 0) FROM change_counter WHERE person_id = %s)
-"""
+CONTENT_SUM = "SELECT coalesce(sum(n), 0) FROM change_counter WHERE person_id IS NULL"
+PERSONAL_SUM = "SELECT coalesce(sum(n), 0) FROM change_counter WHERE person_id = %s"
+SUMS = f"SELECT ({CONTENT_SUM}), ({PERSONAL_SUM})"
 
 
 def counted_tables():
@@ -115,3 +115,13 @@ def sums(person_id, using="default"):
     with connections[using].cursor() as cursor:
         cursor.execute(SUMS, [person_id])
         return cursor.fetchone()
+
+
+def sum_annotations(person_id):
+    """The two sums as annotations, to read them in the same statement (and
+    so the same snapshot) as the rows they stand for."""
+    # Constant SQL; the person's id is a parameter.
+    return {
+        "content_sum": RawSQL(CONTENT_SUM, []),  # noqa: S611
+        "personal_sum": RawSQL(PERSONAL_SUM, [person_id]),  # noqa: S611
+    }

@@ -26,6 +26,8 @@ def _test_settings(settings, tmp_path, request):
             "LOCATION": request.node.nodeid,
         }
     }
+    # That cache is in memory, as Redis is in production: keep accounts in it.
+    settings.RENKEI_ACCOUNT_CACHE_SECONDS = 600
 
 
 @pytest.fixture

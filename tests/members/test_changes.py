@@ -5,6 +5,7 @@ from django.db import connection, transaction
 
 from boards.models import BoardVisit, Thread
 from members import changes
+from members.backends import AuthenticationBackend
 from members.models import Organisation
 
 
@@ -92,3 +93,24 @@ def test_folding_keeps_every_sum_and_few_rows(member, other_member):
         rows, people_and_content = cursor.fetchone()
     assert (changes.sums(member.pk), changes.sums(other_member.pk)) == before
     assert rows == people_and_content
+
+
+def test_without_the_account_cache_the_sums_come_in_the_accounts_query(
+    member, settings, django_assert_num_queries
+):
+    settings.RENKEI_ACCOUNT_CACHE_SECONDS = 0
+    BoardVisit.objects.create(user=member)
+    with django_assert_num_queries(1):
+        user = AuthenticationBackend().get_user(member.pk)
+    assert user.change_sums == changes.sums(member.pk)
+    assert user.organisation.name == member.organisation.name
+
+
+def test_with_the_account_cache_a_second_read_costs_only_the_sums(
+    member, django_assert_num_queries
+):
+    backend = AuthenticationBackend()
+    backend.get_user(member.pk)
+    with django_assert_num_queries(1):
+        user = backend.get_user(member.pk)
+    assert user.change_sums == changes.sums(member.pk)
