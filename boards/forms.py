@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from members.forms import OrganisationChoiceField
 from members.models import Organisation
+from members.widgets import QuickSelect
 
 from . import search
 from .attachments import AttachmentField, max_files_per_post
@@ -306,6 +307,7 @@ class SearchForm(forms.Form):
         queryset=Category.objects.all(),
         required=False,
         empty_label=_("All categories"),
+        widget=QuickSelect,
         error_messages={"invalid_choice": _("Choose a category from the list.")},
     )
     organisation = OrganisationChoiceField(
@@ -322,6 +324,7 @@ class SearchForm(forms.Form):
         queryset=Organisation.objects.prefectures().order_by("code"),
         required=False,
         empty_label=_("All prefectures"),
+        widget=QuickSelect,
         error_messages={"invalid_choice": _("Choose a prefecture from the list.")},
     )
     date_from = forms.DateField(

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from members.models import Organisation
 from members.versioning import VersionedForm
+from members.widgets import QuickSelect
 
 from .models import (
     Disaster,
@@ -65,6 +66,7 @@ class RequestForm(forms.Form):
         queryset=Organisation.objects.local_governments()
         .with_prefecture()
         .order_by("code"),
+        widget=QuickSelect,
     )
     channel = forms.ChoiceField(label=_("Channel"), choices=HelpRequest.Channel.choices)
     work_type = forms.ModelChoiceField(label=_("Work"), queryset=WorkType.objects.all())
@@ -271,12 +273,14 @@ class _AidForm(forms.Form):
         label=_("Payer"),
         queryset=Organisation.objects.order_by("kind", "code"),
         required=False,
+        widget=QuickSelect,
     )
     recipient = forms.ModelChoiceField(
         label=_("Recipient"),
         queryset=Organisation.objects.local_governments()
         .with_prefecture()
         .order_by("code"),
+        widget=QuickSelect,
     )
 
     def __init__(self, *args, office, **kwargs):
