@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from .search import UTCDay
+
 
 class ThreadType(models.TextChoices):
     """What a category's threads are: each type has its own fields."""
@@ -171,6 +173,12 @@ class Thread(models.Model):
                 name="boards_thread_important",
                 condition=models.Q(is_important=True),
             ),
+            # The few hidden threads, for search (permissions.posts_in_visible_threads).
+            models.Index(
+                fields=["id"],
+                name="boards_thread_hidden",
+                condition=models.Q(is_hidden=True),
+            ),
         ]
 
     def __str__(self):
@@ -243,7 +251,14 @@ class Post(models.Model):
             ),
         ]
         indexes = [
-            GinIndex(fields=["search_vector"], name="boards_post_search"),
+            # With the day in the same GIN index (btree_gin), a search of
+            # recent posts skips straight to them in each word's posting
+            # list instead of reading the lists whole (search.created_since).
+            GinIndex(
+                "search_vector",
+                UTCDay("created_at"),
+                name="boards_post_search_recent",
+            ),
             models.Index(models.F("created_at").desc(), name="boards_post_created"),
         ]
 

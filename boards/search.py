@@ -9,11 +9,14 @@ character. The result is an exact substring match on NFKC-normalised,
 lower-cased text, so ＡＢＣ finds abc and ｶﾀｶﾅ finds カタカナ.
 """
 
+import datetime
+import functools
 import unicodedata
 
 from django.contrib.postgres.search import SearchQueryField
-from django.db.models import Lookup, Value
+from django.db.models import DateField, Func, Lookup, Value
 from django.db.models.functions import Cast
+from django.db.models.lookups import GreaterThanOrEqual
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
@@ -91,6 +94,29 @@ def tsquery(query):
     return Cast(Value(bigram_tsquery(query)), SearchQueryField())
 
 
+class UTCDay(Func):
+    """The UTC day of a moment: (timezone('UTC', t))::date.
+
+    Unlike the moment itself it is immutable, so it can be a key of the
+    search index next to the words (btree_gin); only conditions written with
+    it (created_since) use that key. A day, not the moment: GIN reads every
+    distinct key of a span, and a year holds 365 days but many more moments.
+    """
+
+    template = "(timezone('UTC', %(expressions)s))::date"
+    output_field = DateField()
+
+
+def created_since(day):
+    """Posts created on or after a UTC day, through the search index."""
+    return GreaterThanOrEqual(UTCDay("created_at"), Value(day))
+
+
+def utc_day_start(day):
+    """The moment a UTC day starts, to compare with created_at."""
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=datetime.UTC)
+
+
 class Matches(Lookup):
     """tsvector @@ tsquery, usable directly in filter()."""
 
@@ -100,10 +126,15 @@ class Matches(Lookup):
         return f"{lhs} @@ {rhs}", (*lhs_params, *rhs_params)
 
 
+@functools.lru_cache(maxsize=4096)
 def _joins_previous(character):
     """Whether NFKC joins a character to the one before (ﾞ after ｶ is ガ)."""
     normalised = unicodedata.normalize("NFKC", character)
     return bool(normalised) and unicodedata.combining(normalised[0]) != 0
+
+
+# Pieces are mostly single characters: the same few thousand again and again.
+_normalise_piece = functools.lru_cache(maxsize=4096)(normalise)
 
 
 def _normalise_mapped(text):
@@ -118,7 +149,7 @@ def _normalise_mapped(text):
     for end in range(1, len(text) + 1):
         if end < len(text) and _joins_previous(text[end]):
             continue
-        for character in normalise(text[start:end]):
+        for character in _normalise_piece(text[start:end]):
             characters.append(character)
             origins.append((start, end))
         start = end
@@ -127,12 +158,20 @@ def _normalise_mapped(text):
 
 def _match_spans(text, terms):
     """Sorted, non-overlapping (start, end) spans of text that match a term."""
-    normalised, origins = _normalise_mapped(text)
+    normalised = normalise(text)
+    if normalised == text:
+        # Already normal: offsets need no mapping.
+        origins = None
+    else:
+        normalised, origins = _normalise_mapped(text)
     spans = []
     for term in terms:
         found = normalised.find(term)
         while found != -1:
-            spans.append((origins[found][0], origins[found + len(term) - 1][1]))
+            if origins is None:
+                spans.append((found, found + len(term)))
+            else:
+                spans.append((origins[found][0], origins[found + len(term) - 1][1]))
             found = normalised.find(term, found + 1)
     merged = []
     for start, end in sorted(spans):

@@ -34,19 +34,21 @@ class OrganisationChoiceField(forms.ModelChoiceField):
     def group_by_prefecture(self):
         """Turn the flat list into one option group per prefecture."""
         groups = {}
-        # Hundreds of rows: only what the labels, groups and readings need.
-        rows = self.queryset.only("name", "kana", "kind", "prefecture__name")
-        for organisation in rows:
-            if organisation.prefecture:
-                group = organisation.prefecture.name
-            elif organisation.kind == Organisation.Kind.PREFECTURE:
-                group = organisation.name
+        # Hundreds of rows: read as tuples, not model objects.
+        rows = self.queryset.values_list(
+            "pk", "name", "kana", "kind", "prefecture__name"
+        )
+        for pk, name, kana, kind, prefecture_name in rows:
+            if prefecture_name:
+                group = prefecture_name
+            elif kind == Organisation.Kind.PREFECTURE:
+                group = name
             else:
                 group = _("Other organisations")
             groups.setdefault(group, []).append(
-                (organisation.pk, organisation.full_name)
+                (pk, Organisation.compose_full_name(name, kind, prefecture_name))
             )
-            self.widget.kana[str(organisation.pk)] = organisation.kana
+            self.widget.kana[str(pk)] = kana
         self.choices = [("", self.empty_label), *groups.items()]
 
 

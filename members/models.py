@@ -138,13 +138,19 @@ class Organisation(models.Model):
     @property
     def full_name(self):
         """Name as members know it: 石川県七尾市, but 千代田区 and 石川県."""
-        if self.prefecture_id and self.kind in {
-            self.Kind.CITY,
-            self.Kind.TOWN,
-            self.Kind.VILLAGE,
-        }:
-            return f"{self.prefecture.name}{self.name}"
+        if self.prefecture_id and self.kind in self.PREFIXED_KINDS:
+            return self.compose_full_name(self.name, self.kind, self.prefecture.name)
         return self.name
+
+    # Municipalities are named with their prefecture; wards and others not.
+    PREFIXED_KINDS = frozenset({Kind.CITY, Kind.TOWN, Kind.VILLAGE})
+
+    @classmethod
+    def compose_full_name(cls, name, kind, prefecture_name):
+        """full_name from the columns, for lists read without model objects."""
+        if prefecture_name and kind in cls.PREFIXED_KINDS:
+            return f"{prefecture_name}{name}"
+        return name
 
     @property
     def is_member(self):

@@ -203,6 +203,38 @@ def test_at_most_the_limit_is_counted(member_client, make_post, monkeypatch):
     assert "3件以上" in response.content.decode()
 
 
+def _posted_days_ago(post, days):
+    Post.objects.filter(pk=post.pk).update(
+        created_at=timezone.now() - datetime.timedelta(days=days)
+    )
+    return post
+
+
+@pytest.mark.parametrize("days", [0, 29, 31, 89, 91, 364, 366, 3000])
+def test_posts_of_any_age_are_found(member_client, make_post, days):
+    post = _posted_days_ago(make_post("観光物産展のご案内"), days)
+    assert found(member_client, q="観光物産展") == [post]
+
+
+def test_a_post_on_a_span_boundary_is_found_once(member_client, make_post):
+    today = timezone.now().astimezone(datetime.UTC).date()
+    start = search.utc_day_start(today - datetime.timedelta(days=30))
+    post = make_post("観光物産展のご案内")
+    Post.objects.filter(pk=post.pk).update(created_at=start)
+    assert found(member_client, q="観光物産展") == [post]
+
+
+def test_the_newest_matches_fill_the_limit_across_spans(
+    member_client, make_post, monkeypatch
+):
+    monkeypatch.setattr(search_view, "RESULT_LIMIT", 3)
+    posts = [
+        _posted_days_ago(make_post("防災の連絡"), days) for days in (1, 60, 200, 900)
+    ]
+    response = search_page(member_client, q="防災")
+    assert {result.post for result in response.context["results"]} == set(posts[:3])
+
+
 # ----- who sees what -----
 
 
