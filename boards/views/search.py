@@ -26,9 +26,10 @@ RESULT_LIMIT = 1000
 # days, then back to 90 days, then the rest, each span only when the newer
 # ones held fewer than RESULT_LIMIT. A frequent phrase (観光物産展) is then
 # checked in a thousand or two recent posts instead of in every post that
-# has its bigrams; the recent spans are found through the day key of the
-# search index (search.created_since), which costs a few ms per span for
-# rare words, more the longer the span: hence no span of a year.
+# has its bigrams. For phrases and several words the recent spans are found
+# through the day key of the search index (search.created_since), which
+# costs a few ms per span for rare words, more the longer the span: hence
+# no span of a year. A single common word is read newest first instead.
 RECENT_DAYS = (30, 90)
 
 
@@ -109,10 +110,15 @@ class SearchView(CachedPageMixin, ListView):
             .order_by("-created_at", "-pk")
             .values_list("pk", "created_at", "rank")
         )
+        through_search_index = bool(self.words) and not search.well_estimated(
+            self.words
+        )
         today, spans, end = timezone.now().astimezone(datetime.UTC).date(), [], None
         for days in RECENT_DAYS:
             start = today - datetime.timedelta(days=days)
-            span = newest.filter(search.created_since(start))
+            span = newest.filter(
+                search.created_since(start, through_search_index=through_search_index)
+            )
             spans.append(span.filter(created_at__lt=end) if end else span)
             end = search.utc_day_start(start)
         spans.append(newest.filter(created_at__lt=end))

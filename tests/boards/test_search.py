@@ -4,8 +4,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from boards import search, services
-from boards.models import Attachment, Category, Post
+from boards import permissions, search, services
+from boards.models import Attachment, Category, Post, Thread
 from boards.views import search as search_view
 from members.models import Organisation
 
@@ -257,6 +257,18 @@ def test_hidden_threads_are_for_moderators_only(
     assert found(client, q="防災") == [post]
 
 
+@pytest.mark.parametrize("role", ["member", "ward_staff", "office_staff"])
+def test_search_keeps_the_rule_of_visible_threads(request, make_post, role):
+    user = request.getfixturevalue(role)
+    shown, hidden = make_post("公開の連絡"), make_post("非表示の連絡")
+    Thread.objects.filter(pk=hidden.thread_id).update(is_hidden=True)
+    posts = Post.objects.filter(pk__in=[shown.pk, hidden.pk])
+    in_visible = posts.filter(
+        thread__in=permissions.visible_threads(user, Thread.objects.all())
+    )
+    assert set(permissions.posts_in_visible_threads(user, posts)) == set(in_visible)
+
+
 def test_anonymous_visitors_are_sent_to_sign_in(client):
     response = client.get(reverse("boards:search"), {"q": "防災"})
     assert response.status_code == 302
@@ -295,6 +307,20 @@ def test_queries_do_not_grow_with_the_results(
     with django_assert_max_num_queries(QUERY_BUDGET):
         response = search_page(member_client, q="防災")
     assert len(response.context["results"]) == min(matching, 20)
+
+
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        ("防災", True),
+        ("森", True),
+        ("ＡＢ", True),
+        ("防災訓練", False),
+        ("防災 森", False),
+    ],
+)
+def test_only_single_words_of_one_or_two_characters_are_well_estimated(words, expected):
+    assert search.well_estimated(words) is expected
 
 
 def test_highlight_maps_normalised_matches_back_to_what_was_written():
