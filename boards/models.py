@@ -200,6 +200,13 @@ class PostQuerySet(models.QuerySet):
         ).prefetch_related("attachments")
 
 
+class PostManager(models.Manager.from_queryset(PostQuerySet)):
+    def get_queryset(self):
+        # The search vector, a few kilobytes a post, is for PostgreSQL's
+        # search only: Python never reads it.
+        return super().get_queryset().defer("search_vector")
+
+
 class Post(models.Model):
     """The opening post of a thread (position 0) or a reply."""
 
@@ -240,7 +247,7 @@ class Post(models.Model):
     is_hidden = models.BooleanField(_("hidden"), default=False, db_default=False)
     search_vector = SearchVectorField(null=True, editable=False)
 
-    objects = PostQuerySet.as_manager()
+    objects = PostManager()
 
     class Meta:
         verbose_name = _("post")

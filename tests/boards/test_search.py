@@ -1,6 +1,7 @@
 import datetime
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -233,6 +234,20 @@ def test_the_newest_matches_fill_the_limit_across_spans(
     ]
     response = search_page(member_client, q="防災")
     assert {result.post for result in response.context["results"]} == set(posts[:3])
+
+
+def test_posts_are_read_without_their_search_vector(make_post):
+    post = make_post("防災の連絡")
+    assert "search_vector" in Post.objects.get(pk=post.pk).get_deferred_fields()
+
+
+def test_search_vectors_are_kept_in_the_posts_rows(db):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attstorage FROM pg_attribute "
+            "WHERE attrelid = 'boards_post'::regclass AND attname = 'search_vector'"
+        )
+        assert cursor.fetchone() == ("m",)
 
 
 # ----- who sees what -----
