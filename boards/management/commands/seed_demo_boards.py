@@ -13,6 +13,7 @@ from PIL import Image, ImageDraw
 from boards import collaboration, moderation, notifications, services
 from boards.attachments import prepare_upload
 from boards.models import Category, Thread
+from boards.sample_pdf import minimal_pdf
 from members import permissions
 from members import services as member_services
 from members.models import Organisation, User
@@ -270,21 +271,9 @@ def _demo_pdf(title):
         b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
-    out = io.BytesIO()
-    out.write(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(out.tell())
-        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
-    xref = out.tell()
-    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
-    for offset in offsets:
-        out.write(b"%010d 00000 n \n" % offset)
-    out.write(
-        b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n"
-        % (len(objects) + 1, xref)
+    return SimpleUploadedFile(
+        f"{title}.pdf", minimal_pdf(objects, version=b"1.4"), "application/pdf"
     )
-    return SimpleUploadedFile(f"{title}.pdf", out.getvalue(), "application/pdf")
 
 
 def _demo_image(title):
