@@ -16,7 +16,8 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from urllib.parse import quote
+
+from config.database_url import database_url
 
 DATABASE_NAME = "renkei"
 
@@ -49,10 +50,10 @@ def _start_cluster(pgdata, *, temporary):
         server.psql(f"CREATE DATABASE {DATABASE_NAME};")
     info = server.get_postmaster_info()
     if info.socket_dir is not None:
-        host = quote(str(info.socket_dir), safe="")
+        params = {"HOST": str(info.socket_dir), "PORT": info.port}
     else:
-        host = f"{info.hostname}:{info.port}"
-    return server, f"postgres://postgres@{host}/{DATABASE_NAME}"
+        params = {"HOST": info.hostname, "PORT": info.port}
+    return server, database_url({**params, "USER": "postgres", "NAME": DATABASE_NAME})
 
 
 def run(command, *, data=None):

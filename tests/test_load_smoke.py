@@ -14,11 +14,13 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
+from django.db import connection as django_connection
 from psycopg import sql
+
+from config.database_url import database_url
 
 pytestmark = pytest.mark.load
 
@@ -28,16 +30,15 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="module")
 def load_database():
     """A database of its own: bench.load empties the boards of the one it gets."""
-    url = urlsplit(os.environ["DATABASE_URL"])
-    name = url.path.lstrip("/") + "_load_smoke"
-    maintenance = urlunsplit(url._replace(path="/postgres"))
+    name = "renkei_load_smoke"
+    maintenance = database_url(django_connection.settings_dict, name="postgres")
     drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
         sql.Identifier(name)
     )
     with psycopg.connect(maintenance, autocommit=True) as connection:
         connection.execute(drop)
         connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    yield urlunsplit(url._replace(path="/" + name))
+    yield database_url(django_connection.settings_dict, name=name)
     with psycopg.connect(maintenance, autocommit=True) as connection:
         connection.execute(drop)
 

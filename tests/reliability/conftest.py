@@ -1,10 +1,11 @@
 import importlib
 import os
-from urllib.parse import quote
 
 import pytest
 from django.apps import apps
 from django.db import connection
+
+from config.database_url import database_url as url_of
 
 
 @pytest.fixture
@@ -25,13 +26,7 @@ def committed(transactional_db):
 
 def database_url(name=None):
     """A DATABASE_URL for the test database (or another on the same server)."""
-    params = connection.settings_dict
-    credentials = quote(params["USER"] or "", safe="")
-    if params["PASSWORD"]:
-        credentials += ":" + quote(params["PASSWORD"], safe="")
-    host = quote(params["HOST"] or "localhost", safe="")
-    port = f":{params['PORT']}" if params["PORT"] else ""
-    return f"postgres://{credentials}@{host}{port}/{name or params['NAME']}"
+    return url_of(connection.settings_dict, name=name)
 
 
 def site_environment(**extra):
