@@ -1,6 +1,7 @@
 """Settings for Renkei, read from the environment (see docs/operations.md)."""
 
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -129,6 +130,46 @@ if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL.")
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 5
+
+
+def process_kind(argv=None):
+    """web, worker or command: what this process is, for its statement timeout.
+
+    RENKEI_PROCESS says it outright; otherwise gunicorn and runserver serve
+    the web, db_worker runs tasks, and anything else (migrate, imports, the
+    tests, the benchmark tools) is a command.
+    """
+    if kind := os.environ.get("RENKEI_PROCESS"):
+        if kind not in {"web", "worker", "command"}:
+            raise ImproperlyConfigured("RENKEI_PROCESS must be web, worker or command.")
+        return kind
+    argv = sys.argv if argv is None else argv
+    program = Path(argv[0]).name if argv else ""
+    if program.startswith("gunicorn"):
+        return "web"
+    if program == "manage.py" and len(argv) > 1:
+        return {"runserver": "web", "db_worker": "worker"}.get(argv[1], "command")
+    return "command"
+
+
+# No request may hold the database for long: a statement that runs past its
+# process's limit is cancelled, and a web request gets the 503 page
+# (config/views.py). Seconds; 0 is no limit. The worker and commands run the
+# long statements (exports, imports, migrations over a million posts).
+STATEMENT_TIMEOUTS = {
+    "web": env_int("RENKEI_STATEMENT_TIMEOUT", 5),
+    "worker": env_int("RENKEI_WORKER_STATEMENT_TIMEOUT", 300),
+    "command": env_int("RENKEI_COMMAND_STATEMENT_TIMEOUT", 0),
+}
+RENKEI_STATEMENT_TIMEOUT = STATEMENT_TIMEOUTS[process_kind()]
+if RENKEI_STATEMENT_TIMEOUT:
+    _options = DATABASES["default"]["OPTIONS"]
+    _options["options"] = " ".join(
+        [
+            _options.get("options", ""),
+            f"-c statement_timeout={RENKEI_STATEMENT_TIMEOUT}s",
+        ]
+    ).strip()
 
 # ----- CACHE -----
 # allauth's rate limits live in the cache, so it must be shared by every

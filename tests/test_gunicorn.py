@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import connection
 
+from config.database_url import database_url
 from tests.test_settings import production_env
 
 BASE_DIR = Path(settings.BASE_DIR)
@@ -47,9 +49,11 @@ def collected_static():
     )
 
 
-def start_gunicorn(database_url):
+def start_gunicorn(database_url, **environment):
     port = free_port()
-    env = production_env(DJANGO_ALLOWED_HOSTS="127.0.0.1", DATABASE_URL=database_url)
+    env = production_env(
+        DJANGO_ALLOWED_HOSTS="127.0.0.1", DATABASE_URL=database_url, **environment
+    )
     process = subprocess.Popen(
         [GUNICORN, "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
         cwd=BASE_DIR,
@@ -78,11 +82,7 @@ def server(collected_static, django_db_setup, django_db_blocker):
     """gunicorn on the test database, so rows a test commits are seen.
 
     Not DATABASE_URL's own database: that one need not exist."""
-    db = settings.DATABASES["default"]
-    url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-    if db.get("PASSWORD"):
-        url = url.replace("@", f":{db['PASSWORD']}@", 1)
-    process, base = start_gunicorn(url)
+    process, base = start_gunicorn(database_url(connection.settings_dict))
     yield base
     process.terminate()
     process.wait(timeout=10)
@@ -127,6 +127,32 @@ def test_plain_http_is_redirected_to_https(server):
     status, headers, _body = fetch(server, "/", headers={"X-Forwarded-Proto": "http"})
     assert status == 301
     assert headers["Location"].startswith("https://")
+
+
+@pytest.fixture(scope="module")
+def server_with_a_slow_page(collected_static, django_db_setup):
+    """gunicorn whose statements may run one second, with a page that needs three."""
+    process, base = start_gunicorn(
+        database_url(connection.settings_dict),
+        DJANGO_SETTINGS_MODULE="tests.slow_site.settings",
+        RENKEI_STATEMENT_TIMEOUT="1",
+    )
+    yield base
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def test_a_request_over_the_statement_timeout_gets_the_maintenance_page(
+    server_with_a_slow_page,
+):
+    status, _headers, body = fetch(server_with_a_slow_page, "/slow/3/")
+    assert status == 503
+    assert "メンテナンス中" in body
+
+
+def test_a_request_within_the_statement_timeout_finishes(server_with_a_slow_page):
+    status, _headers, body = fetch(server_with_a_slow_page, "/slow/0/")
+    assert (status, body) == (200, "finished\n")
 
 
 def test_healthz_answers_503_without_the_database(server_without_database):

@@ -5,7 +5,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from django.conf import settings
+
+from config.settings import process_kind
 
 BASE_DIR = Path(settings.BASE_DIR)
 
@@ -108,3 +111,53 @@ def test_production_cookies_are_secure():
         "s.SESSION_COOKIE_HTTPONLY, s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS > 0)"
     )
     assert run_python(code, production_env()).stdout.split() == ["True"] * 5
+
+
+@pytest.mark.parametrize(
+    ("argv", "kind"),
+    [
+        (["/srv/renkei/.venv/bin/gunicorn", "config.wsgi"], "web"),
+        (["manage.py", "runserver", "127.0.0.1:8000"], "web"),
+        (["manage.py", "db_worker"], "worker"),
+        (["manage.py", "migrate"], "command"),
+        (["/usr/bin/pytest"], "command"),
+        ([], "command"),
+    ],
+)
+def test_the_process_kind_follows_the_command_line(monkeypatch, argv, kind):
+    monkeypatch.delenv("RENKEI_PROCESS", raising=False)
+    assert process_kind(argv) == kind
+
+
+def test_web_processes_get_the_short_statement_timeout():
+    result = run_python(
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.DATABASES['default']['OPTIONS'].get('options'))",
+        production_env(RENKEI_PROCESS="web"),
+    )
+    assert result.stdout.strip() == "-c statement_timeout=5s", result.stderr
+
+
+def test_the_worker_gets_a_longer_statement_timeout():
+    result = run_python(
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.DATABASES['default']['OPTIONS'].get('options'))",
+        production_env(RENKEI_PROCESS="worker"),
+    )
+    assert result.stdout.strip() == "-c statement_timeout=300s", result.stderr
+
+
+def test_commands_have_no_statement_timeout_unless_set():
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.DATABASES['default']['OPTIONS'].get('options'))"
+    )
+    unset = run_python(code, production_env(RENKEI_PROCESS="command"))
+    chosen = run_python(
+        code,
+        production_env(RENKEI_PROCESS="command", RENKEI_COMMAND_STATEMENT_TIMEOUT="60"),
+    )
+    assert (unset.stdout.strip(), chosen.stdout.strip()) == (
+        "None",
+        "-c statement_timeout=60s",
+    )
