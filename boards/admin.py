@@ -8,6 +8,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from members.admin import RecordAdmin
+from members.admin_lists import ModelAdmin
 
 from . import moderation
 from .models import Attachment, Category, ModerationLog, Post, Report, Thread
@@ -21,7 +22,7 @@ def excerpt(text, length=80):
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(ModelAdmin):
     list_display = [
         "name",
         "slug",
@@ -64,7 +65,7 @@ class PostInline(admin.TabularInline):
 
 
 @admin.register(Thread)
-class ThreadAdmin(admin.ModelAdmin):
+class ThreadAdmin(ModelAdmin):
     list_display = [
         "title",
         "category",
@@ -184,7 +185,7 @@ class AttachmentInline(admin.TabularInline):
 
 
 @admin.register(Post)
-class PostAdmin(admin.ModelAdmin):
+class PostAdmin(ModelAdmin):
     list_display = [
         "__str__",
         "author",
@@ -225,7 +226,7 @@ class PostAdmin(admin.ModelAdmin):
 
 
 @admin.register(Attachment)
-class AttachmentAdmin(admin.ModelAdmin):
+class AttachmentAdmin(ModelAdmin):
     list_display = ["original_name", "kind", "size", "post", "created_at"]
     list_filter = ["kind"]
     search_fields = ["original_name"]
@@ -247,7 +248,7 @@ class AttachmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Report)
-class ReportAdmin(admin.ModelAdmin):
+class ReportAdmin(ModelAdmin):
     """The queue of reported posts: open ones first, oldest first."""
 
     list_display = [

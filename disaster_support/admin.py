@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from members.admin import RecordAdmin
+from members.admin_lists import ModelAdmin
 
 from . import services
 from .models import (
@@ -16,7 +17,7 @@ from .models import (
 )
 
 
-class LoggedAdmin(admin.ModelAdmin):
+class LoggedAdmin(ModelAdmin):
     """Admin edits go through the services, so they reach the change log."""
 
     def save_model(self, request, obj, form, change):

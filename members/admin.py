@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import permissions, services
+from .admin_lists import ModelAdmin
 from .csv_admin import OrganisationCsvAdminMixin
 from .eras import fiscal_year, fiscal_year_start
 from .forms import ApplicationRejectForm, UserAdminForm
@@ -85,7 +86,7 @@ class MembershipChangeInline(ReadOnlyInline):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(OrganisationCsvAdminMixin, admin.ModelAdmin):
+class OrganisationAdmin(OrganisationCsvAdminMixin, ModelAdmin):
     list_display = [
         "full_name",
         "code",
@@ -168,7 +169,7 @@ class OrganisationAdmin(OrganisationCsvAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(MembershipApplication)
-class MembershipApplicationAdmin(admin.ModelAdmin):
+class MembershipApplicationAdmin(ModelAdmin):
     list_display = ["organisation", "contact_person", "email", "submitted_at", "status"]
     list_filter = ["status"]
     search_fields = [
@@ -296,7 +297,7 @@ class MembershipApplicationAdmin(admin.ModelAdmin):
 
 
 @admin.register(DirectorySettings)
-class DirectorySettingsAdmin(admin.ModelAdmin):
+class DirectorySettingsAdmin(ModelAdmin):
     """One row of settings: the list page opens it, nobody adds or deletes."""
 
     def has_add_permission(self, request):
@@ -315,7 +316,7 @@ class DirectorySettingsAdmin(admin.ModelAdmin):
 
 
 @admin.register(User)
-class UserAdmin(admin.ModelAdmin):
+class UserAdmin(ModelAdmin):
     form = UserAdminForm
     list_display = ["email", "display_name", "organisation", "role", "is_active"]
     list_filter = ["is_active", RoleFilter]
@@ -400,7 +401,7 @@ class UserAdmin(admin.ModelAdmin):
             )
 
 
-class RecordAdmin(admin.ModelAdmin):
+class RecordAdmin(ModelAdmin):
     """A record of what happened: shown in admin, never added, edited or deleted."""
 
     def has_add_permission(self, request):
