@@ -1,4 +1,5 @@
 import importlib
+import os
 import shutil
 
 import pytest
@@ -12,6 +13,10 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 def pytest_collection_modifyitems(items):
+    if CHROMIUM is None and os.environ.get("CI") == "true":
+        raise pytest.UsageError(
+            "CI runs the browser tests: install Chromium (apt-get install chromium)."
+        )
     for item in items:
         if "tests/browser/" in str(item.fspath).replace("\\", "/"):
             item.add_marker(pytest.mark.browser)
