@@ -739,6 +739,14 @@ class Notification(models.Model):
                 nulls_distinct=False,
                 name="boards_notification_once",
             ),
+            # A person's answers on a thread fold into one unread
+            # notification (boards.notifications), even when two workers
+            # fan out at once.
+            models.UniqueConstraint(
+                fields=["user", "thread", "actor"],
+                condition=models.Q(kind="answer", read_at__isnull=True),
+                name="boards_notification_answer_unread_once",
+            ),
         ]
         indexes = [
             models.Index(

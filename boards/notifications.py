@@ -6,7 +6,9 @@ committed, queue fan_out with ids. fan_out finds every recipient in a few
 set-based queries and writes the Notification rows in one insert; mail goes
 out from send_pending_mail (at once) and send_daily_digests (once a day),
 which mark a notification as mailed only after its mail was accepted, so a
-failing mail server delays mail but loses none.
+failing mail server delays mail but loses none. Mail asks the board's
+reading rule again when it goes out, so it never carries what its reader
+may no longer see.
 """
 
 import re
@@ -49,6 +51,9 @@ MAX_MENTIONS = 20
 UNSUBSCRIBE_SALT = "boards.unsubscribe"
 # Long enough for a mail read weeks later; an old leaked mail goes stale.
 UNSUBSCRIBE_MAX_AGE = timedelta(days=90)
+# A person answering or marking interest again on the same thread is the
+# same news while unread: it is mailed again only after this long.
+REPEAT_MAIL_AFTER = timedelta(hours=1)
 
 KIND_TEXTS = {
     NotificationKind.REPLY: _("%(actor)s replied to “%(thread)s”."),
@@ -214,7 +219,11 @@ def mentioned_users(users, names):
 
 def _audiences(kind, thread, post, organisation_ids):
     """(kind, people) pairs that hear of an event, the most specific first."""
-    readers = permissions.thread_readers(thread)
+    readers = (
+        permissions.post_readers(post)
+        if post is not None
+        else permissions.thread_readers(thread)
+    )
     audiences = []
     names = mentions(post.body) if post is not None else []
     if names:
@@ -266,11 +275,17 @@ def fan_out(
     reply), never for their own action, and never twice for the same kind,
     thread and post. Every answer is news of its own: an answer made at
     `since` is told once, however often the task runs (a notification from
-    the same person on the thread made after that time stands for it).
-    Queues one mail task when anyone wants mail at once.
+    the same person on the thread made after that time stands for it), and
+    a person's answers on a thread fold into one unread notification
+    (_fold_repeated_answers). Queues one mail task when anyone wants mail
+    at once.
     """
     thread = Thread.objects.filter(pk=thread_id).first()
-    post = Post.objects.filter(pk=post_id).first() if post_id else None
+    post = (
+        Post.objects.select_related("thread").filter(pk=post_id).first()
+        if post_id
+        else None
+    )
     if thread is None or (post_id and post is None):
         return 0
     chosen = {}
@@ -297,6 +312,9 @@ def fan_out(
         for user_id, frequency in users.values_list("pk", "frequency"):
             chosen.setdefault(user_id, (audience_kind, frequency))
     with transaction.atomic():
+        mail_now = kind == NotificationKind.ANSWER and _fold_repeated_answers(
+            thread=thread, actor_id=actor_id, chosen=chosen
+        )
         Notification.objects.bulk_create(
             [
                 Notification(
@@ -313,9 +331,47 @@ def fan_out(
         )
         # Queued in the same transaction, so the worker cannot start it
         # before the notifications exist.
-        if any(frequency == Frequency.IMMEDIATE for _, frequency in chosen.values()):
+        if mail_now or any(
+            frequency == Frequency.IMMEDIATE for _, frequency in chosen.values()
+        ):
             send_pending_mail.enqueue()
     return len(chosen)
+
+
+def _fold_repeated_answers(*, thread, actor_id, chosen):
+    """Fold a repeated answer into the unread notification of the last one.
+
+    Marking and withdrawing interest, or changing an answer, over and over
+    must not flood the author: an unread answer notification from the same
+    person on the thread moves to the top instead of a new one being made,
+    and is mailed again only when its last mail is older than
+    REPEAT_MAIL_AFTER. The people folded are taken out of `chosen`; returns
+    whether a folded notification is to be mailed at once.
+    """
+    now = timezone.now()
+    unread = Notification.objects.select_for_update().filter(
+        kind=NotificationKind.ANSWER,
+        thread=thread,
+        actor_id=actor_id,
+        read_at__isnull=True,
+        user_id__in=[
+            user_id
+            for user_id, (kind, _) in chosen.items()
+            if kind == NotificationKind.ANSWER
+        ],
+    )
+    mail_now = False
+    # Only the thread's author hears of answers: one row at most.
+    for notification in unread:
+        frequency = chosen.pop(notification.user_id)[1]
+        notification.created_at = now
+        mailed_at = notification.mailed_at
+        if mailed_at is not None and mailed_at < now - REPEAT_MAIL_AFTER:
+            notification.mailed_at = None
+            notification.mail = frequency
+            mail_now = mail_now or frequency == Frequency.IMMEDIATE
+        notification.save(update_fields=["created_at", "mailed_at", "mail"])
+    return mail_now
 
 
 # ----- mail -----
@@ -397,6 +453,11 @@ def _message(user, notifications, template):
 def _deliver(frequency, template):
     """Mail each person their unmailed notifications in one message.
 
+    Only what the person may still read on the site goes out: a
+    notification of a thread or post hidden or deleted since, or of a
+    person whose membership was suspended, waits unmailed, and goes out if
+    it becomes readable again.
+
     Each person's rows are locked while their mail is sent and marked as
     mailed in the same short transaction, so two workers never mail the same
     notification, and a worker killed in the middle of a run leaves at most
@@ -404,8 +465,8 @@ def _deliver(frequency, template):
     refuses is skipped; any other error stops the run. Either way the rest
     wait for the next run and the error fails the task.
     """
-    pending = Notification.objects.filter(
-        mail=frequency, mailed_at__isnull=True, user__is_active=True
+    pending = permissions.readable_notifications(
+        Notification.objects.filter(mail=frequency, mailed_at__isnull=True)
     )
     sent = 0
     refused = set()

@@ -1,5 +1,7 @@
 """Who may do what on the board. Views, templates and admin ask here."""
 
+from django.db.models import Q
+
 from members.models import User
 from members.permissions import (
     can_use_members_area,
@@ -151,3 +153,28 @@ def thread_readers(thread):
     """Everyone who may read a thread (can_view_thread for many people)."""
     users = members_area_users(User.objects.all())
     return moderator_users(users) if thread.is_hidden else users
+
+
+def post_readers(post):
+    """Everyone who may read a post (can_read_post for many people)."""
+    if post.is_deleted:
+        return User.objects.none()
+    users = thread_readers(post.thread)
+    return moderator_users(users) if post.is_hidden else users
+
+
+def readable_notifications(queryset):
+    """Notifications whose own recipient may still read their thread and post.
+
+    can_view_thread and can_read_post for many people at once, asked again
+    when mail goes out: a thread hidden or a membership suspended since the
+    notification was made keeps it out of the mail.
+    """
+    users = User.objects.all()
+    moderator = Q(user__in=moderator_users(users))
+    return queryset.filter(
+        Q(thread__is_hidden=False) | moderator,
+        Q(post=None)
+        | Q(post__is_deleted=False) & (Q(post__is_hidden=False) | moderator),
+        user__in=members_area_users(users),
+    )

@@ -233,6 +233,9 @@ ACCOUNT_RATE_LIMITS = {
     "change_password": "5/m/user",
     # The public membership application (members.views.applications).
     "membership_application": "5/h/ip",
+    # Marking or withdrawing interest, per person and thread
+    # (boards.views.collaboration).
+    "interest": "6/10m/key",
 }
 # Behind one reverse proxy (nginx) the client address is its X-Forwarded-For.
 ALLAUTH_TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 0)

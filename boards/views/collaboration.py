@@ -1,3 +1,4 @@
+from allauth.core import ratelimit
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import F
@@ -99,6 +100,19 @@ class InterestView(View):
 
     def post(self, request, pk):
         thread = _thread(request, pk)
+        # Each mark tells the thread's author; changing it back and forth
+        # is refused for a while, without an error page.
+        if not ratelimit.consume(
+            request, action="interest", key=f"{request.user.pk}:{thread.pk}"
+        ):
+            messages.error(
+                request,
+                _(
+                    "Your organisation's interest was changed too many times in "
+                    "a short time. Please wait a few minutes and try again."
+                ),
+            )
+            return redirect("boards:thread", pk=pk)
         if request.POST.get("withdraw"):
             collaboration.interest_unmark(thread=thread, user=request.user)
             messages.success(request, _("Your organisation's interest was withdrawn."))

@@ -315,6 +315,29 @@ def test_the_author_sees_which_organisations_are_interested(
     assert other_member.organisation.full_name in content.content.decode()
 
 
+def test_toggling_interest_too_often_is_refused_politely(client, member, other_member):
+    thread = propose(member)
+    client.force_login(other_member)
+    url = reverse("boards:interest", args=[thread.pk])
+    for number in range(6):
+        client.post(url, {"withdraw": "1"} if number % 2 else {})
+    assert not Interest.objects.exists()
+    response = client.post(url, follow=True)
+    assert response.status_code == 200
+    assert "短時間に何度も変更されたため" in response.content.decode()
+    assert not Interest.objects.exists()
+
+
+def test_the_interest_limit_counts_each_thread_on_its_own(client, member, other_member):
+    first, second = propose(member), propose(member)
+    client.force_login(other_member)
+    for number in range(6):
+        data = {"withdraw": "1"} if number % 2 else {}
+        client.post(reverse("boards:interest", args=[first.pk]), data)
+    client.post(reverse("boards:interest", args=[second.pk]))
+    assert list(Interest.objects.values_list("thread", flat=True)) == [second.pk]
+
+
 # ----- proposal status -----
 
 

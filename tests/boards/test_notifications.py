@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from boards import collaboration, notifications
+from boards import collaboration, moderation, notifications, services
 from boards.models import (
     Addressee,
     Category,
@@ -22,6 +22,7 @@ from boards.models import (
     Thread,
     Watch,
 )
+from members import services as member_services
 from members.models import MembershipStatus, User
 
 pytestmark = pytest.mark.django_db
@@ -157,6 +158,71 @@ def test_the_thread_author_is_not_notified_of_their_own_interest(
             )
         )
     assert not Notification.objects.exists()
+
+
+def toggle_interest(thread, user, times):
+    for _ in range(times):
+        collaboration.interest_mark(thread=thread, user=user)
+        collaboration.interest_unmark(thread=thread, user=user)
+
+
+def test_interest_toggled_ten_times_notifies_and_mails_the_author_once(
+    thread, member, other_member, on_commit, mailoutbox
+):
+    for _ in range(10):
+        with on_commit():
+            toggle_interest(thread, other_member, 1)
+    assert Notification.objects.filter(user=member).count() == 1
+    assert [message.to for message in mailoutbox] == [[member.email]]
+
+
+def test_a_repeated_answer_moves_the_unread_notification_to_the_top(
+    thread, member, other_member, ward_staff, on_commit, mailoutbox
+):
+    collaboration.addressees_set(thread=thread, wards=[ward_staff.organisation])
+    addressee = Addressee.objects.get()
+    with on_commit():
+        collaboration.addressee_answer(
+            addressee=addressee, user=ward_staff, state=Addressee.State.CONSIDERING
+        )
+    first = Notification.objects.get(user=member)
+    with on_commit():
+        collaboration.interest_mark(thread=thread, user=other_member)
+        collaboration.addressee_answer(
+            addressee=addressee, user=ward_staff, state=Addressee.State.INTERESTED
+        )
+    answers = list(notifications.notifications_of(member))
+    assert [n.actor for n in answers] == [ward_staff, other_member]
+    assert answers[0].pk == first.pk
+    assert answers[0].created_at > first.created_at
+    assert len(mailoutbox) == 2
+
+
+def test_a_repeated_answer_is_mailed_again_after_the_quiet_period(
+    thread, member, other_member, on_commit, mailoutbox
+):
+    with on_commit():
+        toggle_interest(thread, other_member, 1)
+    Notification.objects.update(
+        mailed_at=timezone.now() - notifications.REPEAT_MAIL_AFTER - timedelta(1)
+    )
+    with on_commit():
+        toggle_interest(thread, other_member, 1)
+    assert Notification.objects.filter(user=member).count() == 1
+    assert len(mailoutbox) == 2
+
+
+def test_a_repeated_answer_after_the_author_read_the_first_is_news_again(
+    thread, member, other_member, on_commit, mailoutbox
+):
+    with on_commit():
+        toggle_interest(thread, other_member, 1)
+    notifications.notifications_mark_all_read(user=member)
+    with on_commit():
+        toggle_interest(thread, other_member, 1)
+    assert notifications.unread_count(member) == 1
+    assert Notification.objects.filter(user=member).count() == 2
+    assert len(mailoutbox) == 2
 
 
 # ----- mentions -----
@@ -437,6 +503,111 @@ def test_the_mail_command_sends_what_is_waiting(
     assert len(mailoutbox) == 1
 
 
+# ----- mail carries only what the reader may still see -----
+
+
+@pytest.fixture
+def queued(thread, member, other_member, make_reply, settings):
+    """A reply waiting to be mailed to the author, the tasks not yet run."""
+    settings.TASKS = {
+        "default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}
+    }
+
+    def queue(*, frequency=Frequency.IMMEDIATE, watcher=member):
+        if frequency != Frequency.IMMEDIATE:
+            set_frequency(watcher, NotificationKind.REPLY, frequency)
+        notifications.watch(user=watcher, thread=thread)
+        post = make_reply(thread=thread, author=other_member)
+        notifications.fan_out.call(
+            kind=NotificationKind.REPLY,
+            thread_id=thread.pk,
+            post_id=post.pk,
+            actor_id=other_member.pk,
+        )
+        return post
+
+    return queue
+
+
+def send(frequency):
+    if frequency == Frequency.DAILY:
+        return notifications.send_daily_digests.call()
+    return notifications.send_pending_mail.call()
+
+
+@pytest.mark.parametrize("frequency", [Frequency.IMMEDIATE, Frequency.DAILY])
+def test_a_thread_hidden_after_the_notification_is_not_mailed(
+    queued, thread, member, ward_staff, mailoutbox, frequency
+):
+    queued(frequency=frequency)
+    assert Notification.objects.get(user=member).mailed_at is None
+    moderation.thread_hide(thread=thread, actor=ward_staff)
+    assert send(frequency) == 0
+    assert mailoutbox == []
+
+
+@pytest.mark.parametrize("frequency", [Frequency.IMMEDIATE, Frequency.DAILY])
+def test_staff_of_a_suspended_organisation_get_no_board_mail(
+    queued, member, office_staff, mailoutbox, frequency
+):
+    queued(frequency=frequency)
+    member_services.organisation_set_status(
+        organisation=member.organisation,
+        status=MembershipStatus.SUSPENDED,
+        changed_by=office_staff,
+    )
+    assert send(frequency) == 0
+    assert mailoutbox == []
+
+
+def test_a_reply_hidden_before_the_notification_is_made_notifies_no_member(
+    thread, member, other_member, ward_staff, make_reply, mailoutbox, settings
+):
+    settings.TASKS = {
+        "default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}
+    }
+    post = make_reply(thread=thread, author=other_member)
+    moderation.post_hide(post=post, actor=ward_staff)
+    notifications.fan_out.call(
+        kind=NotificationKind.REPLY,
+        thread_id=thread.pk,
+        post_id=post.pk,
+        actor_id=other_member.pk,
+    )
+    assert not Notification.objects.filter(user=member).exists()
+    assert send(Frequency.IMMEDIATE) == 0
+
+
+@pytest.mark.parametrize("frequency", [Frequency.IMMEDIATE, Frequency.DAILY])
+def test_a_reply_hidden_after_the_notification_is_not_mailed(
+    queued, ward_staff, mailoutbox, frequency
+):
+    post = queued(frequency=frequency)
+    moderation.post_hide(post=post, actor=ward_staff)
+    assert send(frequency) == 0
+    assert mailoutbox == []
+
+
+def test_a_deleted_reply_is_not_mailed(queued, other_member, mailoutbox):
+    post = queued()
+    services.post_delete(post=post, deleted_by=other_member)
+    assert send(Frequency.IMMEDIATE) == 0
+    assert mailoutbox == []
+
+
+@pytest.mark.parametrize("hidden", ["thread", "post"])
+def test_moderators_still_get_mail_of_what_they_see_hidden(
+    queued, thread, ward_staff, office_staff, mailoutbox, hidden
+):
+    post = queued(watcher=ward_staff)
+    if hidden == "thread":
+        moderation.thread_hide(thread=thread, actor=office_staff)
+    else:
+        moderation.post_hide(post=post, actor=office_staff)
+    assert send(Frequency.IMMEDIATE) == 1
+    assert [message.to for message in mailoutbox] == [[ward_staff.email]]
+
+
 # ----- unsubscribing -----
 
 
@@ -563,7 +734,10 @@ def test_the_notification_list_makes_as_many_queries_for_many_rows(
     make_notifications(member, thread, 2)
     with django_assert_max_num_queries(12) as few:
         member_client.get(url)
-    Notification.objects.update(actor=other_member)
+    # One answer per person stays unread: the other's actor stays unknown.
+    Notification.objects.filter(pk=Notification.objects.first().pk).update(
+        actor=other_member
+    )
     make_notifications(member, thread, 40)
     with django_assert_max_num_queries(len(few)):
         response = member_client.get(url)
