@@ -61,16 +61,22 @@ def office_addresses():
     )
 
 
+def site_link(path):
+    """An absolute link for a mail: RENKEI_SITE_URL, never the request's Host."""
+    return settings.SITE_URL + path
+
+
 def password_setup_url(user):
     """A one-time link with which a new account sets its password."""
-    path = reverse(
-        "account_reset_password_from_key",
-        kwargs={
-            "uidb36": user_pk_to_url_str(user),
-            "key": default_token_generator.make_token(user),
-        },
+    return site_link(
+        reverse(
+            "account_reset_password_from_key",
+            kwargs={
+                "uidb36": user_pk_to_url_str(user),
+                "key": default_token_generator.make_token(user),
+            },
+        )
     )
-    return settings.SITE_URL + path
 
 
 # ----- accounts -----
