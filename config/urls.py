@@ -3,7 +3,12 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from members.views.applications import JoinDoneView, JoinView
+from members.views.applications import (
+    JoinConfirmView,
+    JoinDoneView,
+    JoinSentView,
+    JoinView,
+)
 
 from . import views
 
@@ -18,6 +23,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("join/", JoinView.as_view(), name="join"),
+    path("join/sent/", JoinSentView.as_view(), name="join_sent"),
+    path("join/confirm/<str:token>/", JoinConfirmView.as_view(), name="join_confirm"),
     path("join/done/", JoinDoneView.as_view(), name="join_done"),
     path("members/", include("members.urls")),
     path("boards/", include("boards.urls")),

@@ -1,10 +1,31 @@
+from types import SimpleNamespace
+from urllib.parse import urlsplit
+
 from allauth.account.adapter import DefaultAccountAdapter
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils.translation import gettext
 
 from . import sign_ins
+from .services import site_link
+
+
+def on_site(url):
+    """The same link on RENKEI_SITE_URL, whatever host it was built with."""
+    parts = urlsplit(url)
+    query = f"?{parts.query}" if parts.query else ""
+    return site_link(parts.path + query)
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    """allauth, fitted to the project.
+
+    allauth builds the links in its mails from the request's Host header,
+    and a forged Host passes ALLOWED_HOSTS when only its port differs: every
+    link and site name in its mails comes from RENKEI_SITE_URL instead.
+    """
+
     def is_open_for_signup(self, request):
         # Accounts come from the membership application and the office.
         return False
@@ -20,3 +41,21 @@ class AccountAdapter(DefaultAccountAdapter):
                 email=str(credentials.get("email", "")),
             )
             raise
+
+    def send_mail(self, template_prefix, email, context):
+        site = SimpleNamespace(
+            name=gettext("23 Wards Nationwide Collaboration Project"),
+            domain=urlsplit(settings.SITE_URL).netloc,
+        )
+        context = {**context, "current_site": site, "site_url": settings.SITE_URL}
+        super().send_mail(template_prefix, email, context)
+
+    def get_reset_password_from_key_url(self, key):
+        return on_site(super().get_reset_password_from_key_url(key))
+
+    def get_email_confirmation_url(self, request, emailconfirmation):
+        return on_site(super().get_email_confirmation_url(request, emailconfirmation))
+
+    def send_account_already_exists_mail(self, email):
+        context = {"password_reset_url": site_link(reverse("account_reset_password"))}
+        self.send_mail("account/email/account_already_exists", email, context)

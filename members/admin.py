@@ -57,6 +57,26 @@ class RoleFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ApplicationStatusFilter(admin.SimpleListFilter):
+    """The statuses the office sees: unconfirmed applications are not listed."""
+
+    title = gettext_lazy("status")
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        unconfirmed = MembershipApplication.Status.UNCONFIRMED
+        return [
+            (value, label)
+            for value, label in MembershipApplication.Status.choices
+            if value != unconfirmed
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(status=self.value())
+        return queryset
+
+
 class ReadOnlyInline(admin.TabularInline):
     extra = 0
     can_delete = False
@@ -171,7 +191,7 @@ class OrganisationAdmin(OrganisationCsvAdminMixin, ModelAdmin):
 @admin.register(MembershipApplication)
 class MembershipApplicationAdmin(ModelAdmin):
     list_display = ["organisation", "contact_person", "email", "submitted_at", "status"]
-    list_filter = ["status"]
+    list_filter = [ApplicationStatusFilter]
     search_fields = [
         "organisation__name",
         "organisation__kana",
@@ -194,6 +214,10 @@ class MembershipApplicationAdmin(ModelAdmin):
     ]
     actions = ["approve"]
     change_form_template = "admin/members/membershipapplication/change_form.html"
+
+    def get_queryset(self, request):
+        # Until the applicant confirms the address, an application is not one.
+        return super().get_queryset(request).confirmed()
 
     def has_add_permission(self, request):
         return False
@@ -219,7 +243,7 @@ class MembershipApplicationAdmin(ModelAdmin):
     def _decidable(self, request, pk):
         if not self.has_change_permission(request):
             raise PermissionDenied
-        return get_object_or_404(MembershipApplication, pk=pk)
+        return get_object_or_404(self.get_queryset(request), pk=pk)
 
     def _back(self, application):
         return redirect(

@@ -92,7 +92,10 @@ class JoinForm(forms.ModelForm):
             "purpose": forms.Textarea(attrs={"rows": 5}),
         }
         help_texts = {
-            "email": _("The set-your-password mail goes to this address."),
+            "email": _(
+                "A link to confirm the application is mailed to this address; the "
+                "set-your-password mail goes there too."
+            ),
             "phone": _("For example 03-5210-9080."),
         }
 
@@ -169,20 +172,14 @@ class ContactForm(VersionedForm, forms.ModelForm):
 
 
 class StaffInviteForm(forms.Form):
+    """A colleague to invite; whether the address has an account is not said."""
+
     email = forms.EmailField(
         label=_("E-mail address"),
         widget=forms.EmailInput(attrs={"autocomplete": "off"}),
     )
     display_name = forms.CharField(label=_("Name"), max_length=100)
     department = forms.CharField(label=_("Department"), max_length=100, required=False)
-
-    def clean_email(self):
-        email = self.cleaned_data["email"]
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(
-                _("This e-mail address already has an account."), code="email_in_use"
-            )
-        return email
 
 
 class ApplicationRejectForm(forms.Form):

@@ -226,10 +226,21 @@ class ContactChange(ChangeRecord):
         return Organisation._meta.get_field(self.field).verbose_name
 
 
+class MembershipApplicationQuerySet(models.QuerySet):
+    def confirmed(self):
+        """Applications whose address was confirmed: those the office sees."""
+        return self.exclude(status=MembershipApplication.Status.UNCONFIRMED)
+
+
 class MembershipApplication(models.Model):
-    """An application to join, waiting for the office's decision."""
+    """An application to join, waiting for the office's decision.
+
+    It waits first for the applicant to confirm the address by a mailed
+    link; until then the office does not see it and it blocks nobody.
+    """
 
     class Status(models.TextChoices):
+        UNCONFIRMED = "unconfirmed", _("Waiting for the address to be confirmed")
         PENDING = "pending", _("Pending")
         APPROVED = "approved", _("Approved")
         REJECTED = "rejected", _("Rejected")
@@ -248,6 +259,7 @@ class MembershipApplication(models.Model):
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.PENDING
     )
+    # When the form was sent, and again when the address was confirmed.
     submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now)
     decided_by = models.ForeignKey(
         "members.User",
@@ -259,6 +271,8 @@ class MembershipApplication(models.Model):
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     rejection_reason = models.TextField(_("reason for rejection"), blank=True)
+
+    objects = MembershipApplicationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("membership application")

@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from allauth.account.forms import default_token_generator
 from allauth.account.models import EmailAddress
@@ -6,6 +6,7 @@ from allauth.account.utils import user_pk_to_url_str
 from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q
@@ -61,16 +62,22 @@ def office_addresses():
     )
 
 
+def site_link(path):
+    """An absolute link for a mail: RENKEI_SITE_URL, never the request's Host."""
+    return settings.SITE_URL + path
+
+
 def password_setup_url(user):
     """A one-time link with which a new account sets its password."""
-    path = reverse(
-        "account_reset_password_from_key",
-        kwargs={
-            "uidb36": user_pk_to_url_str(user),
-            "key": default_token_generator.make_token(user),
-        },
+    return site_link(
+        reverse(
+            "account_reset_password_from_key",
+            kwargs={
+                "uidb36": user_pk_to_url_str(user),
+                "key": default_token_generator.make_token(user),
+            },
+        )
     )
-    return settings.SITE_URL + path
 
 
 # ----- accounts -----
@@ -134,7 +141,26 @@ def email_verify_after_password_setup(*, user):
 
 @transaction.atomic
 def staff_invite(*, organisation, email, display_name, department, invited_by):
-    """Add a person to an organisation and mail them a set-your-password link."""
+    """Add a person to an organisation and mail them a set-your-password link.
+
+    An address that already has an account gets a notice instead, and None
+    is returned: the inviter is answered alike in both cases.
+    """
+    owner = User.objects.filter(email__iexact=email).first()
+    if owner is not None:
+        context = {
+            "owner": owner,
+            "invited_by": invited_by,
+            "organisation": organisation,
+        }
+        transaction.on_commit(
+            lambda: mail_send(
+                to=[owner.email],
+                template="members/email/invitation_address_in_use",
+                context=context,
+            )
+        )
+        return None
     user = user_create(
         email=email,
         display_name=display_name,
@@ -224,30 +250,132 @@ def application_refusal(organisation):
     return None
 
 
+# A confirmation link works this long; unconfirmed applications older than
+# this are deleted.
+APPLICATION_CONFIRM_MAX_AGE = timedelta(days=3)
+APPLICATION_CONFIRM_SALT = "members.application_confirm"
+
+
+def application_confirm_url(application):
+    """The mailed link with which an applicant confirms the address."""
+    token = signing.dumps(application.pk, salt=APPLICATION_CONFIRM_SALT)
+    return site_link(reverse("join_confirm", args=[token]))
+
+
+def application_from_token(token):
+    """The application a confirmation link stands for.
+
+    Raises ValidationError (code "expired" or "invalid") for a link that
+    is too old, altered or unknown.
+    """
+    try:
+        pk = signing.loads(
+            token,
+            salt=APPLICATION_CONFIRM_SALT,
+            max_age=APPLICATION_CONFIRM_MAX_AGE,
+        )
+        return MembershipApplication.objects.select_related(
+            "organisation__prefecture"
+        ).get(pk=pk)
+    except signing.SignatureExpired:
+        raise ValidationError(
+            _(
+                "This confirmation link has expired. Links work for three days: "
+                "please fill in the application again."
+            ),
+            code="expired",
+        ) from None
+    except (signing.BadSignature, MembershipApplication.DoesNotExist):
+        raise ValidationError(
+            _(
+                "This confirmation link is not valid. Check that the whole link "
+                "from the e-mail was opened, or fill in the application again."
+            ),
+            code="invalid",
+        ) from None
+
+
 @transaction.atomic
 def application_submit(
     *, organisation, department, contact_person, email, phone, purpose=""
 ):
-    """Record an application to join and tell the office."""
-    organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    """Take an application and mail its address a link to confirm it.
+
+    Until confirmed, the office does not see it and it blocks nobody. An
+    address that already has an account gets a notice instead and no
+    application is made; the applicant is answered alike in both cases.
+    """
     refusal = application_refusal(organisation)
     if refusal:
         raise ValidationError(refusal, code="cannot_apply")
-    if User.objects.filter(email__iexact=email).exists():
-        raise ValidationError(
-            _("This e-mail address already has an account. Sign in instead."),
-            code="email_in_use",
+    email = User.objects.normalize_email(email)
+    owner = User.objects.filter(email__iexact=email).first()
+    if owner is not None:
+        context = {"owner": owner, "organisation": organisation}
+        transaction.on_commit(
+            lambda: mail_send(
+                to=[owner.email],
+                template="members/email/application_address_in_use",
+                context=context,
+            )
         )
+        return None
+    MembershipApplication.objects.filter(
+        status=MembershipApplication.Status.UNCONFIRMED,
+        submitted_at__lt=timezone.now() - APPLICATION_CONFIRM_MAX_AGE,
+    ).delete()
     application = MembershipApplication(
         organisation=organisation,
         department=department,
         contact_person=contact_person,
-        email=User.objects.normalize_email(email),
+        email=email,
         phone=phone,
         purpose=purpose,
+        status=MembershipApplication.Status.UNCONFIRMED,
     )
     application.full_clean()
     application.save()
+    context = {"application": application, "url": application_confirm_url(application)}
+    transaction.on_commit(
+        lambda: mail_send(
+            to=[application.email],
+            template="members/email/application_confirm",
+            context=context,
+        )
+    )
+    return application
+
+
+@transaction.atomic
+def application_confirm(*, application):
+    """Send a confirmed application on to the office and tell the office.
+
+    Of several applications for one organisation, the first confirmed
+    wins; the others are refused as long as it waits or is approved.
+    """
+    application = MembershipApplication.objects.select_for_update().get(
+        pk=application.pk
+    )
+    if application.status != MembershipApplication.Status.UNCONFIRMED:
+        raise ValidationError(
+            _("This application has already been sent to the office."),
+            code="confirmed",
+        )
+    organisation = Organisation.objects.select_for_update().get(
+        pk=application.organisation_id
+    )
+    refusal = application_refusal(organisation)
+    if refusal:
+        raise ValidationError(refusal, code="cannot_apply")
+    # The applicant has just proven the address, so saying so reveals nothing.
+    if User.objects.filter(email__iexact=application.email).exists():
+        raise ValidationError(
+            _("This e-mail address already has an account. Sign in instead."),
+            code="email_in_use",
+        )
+    application.status = MembershipApplication.Status.PENDING
+    application.submitted_at = timezone.now()
+    application.save(update_fields=["status", "submitted_at"])
     # The applicant has no account yet, so the reason says who applied.
     organisation_set_status(
         organisation=organisation,

@@ -1,12 +1,13 @@
 from allauth.core.ratelimit import consume_or_429
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
-from django.views.generic import FormView, TemplateView
+from django.views.generic import FormView, TemplateView, View
 
 from .. import services
 from ..forms import JoinForm
+from ..models import MembershipApplication
 
 
 @method_decorator(login_not_required, name="dispatch")
@@ -34,10 +35,49 @@ class JoinView(FormView):
                 purpose=data["purpose"],
             )
         except ValidationError as error:
-            field = "email" if error.code == "email_in_use" else "organisation"
-            form.add_error(field, error)
+            form.add_error("organisation", error)
             return self.form_invalid(form)
+        # The same answer whether or not the address has an account.
+        return redirect("join_sent")
+
+
+@method_decorator(login_not_required, name="dispatch")
+class JoinSentView(TemplateView):
+    template_name = "members/join_sent.html"
+
+
+@method_decorator(login_not_required, name="dispatch")
+class JoinConfirmView(View):
+    """The mailed link: shows the application, and sends it on when confirmed."""
+
+    template_name = "members/join_confirm.html"
+
+    def get(self, request, token):
+        try:
+            application = services.application_from_token(token)
+        except ValidationError as error:
+            return self.render(error=error)
+        return self.render(application=application)
+
+    def post(self, request, token):
+        try:
+            application = services.application_from_token(token)
+            services.application_confirm(application=application)
+        except ValidationError as error:
+            return self.render(error=error)
         return redirect("join_done")
+
+    def render(self, *, application=None, error=None):
+        return render(
+            self.request,
+            self.template_name,
+            {
+                "application": application,
+                "error": error,
+                "sent": application is not None
+                and application.status != MembershipApplication.Status.UNCONFIRMED,
+            },
+        )
 
 
 @method_decorator(login_not_required, name="dispatch")

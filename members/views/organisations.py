@@ -109,14 +109,16 @@ class StaffView(OwnOrganisationMixin, FormView):
         )
 
     def form_valid(self, form):
-        user = services.staff_invite(
+        services.staff_invite(
             organisation=self.get_organisation(),
             invited_by=self.request.user,
             **form.cleaned_data,
         )
+        # The same answer whether or not the address has an account.
         messages.success(
             self.request,
-            _("An invitation has been sent to %(email)s.") % {"email": user.email},
+            _("An invitation has been sent to %(email)s.")
+            % {"email": form.cleaned_data["email"]},
         )
         return redirect("members:organisation_staff", pk=self.kwargs["pk"])
 

@@ -122,13 +122,15 @@ def complete_world(world):
     applicant = factories.make_organisation(
         name="輪島市", membership_status="applying", prefecture=w["ishikawa"]
     )
-    member_services.application_submit(
-        organisation=applicant,
-        department="企画課",
-        contact_person="能登 花子",
-        email="wajima@example.jp",
-        phone="0768-22-2211",
-        purpose="災害支援の連携",
+    member_services.application_confirm(
+        application=member_services.application_submit(
+            organisation=applicant,
+            department="企画課",
+            contact_person="能登 花子",
+            email="wajima@example.jp",
+            phone="0768-22-2211",
+            purpose="災害支援の連携",
+        )
     )
     DirectorySettings.load()
     # A sign-in makes a sign-in record; the device list needs its own row.

@@ -29,6 +29,15 @@ def sign_in(page, url, email, password):
     page.get_by_role("button", name="ログイン").click()
 
 
+def mailed_link(path_pattern, address):
+    """The path (without the leading slash) of a link last mailed to address."""
+    for message in reversed(mail.outbox):
+        found = re.search(r"https?://[^/\s]+" + path_pattern, message.body)
+        if message.to == [address] and found:
+            return found.group().split("/", 3)[3]
+    raise AssertionError(f"no mail to {address} with {path_pattern}")
+
+
 def sign_out(page):
     page.get_by_role("button", name="ログアウト").click()
 
@@ -50,6 +59,12 @@ def test_apply_approve_set_password_edit_and_see_history(
     page.get_by_label("メールアドレス").fill("yamada@nanao.example.jp")
     page.get_by_label("電話番号").fill("0767-53-1111")
     page.get_by_role("button", name="申請を送信する").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("確認メールを送りました")
+
+    # ... and confirms the address with the mailed link.
+    page.goto(url + "/" + mailed_link(r"/join/confirm/\S+", "yamada@nanao.example.jp"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("申請内容の確認")
+    page.get_by_role("button", name="事務局に送信する").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "お申し込みありがとうございました"
     )
@@ -64,15 +79,11 @@ def test_apply_approve_set_password_edit_and_see_history(
     sign_out(page)
 
     # The new staff member sets a password from the mail.
-    approval = next(
-        m
-        for m in mail.outbox
-        if m.to == ["yamada@nanao.example.jp"] and "パスワード" in m.subject
+    page.goto(
+        url
+        + "/"
+        + mailed_link(r"/accounts/password/reset/key/\S+", "yamada@nanao.example.jp")
     )
-    link = re.search(
-        r"https?://\S+/accounts/password/reset/key/\S+", approval.body
-    ).group()
-    page.goto(url + "/" + link.split("/", 3)[3])
     page.locator("input[name=password1]").fill("nanao-kanko-2026!")
     page.locator("input[name=password2]").fill("nanao-kanko-2026!")
     page.get_by_role("button", name=re.compile("パスワード")).click()

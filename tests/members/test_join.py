@@ -1,8 +1,11 @@
+import re
+from datetime import timedelta
+
 import pytest
 from django.core import mail
 from django.urls import reverse
 
-from members import permissions
+from members import permissions, services
 from members.models import MembershipApplication, MembershipStatus, Organisation
 
 pytestmark = pytest.mark.django_db
@@ -39,6 +42,44 @@ def application_data(target, **overrides):
     }
 
 
+def confirmation_link(address):
+    """The confirmation link in the last mail sent to address."""
+    message = next(m for m in reversed(mail.outbox) if m.to == [address])
+    return re.search(r"https?://\S+/join/confirm/\S+/", message.body).group()
+
+
+@pytest.fixture
+def apply(client, django_capture_on_commit_callbacks):
+    """Fill in the form (mails sent); returns the response."""
+
+    def apply(target, **overrides):
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post(JOIN_URL, application_data(target, **overrides))
+
+    return apply
+
+
+@pytest.fixture
+def confirm(client, django_capture_on_commit_callbacks):
+    """Open the mailed link and press its button; returns the response."""
+
+    def confirm(address="yamada@city.nanao.example.jp"):
+        link = confirmation_link(address)
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post(link)
+
+    return confirm
+
+
+@pytest.fixture
+def apply_and_confirm(apply, confirm):
+    def apply_and_confirm(target, **overrides):
+        apply(target, **overrides)
+        return confirm(overrides.get("email", "yamada@city.nanao.example.jp"))
+
+    return apply_and_confirm
+
+
 def test_join_form_is_public_and_lists_the_official_municipalities(client, nanao):
     response = client.get(JOIN_URL)
     assert response.status_code == 200
@@ -48,22 +89,151 @@ def test_join_form_is_public_and_lists_the_official_municipalities(client, nanao
     assert '<optgroup label="石川県">' in content
 
 
-def test_valid_application_is_recorded_and_mailed(
-    client, nanao, office_inbox, django_capture_on_commit_callbacks
+def test_application_waits_unseen_until_its_address_is_confirmed(
+    client, apply, nanao, office_inbox
 ):
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(JOIN_URL, application_data(nanao))
+    response = apply(nanao)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("join_sent")
+    application = MembershipApplication.objects.get()
+    assert application.status == MembershipApplication.Status.UNCONFIRMED
+    nanao.refresh_from_db()
+    assert nanao.membership_status == MembershipStatus.NONE
+    (message,) = mail.outbox
+    assert message.to == ["yamada@city.nanao.example.jp"]
+    assert confirmation_link(message.to[0]).startswith("http://testserver/join/")
+    page = client.get(response["Location"])
+    assert "確認メールを送りました" in page.content.decode()
+
+
+def test_unconfirmed_applications_are_not_shown_to_the_office(
+    client, apply, nanao, office_staff, settings
+):
+    settings.RENKEI_REQUIRE_STAFF_MFA = False
+    apply(nanao)
+    application = MembershipApplication.objects.get()
+    client.force_login(office_staff)
+    listing = client.get(reverse("admin:members_membershipapplication_changelist"))
+    assert listing.status_code == 200
+    assert "yamada@city.nanao.example.jp" not in listing.content.decode()
+    assert "確認待ち" not in listing.content.decode()  # nor offered as a filter
+    approve = reverse(
+        "admin:members_membershipapplication_approve", args=[application.pk]
+    )
+    assert client.post(approve).status_code == 404
+    assert not nanao.staff.exists()
+
+
+def test_confirmation_page_shows_the_application_before_it_is_sent(
+    client, apply, nanao
+):
+    apply(nanao)
+    page = client.get(confirmation_link("yamada@city.nanao.example.jp"))
+    assert page.status_code == 200
+    content = page.content.decode()
+    assert "石川県七尾市" in content and "山田 太郎" in content
+    assert "事務局に送信する" in content
+    # Opening the link (as mail scanners do) sends nothing.
+    assert MembershipApplication.objects.get().status == "unconfirmed"
+
+
+def test_confirmed_application_reaches_the_office_and_is_mailed(
+    client, apply, confirm, nanao, office_inbox
+):
+    apply(nanao)
+    sent_before = len(mail.outbox)
+    response = confirm()
     assert response.status_code == 302
     assert response["Location"] == reverse("join_done")
     application = MembershipApplication.objects.get()
-    assert application.organisation == nanao
     assert application.status == MembershipApplication.Status.PENDING
     nanao.refresh_from_db()
     assert nanao.membership_status == MembershipStatus.APPLIED
-    recipients = sorted(address for message in mail.outbox for address in message.to)
+    sent = mail.outbox[sent_before:]
+    recipients = sorted(address for message in sent for address in message.to)
     assert recipients == sorted([office_inbox, "yamada@city.nanao.example.jp"])
-    office_mail = next(m for m in mail.outbox if m.to == [office_inbox])
+    office_mail = next(m for m in sent if m.to == [office_inbox])
     assert "石川県七尾市" in office_mail.subject
+    done = client.get(response["Location"]).content.decode()
+    assert "お申し込みありがとうございました" in done
+
+
+def test_a_confirmed_link_used_again_sends_nothing_twice(
+    client, apply, confirm, nanao, office_inbox
+):
+    apply(nanao)
+    link = confirmation_link("yamada@city.nanao.example.jp")
+    confirm()
+    mail.outbox.clear()
+    assert "すでに送信されています" in client.get(link).content.decode()
+    again = client.post(link)
+    assert again.status_code == 200
+    assert "すでに事務局に送信されています" in again.content.decode()
+    assert mail.outbox == []
+    assert MembershipApplication.objects.get().status == "pending"
+
+
+def test_an_unconfirmed_application_blocks_nobody(apply, nanao):
+    apply(nanao, email="squatter@example.com")
+    response = apply(nanao)
+    assert response.status_code == 302
+    assert MembershipApplication.objects.filter(organisation=nanao).count() == 2
+    nanao.refresh_from_db()
+    assert nanao.membership_status == MembershipStatus.NONE
+
+
+def test_of_two_applications_the_first_confirmed_wins(client, apply, confirm, nanao):
+    apply(nanao, email="first@example.jp")
+    apply(nanao, email="second@example.jp")
+    second_link = confirmation_link("second@example.jp")
+    assert confirm("first@example.jp").status_code == 302
+    late = client.post(second_link)
+    assert late.status_code == 200
+    assert "すでに事務局の審査を待っています" in late.content.decode()
+    statuses = dict(MembershipApplication.objects.values_list("email", "status"))
+    assert statuses == {
+        "first@example.jp": "pending",
+        "second@example.jp": "unconfirmed",
+    }
+
+
+def test_an_expired_link_is_refused_with_a_clear_message(
+    client, apply, nanao, monkeypatch
+):
+    apply(nanao)
+    link = confirmation_link("yamada@city.nanao.example.jp")
+    monkeypatch.setattr(services, "APPLICATION_CONFIRM_MAX_AGE", timedelta(seconds=-1))
+    for response in (client.get(link), client.post(link)):
+        assert response.status_code == 200
+        assert "有効期限が切れています" in response.content.decode()
+    assert MembershipApplication.objects.get().status == "unconfirmed"
+    nanao.refresh_from_db()
+    assert nanao.membership_status == MembershipStatus.NONE
+
+
+@pytest.mark.parametrize(
+    "alter", [lambda link: link[:-3] + "xx/", lambda link: "/join/confirm/1/"]
+)
+def test_an_altered_link_is_refused_with_a_clear_message(client, apply, nanao, alter):
+    apply(nanao)
+    link = alter(confirmation_link("yamada@city.nanao.example.jp"))
+    for response in (client.get(link), client.post(link)):
+        assert response.status_code == 200
+        assert "確認用のリンクが正しくありません" in response.content.decode()
+    assert MembershipApplication.objects.get().status == "unconfirmed"
+
+
+def test_expired_unconfirmed_applications_are_cleared_away(apply, nanao):
+    apply(nanao, email="old@example.jp")
+    MembershipApplication.objects.update(
+        submitted_at=MembershipApplication.objects.get().submitted_at
+        - services.APPLICATION_CONFIRM_MAX_AGE
+        - timedelta(minutes=1)
+    )
+    apply(nanao)
+    assert list(MembershipApplication.objects.values_list("email", flat=True)) == [
+        "yamada@city.nanao.example.jp"
+    ]
 
 
 def test_full_width_phone_numbers_are_accepted(client, nanao):
@@ -99,8 +269,10 @@ def test_honeypot_filled_in_is_refused(client, nanao):
     assert not MembershipApplication.objects.exists()
 
 
-def test_second_application_while_one_is_pending_is_refused(client, nanao):
-    client.post(JOIN_URL, application_data(nanao))
+def test_second_application_while_one_is_pending_is_refused(
+    client, apply_and_confirm, nanao
+):
+    apply_and_confirm(nanao)
     response = client.post(
         JOIN_URL, application_data(nanao, email="someone.else@example.jp")
     )
@@ -115,14 +287,32 @@ def test_application_for_a_member_is_refused(client, make_organisation):
     assert not MembershipApplication.objects.exists()
 
 
-def test_application_with_an_address_that_has_an_account_is_refused(
-    client, nanao, member
+@pytest.mark.parametrize("owner", ["member", "office_staff"])
+def test_an_address_with_an_account_gets_the_same_answer_and_its_owner_a_mail(
+    client, apply, nanao, owner, request
 ):
-    response = client.post(JOIN_URL, application_data(nanao, email=member.email))
-    assert (
-        "このメールアドレスにはすでにアカウントがあります" in response.content.decode()
-    )
-    assert not MembershipApplication.objects.exists()
+    account = request.getfixturevalue(owner)
+    unknown = apply(nanao, email="new.person@example.jp")
+    mail.outbox.clear()
+    known = apply(nanao, email=account.email.upper())
+    assert known.status_code == unknown.status_code == 302
+    assert known["Location"] == unknown["Location"] == reverse("join_sent")
+    assert not MembershipApplication.objects.filter(email__iexact=account.email)
+    (notice,) = mail.outbox
+    assert notice.to == [account.email]
+    assert "石川県七尾市" in notice.body
+    assert "http://testserver/accounts/login/" in notice.body
+    assert "/join/confirm/" not in notice.body
+
+
+def test_an_address_given_an_account_meanwhile_cannot_be_confirmed(
+    client, apply, nanao, make_user
+):
+    apply(nanao)
+    make_user(email="yamada@city.nanao.example.jp")
+    response = client.post(confirmation_link("yamada@city.nanao.example.jp"))
+    assert "すでにアカウントがあります" in response.content.decode()
+    assert MembershipApplication.objects.get().status == "unconfirmed"
 
 
 def test_applications_are_rate_limited_per_address(client, make_organisation):
@@ -144,10 +334,15 @@ def test_bodies_cannot_apply_through_the_form(client, make_organisation):
 
 
 def test_office_approves_an_application_in_admin(
-    client, nanao, office_staff, settings, django_capture_on_commit_callbacks
+    apply_and_confirm,
+    client,
+    nanao,
+    office_staff,
+    settings,
+    django_capture_on_commit_callbacks,
 ):
     settings.RENKEI_REQUIRE_STAFF_MFA = False
-    client.post(JOIN_URL, application_data(nanao))
+    apply_and_confirm(nanao)
     application = MembershipApplication.objects.get()
     client.force_login(office_staff)
     mail.outbox.clear()
@@ -171,9 +366,11 @@ def test_office_approves_an_application_in_admin(
     assert "/accounts/password/reset/key/" in message.body
 
 
-def test_approval_by_get_is_refused(client, nanao, office_staff, settings):
+def test_approval_by_get_is_refused(
+    apply_and_confirm, client, nanao, office_staff, settings
+):
     settings.RENKEI_REQUIRE_STAFF_MFA = False
-    client.post(JOIN_URL, application_data(nanao))
+    apply_and_confirm(nanao)
     application = MembershipApplication.objects.get()
     client.force_login(office_staff)
     url = reverse("admin:members_membershipapplication_approve", args=[application.pk])
@@ -182,10 +379,15 @@ def test_approval_by_get_is_refused(client, nanao, office_staff, settings):
 
 
 def test_office_rejects_with_a_reason_that_is_mailed(
-    client, nanao, office_staff, settings, django_capture_on_commit_callbacks
+    apply_and_confirm,
+    client,
+    nanao,
+    office_staff,
+    settings,
+    django_capture_on_commit_callbacks,
 ):
     settings.RENKEI_REQUIRE_STAFF_MFA = False
-    client.post(JOIN_URL, application_data(nanao))
+    apply_and_confirm(nanao)
     application = MembershipApplication.objects.get()
     client.force_login(office_staff)
     url = reverse("admin:members_membershipapplication_reject", args=[application.pk])
@@ -204,10 +406,10 @@ def test_office_rejects_with_a_reason_that_is_mailed(
 
 
 def test_member_and_ward_staff_cannot_decide_applications(
-    client, nanao, member, ward_staff, settings
+    apply_and_confirm, client, nanao, member, ward_staff, settings
 ):
     settings.RENKEI_REQUIRE_STAFF_MFA = False
-    client.post(JOIN_URL, application_data(nanao))
+    apply_and_confirm(nanao)
     application = MembershipApplication.objects.get()
     url = reverse("admin:members_membershipapplication_approve", args=[application.pk])
     for user in (member, ward_staff):
@@ -219,10 +421,15 @@ def test_member_and_ward_staff_cannot_decide_applications(
 
 
 def test_new_staff_sets_a_password_and_the_address_counts_as_verified(
-    client, nanao, office_staff, django_capture_on_commit_callbacks, settings
+    apply_and_confirm,
+    client,
+    nanao,
+    office_staff,
+    django_capture_on_commit_callbacks,
+    settings,
 ):
     settings.RENKEI_REQUIRE_STAFF_MFA = False
-    client.post(JOIN_URL, application_data(nanao))
+    apply_and_confirm(nanao)
     application = MembershipApplication.objects.get()
     client.force_login(office_staff)
     with django_capture_on_commit_callbacks(execute=True):

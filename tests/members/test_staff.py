@@ -42,10 +42,6 @@ def test_staff_invite_a_colleague_who_gets_a_password_link(
             {"email": "bad", "display_name": "x"},
             "有効なメールアドレスを入力してください",
         ),
-        (
-            {"email": "member@example.jp", "display_name": "x"},
-            "すでにアカウントがあります",
-        ),
         ({"email": "n@example.jp", "display_name": ""}, "このフィールドは必須です"),
     ],
 )
@@ -54,6 +50,31 @@ def test_bad_invitations_are_refused(member_client, member, data, message):
     assert response.status_code == 200
     assert message in response.content.decode()
     assert User.objects.count() == 1
+
+
+@pytest.mark.parametrize("owner", ["other_member", "office_staff"])
+def test_inviting_an_address_with_an_account_looks_alike_and_mails_its_owner(
+    member_client, member, owner, request, django_capture_on_commit_callbacks
+):
+    account = request.getfixturevalue(owner)
+    url = staff_url(member.organisation)
+    for email in ("new@example.jp", account.email.upper()):
+        mail.outbox.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            response = member_client.post(
+                url, {"email": email, "display_name": "新人 花子"}, follow=True
+            )
+        assert response.redirect_chain == [(url, 302)]
+        assert f"{email} に招待メールを送信しました" in response.content.decode()
+    assert not User.objects.filter(
+        display_name="新人 花子", email__iexact=account.email
+    )
+    (notice,) = mail.outbox
+    assert notice.to == [account.email]
+    assert member.signature in notice.body
+    assert "/accounts/password/reset/key/" not in notice.body
+    account.refresh_from_db()
+    assert account.organisation != member.organisation
 
 
 def test_other_organisations_cannot_invite(client, member, other_member):

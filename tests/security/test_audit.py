@@ -223,13 +223,15 @@ def test_csv_import_of_membership_status_records_the_importer(
 
 def test_online_application_records_who_applied(make_organisation, started):
     organisation = make_organisation(membership_status=MembershipStatus.NONE)
-    services.application_submit(
+    application = services.application_submit(
         organisation=organisation,
         department="防災課",
         contact_person="申込 太郎",
         email="apply@example.jp",
         phone="0767-53-1111",
     )
+    assert not MembershipChange.objects.filter(organisation=organisation).exists()
+    services.application_confirm(application=application)
     change = MembershipChange.objects.get(organisation=organisation)
     assert change.new_status == MembershipStatus.APPLIED
     assert change.changed_by is None  # no account yet: the reason names them
@@ -242,12 +244,14 @@ def test_office_approving_an_application_in_admin_is_recorded(
     office_client, office_staff, make_organisation, started
 ):
     organisation = make_organisation(membership_status=MembershipStatus.NONE)
-    application = services.application_submit(
-        organisation=organisation,
-        department="防災課",
-        contact_person="申込 太郎",
-        email="apply@example.jp",
-        phone="0767-53-1111",
+    application = services.application_confirm(
+        application=services.application_submit(
+            organisation=organisation,
+            department="防災課",
+            contact_person="申込 太郎",
+            email="apply@example.jp",
+            phone="0767-53-1111",
+        )
     )
     office_client.post(
         reverse("admin:members_membershipapplication_approve", args=[application.pk])

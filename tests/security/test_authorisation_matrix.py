@@ -100,6 +100,12 @@ MATRIX = {
     "home": (_none, {"GET": PUBLIC, "POST": dict.fromkeys(ROLES, 405)}),
     "healthz": (_none, {"GET": PUBLIC, "POST": dict.fromkeys(ROLES, 405)}),
     "join": (_none, {"GET": PUBLIC, "POST": PUBLIC}),  # empty form: 200 + errors
+    "join_sent": (_none, {"GET": PUBLIC}),
+    # A link that is not valid: 200 and a message saying so.
+    "join_confirm": (
+        lambda w: {"token": "not-a-token"},
+        {"GET": PUBLIC, "POST": PUBLIC},
+    ),
     "join_done": (_none, {"GET": PUBLIC}),
     # ----- members -----
     "members:directory": (_none, {"GET": MEMBERS}),

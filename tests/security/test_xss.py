@@ -1346,6 +1346,8 @@ def test_join_form_payloads_reach_the_office_as_text(
     assert response.status_code == 302
     application = applicant.applications.get()
     assert application.purpose == payload.text
+    with django_capture_on_commit_callbacks(execute=True):
+        member_services.application_confirm(application=application)
     get_page(
         as_user(world.office),
         reverse("admin:members_membershipapplication_change", args=[application.pk]),

@@ -167,11 +167,14 @@ class Command(BaseCommand):
             return
         if MembershipApplication.objects.filter(organisation=wajima).exists():
             return
-        services.application_submit(
-            organisation=wajima,
-            department="企画課",
-            contact_person="輪島 太郎",
-            email="wajima@example.jp",
-            phone="0768-22-2211",
-            purpose="震災からの復興に向けた観光物産展での連携を希望します。",
+        # Confirmed at once: the demo shows the office a waiting application.
+        services.application_confirm(
+            application=services.application_submit(
+                organisation=wajima,
+                department="企画課",
+                contact_person="輪島 太郎",
+                email="wajima@example.jp",
+                phone="0768-22-2211",
+                purpose="震災からの復興に向けた観光物産展での連携を希望します。",
+            )
         )
