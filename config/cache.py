@@ -20,8 +20,8 @@ cache that missed the delete.
 """
 
 import logging
-import time
 from functools import partial
+from time import monotonic
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache
@@ -90,7 +90,7 @@ class DroppableRedisCache(RedisCache):
         self._resting_until = None
 
     def _try(self, call, fallback):
-        if self._resting_until is not None and time.monotonic() < self._resting_until:
+        if self._resting_until is not None and monotonic() < self._resting_until:
             return fallback
         try:
             result = call()
@@ -99,7 +99,7 @@ class DroppableRedisCache(RedisCache):
                 logger.warning(
                     "Redis cache unreachable, going on without it: %s", error
                 )
-            self._resting_until = time.monotonic() + self._retry_seconds
+            self._resting_until = monotonic() + self._retry_seconds
             return fallback
         if self._resting_until is not None:
             logger.warning("Redis cache reachable again.")
