@@ -626,8 +626,9 @@ def report(pages, args):
         "wall-clock time for the whole request (median and 95th percentile), "
         "the median time spent in SQL, queries per request (DJANGO_DEBUG on, "
         "so queries are logged). These runs have the page cache off, so each "
-        "renders the page as a first view does; the signed-in account and the "
-        "session come from the cache, as they do for anyone already browsing. "
+        "renders the page as a first view does; the session is read by its "
+        "key and the signed-in account as configured (config/cache.py), as "
+        "for anyone already browsing. "
         "*Seen again* is the median of the same page requested again with "
         "the page cache on (boards/page_cache.py): what a reload, the back "
         "button or a second look costs while nothing on the page has changed.",

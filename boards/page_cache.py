@@ -8,6 +8,10 @@ the person's own, read in the page's transaction before it is rendered. It
 also holds the session and the CSRF secret (a page carries its own form
 tokens), the language and the date (fiscal years).
 
+Pages are kept in the "pages" cache (config/cache.py), apart from the
+sign-in rate limits, so that however many pages are stored none of those
+is pushed out.
+
 Nothing is served from the cache while a message waits to be shown, and a
 page that showed a message, set a cookie, changed the session or used a CSP
 nonce is not stored.
@@ -17,7 +21,7 @@ import hashlib
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
+from django.core.cache import caches
 from django.http import HttpResponse
 from django.utils import timezone, translation
 
@@ -90,7 +94,7 @@ class CachedPageMixin:
         if not may_serve(request):
             return super().dispatch(request, *args, **kwargs)
         key, secret = page_key(request), csrf_secret(request)
-        if (entry := cache.get(key)) is not None:
+        if (entry := caches["pages"].get(key)) is not None:
             response = HttpResponse(entry["content"])
             for header, value in entry["headers"]:
                 response.headers[header] = value
@@ -106,4 +110,4 @@ class CachedPageMixin:
 def store(request, response, key, secret):
     if may_store(request, response, secret):
         entry = {"content": response.content, "headers": list(response.items())}
-        cache.set(key, entry, settings.RENKEI_PAGE_CACHE_SECONDS)
+        caches["pages"].set(key, entry, settings.RENKEI_PAGE_CACHE_SECONDS)

@@ -9,6 +9,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
+from config.cache import caches as renkei_caches
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -172,23 +174,16 @@ if RENKEI_STATEMENT_TIMEOUT:
     ).strip()
 
 # ----- CACHE -----
-# allauth's rate limits live in the cache, so it must be shared by every
-# gunicorn worker: Redis when REDIS_URL is set, else a table in PostgreSQL.
+# Two aliases, so that pages can never push out sign-in limits
+# (config/cache.py): "default" holds allauth's rate limits and is always a
+# table in PostgreSQL; "pages" holds rendered pages and signed-in accounts,
+# in Redis when REDIS_URL is set (and going on without it while it is down),
+# else in a table of its own with at most RENKEI_PAGE_CACHE_ENTRIES rows.
 
-if os.environ.get("REDIS_URL"):
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": os.environ["REDIS_URL"],
-        }
-    }
-else:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-            "LOCATION": "renkei_cache",
-        }
-    }
+CACHES = renkei_caches(
+    redis_url=os.environ.get("REDIS_URL"),
+    page_entries=env_int("RENKEI_PAGE_CACHE_ENTRIES", 2000),
+)
 
 # How long a rendered board, category, thread or search page is kept for
 # the same person (boards/page_cache.py); 0 turns the page cache off.
@@ -251,9 +246,10 @@ USERSESSIONS_TRACK_ACTIVITY = False
 # can use anything but the two-factor set-up pages (off only in the demo).
 RENKEI_REQUIRE_STAFF_MFA = env_bool("RENKEI_REQUIRE_STAFF_MFA", default=True)
 
-# Sessions are kept in the database and read through the cache (Redis in
-# production), so that a page view costs no query for them.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions are read from the database on each request (one query by key),
+# not through a cache: a cache that missed a delete while it was unreachable
+# would bring a signed-out session back.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = 60 * 60 * 12
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 

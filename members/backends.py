@@ -2,7 +2,7 @@ from allauth.account.auth_backends import AuthenticationBackend as AllauthBacken
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.postgres.aggregates import ArrayAgg
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db.models import Q, Value
 
 from . import changes, permissions
@@ -17,12 +17,13 @@ class AuthenticationBackend(AllauthBackend):
     def get_user(self, user_id):
         """The signed-in user with organisation and roles.
 
-        Kept in the cache while the change counter's content sum stays the
-        same, so that most requests read one small sum instead of the
-        account; any write to accounts, organisations or role membership
-        moves the sum (members/changes.py). Without the account cache the
-        sums come in the account's own query. Either way they are kept on
-        the user for the page cache, read no later than the account.
+        Kept in the "pages" cache (config/cache.py) while the change
+        counter's content sum stays the same, so that most requests read one
+        small sum instead of the account; any write to accounts,
+        organisations or role membership moves the sum (members/changes.py).
+        Without the account cache the sums come in the account's own query.
+        Either way they are kept on the user for the page cache, read no
+        later than the account.
         """
         if settings.RENKEI_ACCOUNT_CACHE_SECONDS <= 0:
             user = self._load_user(user_id, **changes.sum_annotations(user_id))
@@ -32,12 +33,12 @@ class AuthenticationBackend(AllauthBackend):
         else:
             content, personal = changes.sums(user_id)
             key = f"account:{ACCOUNT_CACHE_VERSION}:{user_id}:{content}"
-            user = cache.get(key)
+            user = caches["pages"].get(key)
             if user is None:
                 user = self._load_user(user_id)
                 if user is None:
                     return None
-                cache.set(key, user, settings.RENKEI_ACCOUNT_CACHE_SECONDS)
+                caches["pages"].set(key, user, settings.RENKEI_ACCOUNT_CACHE_SECONDS)
         user.change_sums = (content, personal)
         permissions.remember_roles(user, user.role_names)
         return user if self.user_can_authenticate(user) else None

@@ -19,14 +19,16 @@ def _test_settings(settings, tmp_path, request):
     settings.TASKS = {
         "default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}
     }
-    # A cache of its own per test, so rate-limit counters start from zero.
+    # Caches of their own per test, so rate-limit counters start from zero
+    # and no page is served from another test's cache (config/cache.py).
     settings.CACHES = {
-        "default": {
+        alias: {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": request.node.nodeid,
+            "LOCATION": f"{alias}:{request.node.nodeid}",
         }
+        for alias in ("default", "pages")
     }
-    # That cache is in memory, as Redis is in production: keep accounts in it.
+    # The pages are in memory, as in Redis in production: keep accounts there.
     settings.RENKEI_ACCOUNT_CACHE_SECONDS = 600
 
 

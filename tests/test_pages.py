@@ -61,7 +61,7 @@ def test_healthz_answers_503_when_the_database_does_not(client):
 def test_database_outage_shows_the_japanese_maintenance_page(member_client):
     member_client.raise_request_exception = False
     with mock.patch(
-        "django.contrib.sessions.backends.cached_db.SessionStore.load",
+        "django.contrib.sessions.backends.db.SessionStore.load",
         side_effect=OperationalError("connection refused"),
     ):
         response = member_client.get("/accounts/2fa/")
@@ -73,7 +73,7 @@ def test_database_outage_shows_the_japanese_maintenance_page(member_client):
 def test_other_server_errors_show_the_japanese_500_page(member_client):
     member_client.raise_request_exception = False
     with mock.patch(
-        "django.contrib.sessions.backends.cached_db.SessionStore.load",
+        "django.contrib.sessions.backends.db.SessionStore.load",
         side_effect=RuntimeError("boom"),
     ):
         response = member_client.get("/accounts/2fa/")

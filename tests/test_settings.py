@@ -94,14 +94,36 @@ def test_deploy_checks_pass_with_production_settings():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_production_cache_is_shared_between_workers():
+CACHE_BACKENDS = (
+    "from django.conf import settings; "
+    "print(*(settings.CACHES[a]['BACKEND'] for a in ('default', 'pages')))"
+)
+
+
+def test_production_rate_limits_are_in_the_database_with_or_without_redis():
+    without_redis = run_python(CACHE_BACKENDS, production_env()).stdout.split()
+    with_redis = run_python(
+        CACHE_BACKENDS, production_env(REDIS_URL="redis://127.0.0.1:6379/0")
+    ).stdout.split()
+    database = "django.core.cache.backends.db.DatabaseCache"
+    assert without_redis == [database, database]
+    assert with_redis == [database, "config.cache.DroppableRedisCache"]
+
+
+def test_production_pages_have_a_table_of_their_own():
     code = (
-        "from django.conf import settings; print(settings.CACHES['default']['BACKEND'])"
+        "from django.conf import settings; c = settings.CACHES; "
+        "print(c['default']['LOCATION'], c['pages']['LOCATION'], "
+        "c['pages']['OPTIONS']['MAX_ENTRIES'])"
     )
-    without_redis = run_python(code, production_env()).stdout.strip()
-    with_redis = run_python(code, production_env(REDIS_URL="redis://127.0.0.1:6379/0"))
-    assert without_redis == "django.core.cache.backends.db.DatabaseCache"
-    assert with_redis.stdout.strip() == "django.core.cache.backends.redis.RedisCache"
+    result = run_python(code, production_env(RENKEI_PAGE_CACHE_ENTRIES="500"))
+    assert result.stdout.split() == ["renkei_cache", "renkei_page_cache", "500"]
+
+
+def test_production_sessions_are_not_read_through_a_cache():
+    code = "from django.conf import settings; print(settings.SESSION_ENGINE)"
+    result = run_python(code, production_env(REDIS_URL="redis://127.0.0.1:6379/0"))
+    assert result.stdout.strip() == "django.contrib.sessions.backends.db"
 
 
 def test_production_cookies_are_secure():
