@@ -122,8 +122,8 @@ class Notification(models.Model):
                 name="boards_notification_once",
             ),
             # A person's answers on a thread fold into one unread
-            # notification (boards.services.notifications), even when two workers
-            # fan out at once.
+            # notification (boards.services.notifications), even when two
+            # workers fan out at once.
             models.UniqueConstraint(
                 fields=["user", "thread", "actor"],
                 condition=models.Q(kind="answer", read_at__isnull=True),

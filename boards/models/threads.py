@@ -65,9 +65,6 @@ class Category(models.Model):
 
 
 class ThreadQuerySet(models.QuerySet):
-    def visible(self):
-        return self.filter(is_hidden=False)
-
     def for_listing(self):
         # Only what lists show: every join costs planning time on each page.
         return self.select_related(
