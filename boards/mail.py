@@ -95,7 +95,7 @@ def _message(user, notifications, template):
     return message
 
 
-def _deliver(frequency, template):
+def _deliver(frequency: str, template: str) -> int:
     """Mail each person their unmailed notifications in one message.
 
     Only what the person may still read on the site goes out: a
@@ -155,12 +155,12 @@ def _deliver(frequency, template):
 
 
 @task
-def send_pending_mail():
+def send_pending_mail() -> int:
     """Mail the notifications people want at once; returns the mails sent."""
     return _deliver(Frequency.IMMEDIATE, "boards/email/notification")
 
 
 @task
-def send_daily_digests():
-    """Mail each person one digest of their daily notifications."""
+def send_daily_digests() -> int:
+    """Mail each person one digest of their daily notifications; returns how many."""
     return _deliver(Frequency.DAILY, "boards/email/digest")
