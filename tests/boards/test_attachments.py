@@ -16,7 +16,8 @@ from django.utils.datastructures import MultiValueDict
 from PIL import ExifTags, Image
 from PIL.PngImagePlugin import PngInfo
 
-from boards.attachments import AttachmentField, clean_file_name, prepare_upload
+from boards.attachments import clean_file_name, prepare_upload
+from boards.fields import AttachmentField
 from boards.models import Attachment, Category, Post, Thread
 from boards.services import posts
 
