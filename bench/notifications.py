@@ -3,7 +3,7 @@
     python -m bench.notifications [--watchers 1000] [--runs 5]
 
 Makes --watchers accounts that follow one category, starts a thread there
-and runs boards.notifications.fan_out in this process, as the task worker
+and runs boards.services.notifications.fan_out in this process, as the task worker
 would, --runs times; then does the same with 10 watchers. Reported: the
 median time in ms and the number of SQL queries for each size. The exit
 status is 1 when the larger fan-out makes more queries than the small one:
@@ -27,8 +27,8 @@ from django.contrib.auth.hashers import make_password  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from boards import notifications, services  # noqa: E402
 from boards.models import Category, NotificationKind, Watch  # noqa: E402
+from boards.services import notifications, posts  # noqa: E402
 from members.models import MembershipStatus, Organisation, User  # noqa: E402
 
 
@@ -56,7 +56,7 @@ def measure(watchers, runs):
     category = Category.objects.order_by("pk").first()
     Watch.objects.filter(category=category).delete()
     author = make_watchers(category, watchers, watchers)
-    thread = services.thread_create(
+    thread = posts.thread_create(
         category=category, author=author, title="通知ベンチ", body="本文"
     )
     arguments = {

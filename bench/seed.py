@@ -26,7 +26,7 @@ How it stays fast (3 to 4 minutes for the default on two cores):
     rendered once with the real Markdown renderer and indexed once with
     boards.search.bigram_tsvector. Posts whose search document differs
     (opening posts, which include the title; posts with an attachment, a
-    planted word or a deletion) are indexed one by one, as boards.services
+    planted word or a deletion) are indexed one by one, as boards.services.posts
     does.
   - The boards tables are truncated, their secondary indexes and foreign keys
     dropped, and threads, posts and attachments written with COPY ... FREEZE
@@ -468,7 +468,7 @@ def post_lines(board, pool, attachments):
 
     Most posts take a pool body as it is. Opening posts (indexed with their
     title), and posts with a planted word, an attachment or a deletion get
-    their own search document, computed as boards.services would.
+    their own search document, computed as boards.services.posts would.
     """
     rng = board.rng
     events = board.events
@@ -527,7 +527,7 @@ def attachment_lines(attachments, rng):
 
 
 COUNTERS_SQL = [
-    # Threads: replies, newest post and its author, as boards.services
+    # Threads: replies, newest post and its author, as boards.services.posts
     # keeps them (deleted replies still count, as post_delete leaves them).
     """
     UPDATE boards_thread AS t

@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from members.admin import RecordAdmin
 from members.admin_lists import ModelAdmin
 
-from . import moderation
 from .models import Attachment, Category, ModerationLog, Post, Report, Thread
+from .services import moderation
 
 # The reason logged for what is done in admin, where there is no form for one.
 ADMIN_REASON = _("From the admin site")

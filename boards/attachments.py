@@ -9,8 +9,6 @@ hidden in or after the pixels are gone. Nothing is written to storage until
 a post is saved (PreparedUpload.save_to).
 """
 
-import base64
-import binascii
 import io
 import re
 import unicodedata
@@ -20,15 +18,14 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.template.defaultfilters import filesizeformat
-from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from PIL import Image, ImageCms, ImageOps
 
+from . import pdf
 from .models import Attachment
 
 MAX_NAME_LENGTH = Attachment._meta.get_field("original_name").max_length
@@ -88,12 +85,6 @@ ACCEPT = ",".join(
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .doc, .xls, .ppt
 ZIP_SIGNATURE = b"PK\x03\x04"
 
-# A PDF name is / and regular characters; #xx escapes may spell any of them,
-# so /J#61vaScript is /JavaScript.
-PDF_NAME = re.compile(rb"/([^\s\x00/<>\[\]()%{}]+)")
-PDF_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
-PDF_STREAM_START = re.compile(rb"(?<!end)stream\r?\n")
-PDF_FILTER = re.compile(rb"/Filter\s*(\[[^\]]*\]|/[^\s/<>\[\]()%{}]+)")
 # JavaScript and launch actions run when the file is opened; embedded files
 # would carry content of any type past these checks.
 PDF_FORBIDDEN_NAMES = {
@@ -279,7 +270,13 @@ def _prepare_pdf(data, name):
     # Readers accept a PDF whose %%EOF marker is within the last 1024 bytes.
     if not re.match(rb"%PDF-\d\.\d", data) or b"%%EOF" not in data[-1024:]:
         raise _invalid_pdf(name)
-    if _pdf_names(data, name) & PDF_FORBIDDEN_NAMES:
+    try:
+        names = pdf.names(data, max_unpacked=_setting("BOARDS_MAX_UPLOAD_BYTES"))
+    except pdf.Unreadable:
+        raise _invalid_pdf(name) from None
+    except pdf.TooLarge:
+        raise _compression_bomb(name) from None
+    if names & PDF_FORBIDDEN_NAMES:
         raise _refusal(
             _(
                 "“%(name)s” contains scripts, actions that start programs, or "
@@ -297,83 +294,6 @@ def _prepare_pdf(data, name):
         content_type=PDF.content_type,
         extension=PDF.extension,
     )
-
-
-def _pdf_names(data, name):
-    """Every /Name in a PDF, including those in compressed object streams.
-
-    Modern PDFs keep most dictionaries (and so most actions) in packed
-    object streams, which are unpacked here within the upload limit. The
-    object streams of an encrypted PDF cannot be read without its key and
-    are left unchecked; in any other PDF, an object stream that cannot be
-    unpacked (a filter other than Flate and the two ASCII encodings, or
-    damaged data) could hide anything, so the file is refused.
-    """
-    names = set()
-    object_streams = []
-    for position, pdf_name in _names_in(data):
-        names.add(pdf_name)
-        if pdf_name == b"ObjStm":
-            object_streams.append(position)
-    encrypted = b"Encrypt" in names
-    budget = _setting("BOARDS_MAX_UPLOAD_BYTES")
-    view = memoryview(data)
-    for position in object_streams:
-        start = PDF_STREAM_START.search(data, position)
-        if start is None:
-            continue
-        dictionary = data[data.rfind(b" obj", 0, position) : start.start()]
-        filters = _filters(dictionary)
-        if not filters:
-            continue  # not packed: its names were read with the rest
-        unpacked = _unpacked(view[start.end() :], filters, budget + 1)
-        if unpacked is None:
-            if encrypted:
-                continue
-            raise _invalid_pdf(name)
-        if len(unpacked) > budget:
-            raise _compression_bomb(name)
-        budget -= len(unpacked)
-        names.update(pdf_name for _position, pdf_name in _names_in(unpacked))
-    return names
-
-
-def _filters(dictionary):
-    """The names of the filters a stream's dictionary lists, in order."""
-    match = PDF_FILTER.search(dictionary)
-    if match is None:
-        return []
-    return [pdf_name for _position, pdf_name in _names_in(match[1])]
-
-
-def _unpacked(stream, filters, max_length):
-    """A stream's data through its filters, or None if they cannot be undone."""
-    data = stream
-    try:
-        for pdf_name in filters:
-            if pdf_name in {b"FlateDecode", b"Fl"}:
-                data = zlib.decompressobj().decompress(data, max_length)
-            elif pdf_name in {b"ASCIIHexDecode", b"AHx"}:
-                digits = re.sub(rb"\s", b"", bytes(data).split(b">", 1)[0])
-                data = binascii.unhexlify(digits + b"0" * (len(digits) % 2))
-            elif pdf_name in {b"ASCII85Decode", b"A85"}:
-                encoded = bytes(data).split(b"~>", 1)[0]
-                data = base64.a85decode(re.sub(rb"\s", b"", encoded))
-            else:
-                return None
-    except (zlib.error, binascii.Error, ValueError):
-        return None
-    return bytes(data)
-
-
-def _names_in(data):
-    for match in PDF_NAME.finditer(data):
-        pdf_name = match[1]
-        if b"#" in pdf_name:
-            pdf_name = PDF_NAME_ESCAPE.sub(
-                lambda m: bytes.fromhex(m[1].decode()), pdf_name
-            )
-        yield match.start(), pdf_name
 
 
 # ----- Images -----
@@ -588,66 +508,3 @@ def _is_active_part(part_name):
         or "/activex/" in part_name
         or ("/embeddings/" in part_name and part_name.endswith(".bin"))
     )
-
-
-# ----- Form field -----
-
-
-class MultipleFileInput(forms.FileInput):
-    allow_multiple_selected = True
-
-
-def _help_text():
-    return _(
-        "PDF files, JPEG, PNG or WebP images, and Word, Excel or PowerPoint "
-        "files (.docx, .xlsx, .pptx): up to %(count)s files of at most "
-        "%(limit)s each. Location and camera data are removed from photos."
-    ) % {
-        "count": _setting("BOARDS_MAX_FILES_PER_POST"),
-        "limit": filesizeformat(_setting("BOARDS_MAX_UPLOAD_BYTES")),
-    }
-
-
-class AttachmentField(forms.FileField):
-    """Any number of files from one input, up to the limit per post.
-
-    Cleans to a list of PreparedUpload (empty when no file was chosen); each
-    refused file gets an error of its own.
-    """
-
-    widget = MultipleFileInput
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("help_text", lazy(_help_text, str)())
-        super().__init__(**kwargs)
-
-    def widget_attrs(self, widget):
-        return {**super().widget_attrs(widget), "accept": ACCEPT}
-
-    def clean(self, data, initial=None):
-        if not isinstance(data, list | tuple):
-            data = [data]
-        files = [uploaded for uploaded in data if uploaded]
-        if not files:
-            if self.required:
-                raise ValidationError(self.error_messages["required"], code="required")
-            return []
-        max_files = _setting("BOARDS_MAX_FILES_PER_POST")
-        if len(files) > max_files:
-            raise ValidationError(
-                _(
-                    "Too many files (%(count)s): at most %(max)s can be "
-                    "attached to a post."
-                ),
-                code="too_many_files",
-                params={"count": len(files), "max": max_files},
-            )
-        prepared, errors = [], []
-        for uploaded in files:
-            try:
-                prepared.append(prepare_upload(uploaded))
-            except ValidationError as error:
-                errors.append(error)
-        if errors:
-            raise ValidationError(errors)
-        return prepared

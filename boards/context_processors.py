@@ -1,4 +1,4 @@
-from . import notifications
+from . import selectors
 
 
 def unread_notifications(request):
@@ -8,7 +8,7 @@ def unread_notifications(request):
         return {}
 
     def count():
-        unread = notifications.unread_count(user)
-        return "99+" if unread >= notifications.UNREAD_COUNTED else unread
+        unread = selectors.unread_count(user)
+        return "99+" if unread >= selectors.UNREAD_COUNTED else unread
 
     return {"unread_notifications": count}

@@ -6,7 +6,8 @@ from members.models import Organisation
 from members.widgets import QuickSelect
 
 from . import search
-from .attachments import AttachmentField, max_files_per_post
+from .attachments import max_files_per_post
+from .fields import AttachmentField
 from .models import (
     Category,
     EventDetails,

@@ -80,10 +80,10 @@ def make_user(
 def make_thread(
     *, author, category="proposals", title="観光物産展への出展について", body="本文"
 ):
-    from boards import services
     from boards.models import Category
+    from boards.services import posts
 
-    return services.thread_create(
+    return posts.thread_create(
         category=Category.objects.get(slug=category),
         author=author,
         title=title,
@@ -92,9 +92,9 @@ def make_thread(
 
 
 def make_reply(*, thread, author, body="返信です。"):
-    from boards import services
+    from boards.services import posts
 
-    return services.post_reply(thread=thread, author=author, body=body)
+    return posts.post_reply(thread=thread, author=author, body=body)
 
 
 def bulk_threads(*, author, count, category="proposals"):

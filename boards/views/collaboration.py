@@ -7,9 +7,10 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.generic import ListView, View
 
-from .. import collaboration, exports, permissions
+from .. import exports, permissions, selectors
 from ..forms import ADDRESSED_TYPES, AnswerForm, ProposalStatusForm
 from ..models import Addressee, Interest, Proposal, Thread
+from ..services import collaboration
 
 
 def collaboration_context(user, thread):
@@ -34,7 +35,7 @@ def collaboration_context(user, thread):
     can_change_status = (
         proposal is not None
         and permissions.can_change_proposal_status(user, thread)
-        and collaboration.status_choices(proposal)
+        and selectors.status_choices(proposal)
     )
     return {
         "addressees": addressees,
@@ -42,16 +43,14 @@ def collaboration_context(user, thread):
         "my_addressee": mine,
         "answer_form": AnswerForm(
             initial={"state": mine.state, "comment": mine.comment},
-            choices=collaboration.answer_choices(thread),
+            choices=selectors.answer_choices(thread),
         )
         if mine and permissions.can_answer_for(user, mine)
         else None,
         "interests": interests,
         "interested": any(i.organisation_id == user.organisation_id for i in interests),
         "can_mark_interest": permissions.can_mark_interest(user, thread),
-        "status_form": ProposalStatusForm(
-            choices=collaboration.status_choices(proposal)
-        )
+        "status_form": ProposalStatusForm(choices=selectors.status_choices(proposal))
         if can_change_status
         else None,
         "status_changes": proposal.status_changes.select_related(
@@ -79,13 +78,13 @@ class AnswerView(View):
         addressee = get_object_or_404(
             Addressee, thread=thread, organisation_id=request.user.organisation_id
         )
-        form = AnswerForm(request.POST, choices=collaboration.answer_choices(thread))
+        form = AnswerForm(request.POST, choices=selectors.answer_choices(thread))
         if not form.is_valid():
             messages.error(request, _("Choose one of the answers."))
             return redirect("boards:thread", pk=pk)
         collaboration.addressee_answer(
             addressee=addressee,
-            user=request.user,
+            actor=request.user,
             state=form.cleaned_data["state"],
             comment=form.cleaned_data["comment"],
         )
@@ -114,11 +113,11 @@ class InterestView(View):
             )
             return redirect("boards:thread", pk=pk)
         if request.POST.get("withdraw"):
-            collaboration.interest_unmark(thread=thread, user=request.user)
+            collaboration.interest_unmark(thread=thread, actor=request.user)
             messages.success(request, _("Your organisation's interest was withdrawn."))
             return redirect("boards:thread", pk=pk)
         try:
-            collaboration.interest_mark(thread=thread, user=request.user)
+            collaboration.interest_mark(thread=thread, actor=request.user)
         except ValidationError as error:
             messages.error(request, error.messages[0])
         else:
@@ -137,14 +136,16 @@ class ProposalStatusView(View):
         if not permissions.can_change_proposal_status(request.user, thread):
             raise PermissionDenied
         form = ProposalStatusForm(
-            request.POST, choices=collaboration.status_choices(proposal)
+            request.POST, choices=selectors.status_choices(proposal)
         )
         if not form.is_valid():
             messages.error(request, _("Choose the new status from the list."))
             return redirect("boards:thread", pk=pk)
         try:
             collaboration.proposal_set_status(
-                proposal=proposal, user=request.user, status=form.cleaned_data["status"]
+                proposal=proposal,
+                actor=request.user,
+                status=form.cleaned_data["status"],
             )
         except ValidationError as error:
             messages.error(request, error.messages[0])

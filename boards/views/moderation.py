@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, View
 
-from .. import moderation, permissions
+from .. import permissions
 from ..forms import (
     ModerationReasonForm,
     ReportForm,
@@ -23,6 +23,7 @@ from ..forms import (
     ThreadSplitForm,
 )
 from ..models import Post, Thread
+from ..services import moderation
 from .posts import post_url
 
 

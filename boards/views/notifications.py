@@ -9,9 +9,10 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import FormView, ListView
 
-from .. import notifications, permissions
+from .. import mail, permissions, selectors
 from ..forms import NotificationSettingsForm, WatchForm
 from ..models import Category, Notification, Thread
+from ..services import notifications, watching
 
 
 class NotificationListView(ListView):
@@ -22,12 +23,12 @@ class NotificationListView(ListView):
     paginate_by = 30
 
     def get_queryset(self):
-        return notifications.notifications_of(self.request.user)
+        return selectors.notifications_of(self.request.user)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         for notification in context["notifications"]:
-            notification.text = notifications.describe(notification)
+            notification.text = selectors.describe(notification)
         return context
 
 
@@ -56,7 +57,7 @@ class NotificationSettingsView(FormView):
     template_name = "boards/notification_settings.html"
 
     def get_initial(self):
-        return notifications.mail_frequencies(self.request.user)
+        return selectors.mail_frequencies(self.request.user)
 
     def form_valid(self, form):
         notifications.notification_settings_update(
@@ -69,10 +70,10 @@ class NotificationSettingsView(FormView):
 def _watch_from_form(request, *, redirect_to, **target):
     form = WatchForm(request.POST)
     if form.is_valid() and form.cleaned_data["watch"]:
-        notifications.watch(user=request.user, **target)
+        watching.watch(user=request.user, **target)
         messages.success(request, _("Followed. New posts will be notified."))
     else:
-        notifications.unwatch(user=request.user, **target)
+        watching.unwatch(user=request.user, **target)
         messages.success(request, _("Stopped following."))
     return redirect(redirect_to)
 
@@ -105,7 +106,7 @@ class UnsubscribeView(View):
     template_name = "boards/notification_unsubscribe.html"
 
     def dispatch(self, request, token):
-        self.checked = notifications.unsubscribe_check(token)
+        self.checked = mail.unsubscribe_check(token)
         if self.checked is None:
             return render(request, self.template_name, {"invalid": True}, status=400)
         return super().dispatch(request, token)

@@ -6,9 +6,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, FormView, TemplateView
 
-from .. import permissions, services
+from .. import permissions
 from ..forms import PostEditForm, ReplyForm
 from ..models import Post, Thread
+from ..services import posts
 from .threads import page_of
 
 
@@ -73,7 +74,7 @@ class ReplyView(FormView):
 
     def form_valid(self, form):
         try:
-            post = services.post_reply(
+            post = posts.post_reply(
                 thread=self.thread,
                 author=self.request.user,
                 body=form.cleaned_data["body"],
@@ -116,9 +117,9 @@ class PostEditView(OwnPostMixin, FormView):
         return super().get_context_data(post=self.post_object, **kwargs)
 
     def form_valid(self, form):
-        services.post_edit(
+        posts.post_edit(
             post=self.post_object,
-            editor=self.request.user,
+            actor=self.request.user,
             body=form.cleaned_data["body"],
             title=form.cleaned_data.get("title"),
             uploads=form.cleaned_data["attachments"],
@@ -135,7 +136,7 @@ class PostDeleteView(OwnPostMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         post = self.get_post()
-        services.post_delete(post=post, deleted_by=request.user)
+        posts.post_delete(post=post, actor=request.user)
         messages.success(request, _("Your post has been deleted."))
         return redirect(post_url(post))
 

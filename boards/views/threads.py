@@ -11,7 +11,7 @@ from django.views.generic import FormView, TemplateView
 
 from members.eras import fiscal_year, fiscal_year_start, format_fiscal_year
 
-from .. import collaboration, moderation, notifications, permissions, services
+from .. import permissions, selectors
 from ..forms import (
     ADDRESSED_TYPES,
     DETAIL_FORMS,
@@ -24,6 +24,7 @@ from ..forms import (
 from ..models import Category, Post, Thread, ThreadType, Watch
 from ..page_cache import CachedPageMixin
 from ..pagination import decode_cursor, keyset_page
+from ..services import collaboration, posts
 from .collaboration import collaboration_context
 
 POSTS_PER_PAGE = 30
@@ -50,7 +51,7 @@ class BoardHomeView(CachedPageMixin, TemplateView):
     def prepare_page(self):
         # Every visit counts, served from the cache or not.
         if self.request.method in ("GET", "HEAD"):
-            self.since = services.board_visit(user=self.request.user)
+            self.since = posts.board_visit(user=self.request.user)
 
     def get_context_data(self, **kwargs):
         user = self.request.user
@@ -72,7 +73,7 @@ class BoardHomeView(CachedPageMixin, TemplateView):
             # With nothing new, the latest threads are still worth a look.
             latest_threads=[] if new_threads else threads[:NEW_THREADS_SHOWN],
             since=since,
-            important_announcements=notifications.important_unread(user),
+            important_announcements=selectors.important_unread(user),
             is_ward=user.organisation.kind == "special_ward",
             **kwargs,
         )
@@ -118,7 +119,7 @@ class CategoryView(CachedPageMixin, TemplateView):
             can_export=permissions.can_export_collaborations(user)
             and category.thread_type == ThreadType.PROPOSAL,
             can_start=permissions.can_start_thread(user, category),
-            is_watching=notifications.is_watching(user, category=category),
+            is_watching=selectors.is_watching(user, category=category),
             **kwargs,
         )
 
@@ -218,7 +219,7 @@ class ThreadView(CachedPageMixin, TemplateView):
             pk=kwargs["pk"],
         )
         # A merged thread's posts are in the other thread now.
-        if (target := moderation.merged_into(thread)) is not None:
+        if (target := selectors.merged_into(thread)) is not None:
             return redirect("boards:thread", pk=target)
         if not permissions.can_view_thread(user, thread):
             raise Http404
@@ -242,7 +243,7 @@ class ThreadView(CachedPageMixin, TemplateView):
         user = self.request.user
         thread = self.thread
         start = (self.page_number - 1) * POSTS_PER_PAGE
-        posts = list(
+        page_posts = list(
             Post.objects.filter(
                 thread=thread, position__gte=start, position__lt=start + POSTS_PER_PAGE
             )
@@ -254,20 +255,20 @@ class ThreadView(CachedPageMixin, TemplateView):
             .defer("quoted__body", "quoted__body_html", "quoted__search_vector")
             .in_order()
         )
-        for post in posts:
+        for post in page_posts:
             post.thread = thread
             post.can_edit = permissions.can_edit_post(user, post)
             post.can_read = permissions.can_read_post(user, post)
             post.can_report = permissions.can_report(user, post)
         last_read = thread.last_read if thread.last_read is not None else -1
-        if posts and posts[-1].position > last_read:
-            services.thread_mark_read(
-                thread=thread, user=user, position=posts[-1].position
+        if page_posts and page_posts[-1].position > last_read:
+            posts.thread_mark_read(
+                thread=thread, user=user, position=page_posts[-1].position
             )
         can_reply = permissions.can_reply(user, thread)
         return super().get_context_data(
             thread=thread,
-            posts=posts,
+            posts=page_posts,
             page_number=self.page_number,
             last_page=self.last_page,
             page_range=list(

@@ -16,9 +16,10 @@ from django.utils.datastructures import MultiValueDict
 from PIL import ExifTags, Image
 from PIL.PngImagePlugin import PngInfo
 
-from boards import services
-from boards.attachments import AttachmentField, clean_file_name, prepare_upload
+from boards.attachments import clean_file_name, prepare_upload
+from boards.fields import AttachmentField
 from boards.models import Attachment, Category, Post, Thread
+from boards.services import posts
 
 pytestmark = pytest.mark.django_db
 
@@ -489,7 +490,7 @@ def plain_category():
 
 
 def _thread(author, uploads):
-    return services.thread_create(
+    return posts.thread_create(
         category=Category.objects.get(slug="proposals"),
         author=author,
         title="防災訓練のご案内",
@@ -659,7 +660,7 @@ def test_anonymous_visitors_are_sent_to_login(client, pdf_attachment):
 
 
 def test_files_of_deleted_posts_are_gone(member_client, member, pdf_attachment):
-    services.post_delete(post=pdf_attachment.post, deleted_by=member)
+    posts.post_delete(post=pdf_attachment.post, actor=member)
     assert member_client.get(_download_url(pdf_attachment)).status_code == 404
 
 

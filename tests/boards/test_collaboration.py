@@ -5,7 +5,6 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from boards import collaboration
 from boards.models import (
     Addressee,
     Category,
@@ -16,6 +15,7 @@ from boards.models import (
     ProposalStatusChange,
     Thread,
 )
+from boards.services import collaboration
 from members import permissions
 from tests.factories import make_organisation, make_user
 
@@ -263,7 +263,7 @@ def test_addressed_page_lists_unanswered_first_oldest_first(
         created_at=first.created_at - datetime.timedelta(days=3)
     )
     collaboration.addressee_answer(
-        addressee=second.addressees.get(), user=chiyoda_staff, state="declined"
+        addressee=second.addressees.get(), actor=chiyoda_staff, state="declined"
     )
     client.force_login(chiyoda_staff)
     response = client.get(reverse("boards:addressed"))
@@ -309,7 +309,7 @@ def test_the_author_sees_which_organisations_are_interested(
     client, member, other_member
 ):
     thread = propose(member)
-    collaboration.interest_mark(thread=thread, user=other_member)
+    collaboration.interest_mark(thread=thread, actor=other_member)
     client.force_login(member)
     content = client.get(reverse("boards:thread", args=[thread.pk]) + "?page=1")
     assert other_member.organisation.full_name in content.content.decode()
@@ -406,13 +406,15 @@ def test_office_exports_realised_collaborations_by_year_and_ward(
 ):
     thread = propose(member, wards=[chiyoda])
     collaboration.addressee_answer(
-        addressee=thread.addressees.get(), user=chiyoda_staff, state="interested"
+        addressee=thread.addressees.get(), actor=chiyoda_staff, state="interested"
     )
     proposal = thread.proposal
     collaboration.proposal_set_status(
-        proposal=proposal, user=member, status="coordinating"
+        proposal=proposal, actor=member, status="coordinating"
     )
-    collaboration.proposal_set_status(proposal=proposal, user=member, status="realised")
+    collaboration.proposal_set_status(
+        proposal=proposal, actor=member, status="realised"
+    )
     client.force_login(office_staff)
     response = client.get(reverse("boards:realised_export"))
     assert response.status_code == 200

@@ -6,10 +6,11 @@ from django.test import Client
 from django.urls import reverse
 from django.utils.translation import gettext
 
-from boards import moderation, permissions, search, services
+from boards import permissions, search, selectors
 from boards.attachments import prepare_upload
 from boards.forms import ReportForm
 from boards.models import Category, ModerationLog, Post, ReadState, Report, Thread
+from boards.services import moderation, posts
 
 pytestmark = pytest.mark.django_db
 
@@ -279,7 +280,7 @@ def test_the_opening_post_cannot_be_split_off(thread, reply, ward_staff):
 def test_split_drops_reply_links_across_the_two_threads(
     thread, reply, other_member, ward_staff
 ):
-    answer = services.post_reply(
+    answer = posts.post_reply(
         thread=thread, author=other_member, body="上記の件", quoted=reply
     )
     moderation.thread_split(
@@ -314,7 +315,7 @@ def test_merge_appends_the_posts_in_time_order_and_hides_the_source(
     source.refresh_from_db()
     assert source.is_hidden
     assert not source.posts.exists()
-    assert moderation.merged_into(source) == target.pk
+    assert selectors.merged_into(source) == target.pk
     assert _counts("proposals") == (2, 4)
     entry = ModerationLog.objects.get()
     assert (entry.action, entry.thread) == (Action.MERGE, source)
@@ -424,7 +425,7 @@ def test_members_see_a_placeholder_for_a_hidden_post(
 def test_files_of_hidden_posts_are_not_downloadable_by_members(
     member_client, moderator_client, thread, other_member, ward_staff
 ):
-    post = services.post_reply(
+    post = posts.post_reply(
         thread=thread, author=other_member, body="資料です", uploads=[_pdf_upload()]
     )
     attachment = post.attachments.get()
@@ -440,7 +441,7 @@ def test_files_of_hidden_posts_are_not_downloadable_by_members(
 def test_history_of_a_hidden_post_is_not_shown_to_members(
     member_client, reply, other_member, ward_staff
 ):
-    services.post_edit(post=reply, editor=other_member, body="訂正しました")
+    posts.post_edit(post=reply, actor=other_member, body="訂正しました")
     moderation.post_hide(post=reply, actor=ward_staff)
     url = reverse("boards:post_history", args=[reply.pk])
     assert member_client.get(url).status_code == 404

@@ -10,8 +10,9 @@ from django.template.loader import render_to_string
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
-from boards import collaboration, moderation, notifications, services
+from boards import mail, mentions, selectors
 from boards.models import (
     Addressee,
     Category,
@@ -21,6 +22,13 @@ from boards.models import (
     NotificationSetting,
     Thread,
     Watch,
+)
+from boards.services import (
+    collaboration,
+    moderation,
+    notifications,
+    posts,
+    watching,
 )
 from members import services as member_services
 from members.models import MembershipStatus, User
@@ -77,8 +85,8 @@ def test_starting_or_replying_to_a_thread_watches_it(
     thread, member, other_member, make_reply
 ):
     make_reply(thread=thread, author=other_member)
-    assert notifications.is_watching(member, thread=thread)
-    assert notifications.is_watching(other_member, thread=thread)
+    assert selectors.is_watching(member, thread=thread)
+    assert selectors.is_watching(other_member, thread=thread)
 
 
 def test_a_reply_notifies_the_watchers_but_not_its_author(
@@ -94,8 +102,8 @@ def test_a_new_thread_notifies_the_watchers_of_its_category(
     member, other_member, make_thread, on_commit
 ):
     proposals = Category.objects.get(slug="proposals")
-    notifications.watch(user=other_member, category=proposals)
-    notifications.watch(user=member, category=Category.objects.get(slug="other"))
+    watching.watch(user=other_member, category=proposals)
+    watching.watch(user=member, category=Category.objects.get(slug="other"))
     with on_commit():
         thread = make_thread(author=member)
     notification = Notification.objects.get()
@@ -110,7 +118,7 @@ def test_addressed_wards_hear_of_a_new_thread_as_addressed_only(
     member, ward_staff, on_commit
 ):
     proposals = Category.objects.get(slug="proposals")
-    notifications.watch(user=ward_staff, category=proposals)
+    watching.watch(user=ward_staff, category=proposals)
     with on_commit():
         collaboration.thread_start(
             category=proposals,
@@ -138,10 +146,10 @@ def test_a_wards_answer_and_an_organisations_interest_notify_the_author(
     with on_commit():
         collaboration.addressee_answer(
             addressee=Addressee.objects.get(),
-            user=ward_staff,
+            actor=ward_staff,
             state=Addressee.State.INTERESTED,
         )
-        collaboration.interest_mark(thread=thread, user=other_member)
+        collaboration.interest_mark(thread=thread, actor=other_member)
     answers = Notification.objects.filter(user=member, kind=NotificationKind.ANSWER)
     assert {n.actor for n in answers} == {ward_staff, other_member}
     assert [message.to for message in mailoutbox] == [[member.email]] * 2
@@ -162,8 +170,8 @@ def test_the_thread_author_is_not_notified_of_their_own_interest(
 
 def toggle_interest(thread, user, times):
     for _ in range(times):
-        collaboration.interest_mark(thread=thread, user=user)
-        collaboration.interest_unmark(thread=thread, user=user)
+        collaboration.interest_mark(thread=thread, actor=user)
+        collaboration.interest_unmark(thread=thread, actor=user)
 
 
 def test_interest_toggled_ten_times_notifies_and_mails_the_author_once(
@@ -183,15 +191,15 @@ def test_a_repeated_answer_moves_the_unread_notification_to_the_top(
     addressee = Addressee.objects.get()
     with on_commit():
         collaboration.addressee_answer(
-            addressee=addressee, user=ward_staff, state=Addressee.State.CONSIDERING
+            addressee=addressee, actor=ward_staff, state=Addressee.State.CONSIDERING
         )
     first = Notification.objects.get(user=member)
     with on_commit():
-        collaboration.interest_mark(thread=thread, user=other_member)
+        collaboration.interest_mark(thread=thread, actor=other_member)
         collaboration.addressee_answer(
-            addressee=addressee, user=ward_staff, state=Addressee.State.INTERESTED
+            addressee=addressee, actor=ward_staff, state=Addressee.State.INTERESTED
         )
-    answers = list(notifications.notifications_of(member))
+    answers = list(selectors.notifications_of(member))
     assert [n.actor for n in answers] == [ward_staff, other_member]
     assert answers[0].pk == first.pk
     assert answers[0].created_at > first.created_at
@@ -220,7 +228,7 @@ def test_a_repeated_answer_after_the_author_read_the_first_is_news_again(
     notifications.notifications_mark_all_read(user=member)
     with on_commit():
         toggle_interest(thread, other_member, 1)
-    assert notifications.unread_count(member) == 1
+    assert selectors.unread_count(member) == 1
     assert Notification.objects.filter(user=member).count() == 2
     assert len(mailoutbox) == 2
 
@@ -243,7 +251,7 @@ def test_a_repeated_answer_after_the_author_read_the_first_is_news_again(
     ],
 )
 def test_mentions_are_names_after_an_at_sign_outside_quotes(body, names):
-    assert notifications.mentions(body) == names
+    assert mentions.mentions(body) == names
 
 
 @pytest.mark.parametrize("written", ["@七尾市", "@石川県七尾市"])
@@ -296,7 +304,7 @@ def test_people_outside_the_members_area_are_not_notified(
         organisation=make_organisation(membership_status=MembershipStatus.WITHDRAWN)
     )
     for user in (left, withdrawn):
-        notifications.watch(user=user, thread=thread)
+        watching.watch(user=user, thread=thread)
     with on_commit():
         make_reply(thread=thread, author=other_member)
     assert not Notification.objects.filter(user__in=[left, withdrawn]).exists()
@@ -305,7 +313,7 @@ def test_people_outside_the_members_area_are_not_notified(
 def test_only_moderators_hear_of_a_hidden_thread(
     thread, member, other_member, ward_staff
 ):
-    notifications.watch(user=ward_staff, thread=thread)
+    watching.watch(user=ward_staff, thread=thread)
     Thread.objects.filter(pk=thread.pk).update(is_hidden=True)
     notifications.fan_out.call(
         kind=NotificationKind.REPLY, thread_id=thread.pk, actor_id=other_member.pk
@@ -333,7 +341,7 @@ def test_an_important_announcement_reaches_every_member(
         (other_member.pk, NotificationKind.ANNOUNCEMENT, frequency),
     }
     assert len(mailoutbox) == (2 if mail_everyone else 0)
-    assert notifications.important_unread(member) == [thread]
+    assert selectors.important_unread(member) == [thread]
 
 
 def test_an_important_announcement_is_shown_until_read(office_staff, member, client):
@@ -346,7 +354,7 @@ def test_an_important_announcement_is_shown_until_read(office_staff, member, cli
     )
     client.force_login(member)
     client.get(reverse("boards:thread", args=[thread.pk]))
-    assert notifications.important_unread(member) == []
+    assert selectors.important_unread(member) == []
 
 
 # ----- mail -----
@@ -360,7 +368,7 @@ def test_frequency_off_notifies_in_the_site_but_sends_no_mail(
         make_reply(thread=thread, author=other_member)
     assert Notification.objects.get().mail == Frequency.OFF
     assert mailoutbox == []
-    assert notifications.send_pending_mail.call() == 0
+    assert mail.send_pending_mail.call() == 0
 
 
 def test_daily_notifications_wait_for_one_digest(
@@ -371,8 +379,8 @@ def test_daily_notifications_wait_for_one_digest(
         make_reply(thread=thread, author=other_member)
         make_reply(thread=thread, author=other_member, body="追記です。")
     assert mailoutbox == []
-    assert notifications.send_daily_digests.call() == 1
-    assert notifications.send_daily_digests.call() == 0
+    assert mail.send_daily_digests.call() == 1
+    assert mail.send_daily_digests.call() == 0
     [digest] = mailoutbox
     assert digest.to == [member.email]
     assert digest.body.count(thread.title) == 2
@@ -419,7 +427,7 @@ def test_several_pending_notifications_go_out_in_one_mail(
             post_id=make_reply(thread=thread, author=other_member, body=body).pk,
             actor_id=other_member.pk,
         )
-    assert notifications.send_pending_mail.call() == 1
+    assert mail.send_pending_mail.call() == 1
     [message] = mailoutbox
     assert message.body.count(thread.title) == 2
 
@@ -432,8 +440,8 @@ def test_a_failed_send_keeps_the_notification_and_a_later_run_sends_it_once(
     notification = Notification.objects.get()
     assert notification.mailed_at is None
     smtp_down.undo()
-    assert notifications.send_pending_mail.call() == 1
-    assert notifications.send_pending_mail.call() == 0
+    assert mail.send_pending_mail.call() == 1
+    assert mail.send_pending_mail.call() == 0
     assert len(mailoutbox) == 1
 
 
@@ -444,7 +452,7 @@ def two_pending(thread, member, other_member, make_user, settings):
         "default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}
     }
     third = make_user()
-    notifications.watch(user=third, thread=thread)
+    watching.watch(user=third, thread=thread)
     notifications.fan_out.call(
         kind=NotificationKind.REPLY, thread_id=thread.pk, actor_id=other_member.pk
     )
@@ -468,10 +476,10 @@ def test_mail_that_went_out_before_the_server_failed_is_not_sent_again(
     member, third = two_pending
     fail_for(monkeypatch, third.email, smtplib.SMTPServerDisconnected("gone"))
     with pytest.raises(smtplib.SMTPServerDisconnected):
-        notifications.send_pending_mail.call()
+        mail.send_pending_mail.call()
     assert [message.to for message in mailoutbox] == [[member.email]]
     monkeypatch.undo()
-    assert notifications.send_pending_mail.call() == 1
+    assert mail.send_pending_mail.call() == 1
     assert [message.to for message in mailoutbox] == [[member.email], [third.email]]
 
 
@@ -482,10 +490,10 @@ def test_a_refused_address_does_not_hold_up_other_mail(
     refused = smtplib.SMTPRecipientsRefused({member.email: (451, b"try later")})
     fail_for(monkeypatch, member.email, refused)
     with pytest.raises(smtplib.SMTPRecipientsRefused):
-        notifications.send_pending_mail.call()
+        mail.send_pending_mail.call()
     assert [message.to for message in mailoutbox] == [[third.email]]
     monkeypatch.undo()
-    assert notifications.send_pending_mail.call() == 1
+    assert mail.send_pending_mail.call() == 1
     assert [message.to for message in mailoutbox] == [[third.email], [member.email]]
 
 
@@ -516,7 +524,7 @@ def queued(thread, member, other_member, make_reply, settings):
     def queue(*, frequency=Frequency.IMMEDIATE, watcher=member):
         if frequency != Frequency.IMMEDIATE:
             set_frequency(watcher, NotificationKind.REPLY, frequency)
-        notifications.watch(user=watcher, thread=thread)
+        watching.watch(user=watcher, thread=thread)
         post = make_reply(thread=thread, author=other_member)
         notifications.fan_out.call(
             kind=NotificationKind.REPLY,
@@ -531,8 +539,8 @@ def queued(thread, member, other_member, make_reply, settings):
 
 def send(frequency):
     if frequency == Frequency.DAILY:
-        return notifications.send_daily_digests.call()
-    return notifications.send_pending_mail.call()
+        return mail.send_daily_digests.call()
+    return mail.send_pending_mail.call()
 
 
 @pytest.mark.parametrize("frequency", [Frequency.IMMEDIATE, Frequency.DAILY])
@@ -590,7 +598,7 @@ def test_a_reply_hidden_after_the_notification_is_not_mailed(
 
 def test_a_deleted_reply_is_not_mailed(queued, other_member, mailoutbox):
     post = queued()
-    services.post_delete(post=post, deleted_by=other_member)
+    posts.post_delete(post=post, actor=other_member)
     assert send(Frequency.IMMEDIATE) == 0
     assert mailoutbox == []
 
@@ -612,7 +620,7 @@ def test_moderators_still_get_mail_of_what_they_see_hidden(
 
 
 def unsubscribe_url(user, kinds=(NotificationKind.REPLY,)):
-    token = notifications.unsubscribe_token(user=user, kinds=kinds)
+    token = mail.unsubscribe_token(user=user, kinds=kinds)
     return reverse("boards:notification_unsubscribe", args=[token])
 
 
@@ -634,8 +642,8 @@ def test_unsubscribing_turns_that_kind_off_and_stops_waiting_mail(
     response = client.post(unsubscribe_url(member))
     assert response.status_code == 200
     assert response.context["done"]
-    assert notifications.mail_frequencies(member)[NotificationKind.REPLY] == "off"
-    assert notifications.mail_frequencies(member)[NotificationKind.MENTION] == (
+    assert selectors.mail_frequencies(member)[NotificationKind.REPLY] == "off"
+    assert selectors.mail_frequencies(member)[NotificationKind.MENTION] == (
         Frequency.IMMEDIATE
     )
     assert Notification.objects.get().mail == Frequency.OFF
@@ -650,8 +658,8 @@ def test_a_mail_clients_one_click_post_needs_no_csrf_token(member):
 
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_a_tampered_unsubscribe_link_is_refused(client, member, other_member, method):
-    token = notifications.unsubscribe_token(user=member, kinds=["reply"])
-    forged = notifications.unsubscribe_token(user=other_member, kinds=["reply"])
+    token = mail.unsubscribe_token(user=member, kinds=["reply"])
+    forged = mail.unsubscribe_token(user=other_member, kinds=["reply"])
     tampered = forged.split(":", 1)[0] + ":" + token.split(":", 1)[1]
     url = reverse("boards:notification_unsubscribe", args=[tampered])
     response = getattr(client, method)(url)
@@ -661,7 +669,7 @@ def test_a_tampered_unsubscribe_link_is_refused(client, member, other_member, me
 
 
 def test_an_expired_unsubscribe_link_is_refused(client, member, monkeypatch):
-    monkeypatch.setattr(notifications, "UNSUBSCRIBE_MAX_AGE", timedelta(seconds=-1))
+    monkeypatch.setattr(mail, "UNSUBSCRIBE_MAX_AGE", timedelta(seconds=-1))
     response = client.post(unsubscribe_url(member))
     assert response.status_code == 400
     assert not NotificationSetting.objects.exists()
@@ -769,7 +777,7 @@ def test_marking_all_read(member_client, member, thread):
     make_notifications(member, thread, 3)
     response = member_client.post(reverse("boards:notification_read_all"))
     assert response.status_code == 302
-    assert notifications.unread_count(member) == 0
+    assert selectors.unread_count(member) == 0
 
 
 def test_another_persons_notification_is_not_found(member_client, other_member, thread):
@@ -786,7 +794,7 @@ def test_mail_settings_are_saved_per_kind(member_client, member):
     data[NotificationKind.ANNOUNCEMENT] = Frequency.OFF
     response = member_client.post(reverse("boards:notification_settings"), data)
     assert response.status_code == 302
-    chosen = notifications.mail_frequencies(member)
+    chosen = selectors.mail_frequencies(member)
     assert chosen[NotificationKind.REPLY] == Frequency.DAILY
     assert chosen[NotificationKind.ANNOUNCEMENT] == Frequency.OFF
     assert chosen[NotificationKind.MENTION] == Frequency.IMMEDIATE
@@ -802,8 +810,8 @@ def test_following_and_unfollowing_a_thread_and_a_category(
     response = member_client.post(thread_url, {"watch": "1"})
     assert response["Location"] == reverse("boards:thread", args=[thread.pk])
     member_client.post(category_url, {"watch": "1"})
-    assert notifications.is_watching(member, thread=thread)
-    assert notifications.is_watching(member, category=category)
+    assert selectors.is_watching(member, thread=thread)
+    assert selectors.is_watching(member, category=category)
     member_client.post(thread_url, {"watch": "0"})
     member_client.post(category_url, {"watch": "0"})
     assert not Watch.objects.filter(user=member).exists()
@@ -846,3 +854,15 @@ def test_the_watch_button_asks_for_the_other_state(thread, watching, posted):
     )
     assert reverse("boards:thread_watch", args=[thread.pk]) in html
     assert f'name="watch" value="{posted}"' in html
+
+
+@pytest.mark.parametrize(
+    ("old_path", "task"),
+    [
+        ("boards.notifications.fan_out", notifications.fan_out),
+        ("boards.notifications.send_pending_mail", mail.send_pending_mail),
+        ("boards.notifications.send_daily_digests", mail.send_daily_digests),
+    ],
+)
+def test_tasks_queued_under_their_old_path_still_run(old_path, task):
+    assert import_string(old_path) is task

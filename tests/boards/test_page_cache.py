@@ -7,8 +7,8 @@ from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
 
-from boards import moderation
 from boards.models import Notification, NotificationKind, Thread
+from boards.services import moderation
 from members import permissions
 from members.models import Organisation
 from tests import factories

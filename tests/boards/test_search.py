@@ -5,8 +5,9 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from boards import permissions, search, services
+from boards import permissions, search
 from boards.models import Attachment, Category, Post, Thread
+from boards.services import posts
 from boards.views import search as search_view
 from members.models import Organisation
 
@@ -25,7 +26,7 @@ def make_post(member, proposals):
     """An opening post; the thread title is unrelated unless given."""
 
     def make(body, *, title="連絡", author=member, category=proposals):
-        thread = services.thread_create(
+        thread = posts.thread_create(
             category=category, author=author, title=title, body=body
         )
         return thread.posts.get()
@@ -86,7 +87,7 @@ def test_every_word_must_appear(member_client, make_post):
 
 def test_the_title_is_searched_with_the_opening_post(member_client, member, make_post):
     opening = make_post("詳細は追って連絡します。", title="観光物産展の共同出展")
-    services.post_reply(thread=opening.thread, author=member, body="参加します。")
+    posts.post_reply(thread=opening.thread, author=member, body="参加します。")
     assert found(member_client, q="物産展") == [opening]
 
 
@@ -100,7 +101,7 @@ def test_attachment_file_names_are_searched(member_client, make_post):
         content_type="application/pdf",
         size=1,
     )
-    services.post_reindex(post=post)
+    posts.post_reindex(post=post)
     response = search_page(member_client, q="避難所")
     [result] = response.context["results"]
     assert result.post == post
@@ -255,7 +256,7 @@ def test_search_vectors_are_kept_in_the_posts_rows(db):
 
 def test_deleted_posts_are_not_found(member_client, member, make_post):
     post = make_post("防災の連絡")
-    services.post_delete(post=post, deleted_by=member)
+    posts.post_delete(post=post, actor=member)
     assert found(member_client, q="防災") == []
     assert found(member_client, organisation=member.organisation_id) == []
 

@@ -1,8 +1,8 @@
 import pytest
 from django.urls import reverse
 
-from boards import services
 from boards.models import Category, Post, PostRevision, Thread
+from boards.services import posts
 from members.models import MembershipStatus
 from tests.factories import bulk_threads
 
@@ -150,7 +150,7 @@ def test_long_threads_are_paged_and_the_jump_lands_on_the_right_page(
     thread = make_thread(author=member)
     for number in range(40):
         make_reply(thread=thread, author=other_member, body=f"返信{number}")
-    services.thread_mark_read(thread=thread, user=member, position=35)
+    posts.thread_mark_read(thread=thread, user=member, position=35)
     response = member_client.get(reverse("boards:thread", args=[thread.pk]))
     assert response["Location"].endswith("?page=2#post-36")
     page = member_client.get(reverse("boards:thread", args=[thread.pk]) + "?page=2")
@@ -289,7 +289,7 @@ def test_the_service_refuses_replies_to_a_thread_locked_meanwhile(member, make_t
     thread = make_thread(author=member)
     Thread.objects.filter(pk=thread.pk).update(is_locked=True)
     with pytest.raises(ValidationError):
-        services.post_reply(thread=thread, author=member, body="返信")
+        posts.post_reply(thread=thread, author=member, body="返信")
     assert thread.posts.count() == 1
 
 

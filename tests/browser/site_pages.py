@@ -22,7 +22,7 @@ from django.contrib import admin
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
-from boards import moderation
+from boards.services import moderation
 from disaster_support import services as disaster_services
 from disaster_support.models import SupportMoney
 from members import services as member_services

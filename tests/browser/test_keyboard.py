@@ -14,8 +14,8 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from boards import collaboration
 from boards.models import Addressee, Category
+from boards.services import collaboration
 from disaster_support.models import Dispatch, Seat
 from members import permissions
 from tests.disaster_support.factories import (

@@ -8,9 +8,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from boards import collaboration, moderation, notifications, services
+from boards import mail
 from boards.attachments import prepare_upload
 from boards.models import Category, Notification, NotificationKind
+from boards.services import collaboration, moderation, posts
 from disaster_support import services as disaster_services
 from members import permissions
 from members.models import MembershipStatus, Organisation
@@ -97,11 +98,11 @@ def world(db):
         wards=[ward_org],
     )
     o["opening"] = thread.posts.get(position=0)
-    o["reply"] = reply = services.post_reply(
+    o["reply"] = reply = posts.post_reply(
         thread=thread, author=a, body="添付します。", uploads=[_png_upload()]
     )
     o["attachment"] = reply.attachments.get()
-    o["b_reply"] = services.post_reply(thread=thread, author=b, body="Bの返信")
+    o["b_reply"] = posts.post_reply(thread=thread, author=b, body="Bの返信")
 
     # A thread of org A hidden by a moderator.
     o["hidden_thread"] = hidden = base.make_thread(
@@ -110,14 +111,14 @@ def world(db):
     moderation.thread_hide(thread=hidden, actor=ward, reason="test")
 
     # A deleted post of org A with an attachment.
-    o["deleted_post"] = deleted = services.post_reply(
+    o["deleted_post"] = deleted = posts.post_reply(
         thread=thread,
         author=a,
         body="削除される本文",
         uploads=[_png_upload("削除済み.png")],
     )
     o["deleted_attachment"] = deleted.attachments.get()
-    services.post_delete(post=deleted, deleted_by=a)
+    posts.post_delete(post=deleted, actor=a)
 
     o["notification"] = Notification.objects.create(
         user=a,
@@ -126,7 +127,7 @@ def world(db):
         post=o["b_reply"],
         mail="never",
     )
-    o["unsubscribe_token"] = notifications.unsubscribe_token(
+    o["unsubscribe_token"] = mail.unsubscribe_token(
         user=a, kinds=[NotificationKind.REPLY]
     )
 

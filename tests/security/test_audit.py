@@ -15,8 +15,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from boards import moderation
 from boards.models import ModerationLog, Report
+from boards.services import moderation
 from disaster_support.models import ChangeLog, Dispatch, Seat
 from members import csv_io, services, sign_ins
 from members.models import (

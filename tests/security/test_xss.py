@@ -34,8 +34,9 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from boards import markdown, notifications, search
+from boards import markdown, search
 from boards.attachments import clean_file_name
+from boards.mail import send_pending_mail
 from boards.markdown import EMBED_PREFIXES
 from boards.models import (
     Addressee,
@@ -1138,7 +1139,7 @@ def test_office_staff_see_admin_lists_without_running_anything(world, as_user):
 
 def test_notification_mail_html_runs_nothing_and_text_stays_text(world):
     mail.outbox.clear()
-    notifications.send_pending_mail.call()
+    send_pending_mail.call()
     to_reader = [m for m in mail.outbox if m.to == [world.reader.email]]
     assert len(to_reader) == 1
     message = to_reader[0]
@@ -1153,7 +1154,7 @@ def test_notification_mail_html_runs_nothing_and_text_stays_text(world):
 
 def test_mail_subjects_stay_on_one_line(world):
     mail.outbox.clear()
-    notifications.send_pending_mail.call()
+    send_pending_mail.call()
     for message in mail.outbox:
         header = message.message()["Subject"]
         assert "\n" not in str(header) and "\r" not in str(header)

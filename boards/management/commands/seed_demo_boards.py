@@ -10,10 +10,10 @@ from django.db.models import Max
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
-from boards import collaboration, moderation, notifications, services
 from boards.attachments import prepare_upload
 from boards.models import Category, Thread
 from boards.sample_pdf import minimal_pdf
+from boards.services import collaboration, moderation, posts, watching
 from members import permissions
 from members import services as member_services
 from members.models import Organisation, User
@@ -338,7 +338,7 @@ class Command(BaseCommand):
             )
             self._backdate(thread, started)
             for number, (reply_author, reply_body) in enumerate(replies, start=1):
-                services.post_reply(
+                posts.post_reply(
                     thread=thread, author=users[reply_author], body=reply_body
                 )
                 self._backdate_reply(
@@ -359,20 +359,20 @@ class Command(BaseCommand):
         answer = noto.addressees.get(organisation__code="131016")
         collaboration.addressee_answer(
             addressee=answer,
-            user=users["chiyoda@example.jp"],
+            actor=users["chiyoda@example.jp"],
             state="interested",
             comment="区役所1階ロビーでの開催を調整します。",
         )
-        collaboration.interest_mark(thread=noto, user=users["kanazawa@example.jp"])
+        collaboration.interest_mark(thread=noto, actor=users["kanazawa@example.jp"])
         collaboration.proposal_set_status(
             proposal=noto.proposal,
-            user=users["nanao@example.jp"],
+            actor=users["nanao@example.jp"],
             status="coordinating",
         )
         naha = Thread.objects.get(title__startswith="那覇市観光パンフレット")
         collaboration.addressee_answer(
             addressee=naha.addressees.get(organisation__code="131024"),
-            user=users["chuo@example.jp"],
+            actor=users["chuo@example.jp"],
             state="accept",
             comment="区民センターで100部受け入れ可能です。",
         )
@@ -396,7 +396,7 @@ class Command(BaseCommand):
         )
         for user in users.values():
             if user.email.startswith(("nanao", "chiyoda")):
-                notifications.watch(
+                watching.watch(
                     user=user, category=Category.objects.get(slug="proposals")
                 )
 

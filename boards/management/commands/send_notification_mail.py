@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from boards import notifications
+from boards import mail
 
 
 class Command(BaseCommand):
@@ -16,11 +16,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, digest=False, **options):
-        task = (
-            notifications.send_daily_digests
-            if digest
-            else notifications.send_pending_mail
-        )
+        task = mail.send_daily_digests if digest else mail.send_pending_mail
         try:
             sent = task.call()
         except Exception as error:

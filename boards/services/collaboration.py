@@ -1,16 +1,21 @@
 """The board as a collaboration tool: structured threads, wards' answers,
 interest, proposal status, and the office's yearly list of realisations."""
 
+from collections.abc import Iterable, Sequence
+from typing import Any
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from members.models import Organisation
+from members.models import Organisation, User
 
-from . import notifications, permissions, services
-from .models import (
+from .. import permissions
+from ..attachments import PreparedUpload
+from ..models import (
     Addressee,
+    Category,
     EventDetails,
     Interest,
     PamphletRequest,
@@ -20,6 +25,9 @@ from .models import (
     Thread,
     ThreadType,
 )
+from ..selectors import answer_choices, status_choices
+from . import notifications
+from .posts import thread_create
 
 DETAIL_MODELS = {
     ThreadType.PROPOSAL: Proposal,
@@ -28,53 +36,23 @@ DETAIL_MODELS = {
     ThreadType.PUBLICITY: Publicity,
 }
 
-# What a ward may answer, by thread type.
-PAMPHLET_ANSWERS = [
-    Addressee.State.ACCEPT,
-    Addressee.State.REFUSE,
-    Addressee.State.DISCUSS,
-]
-PROPOSAL_ANSWERS = [
-    Addressee.State.CONSIDERING,
-    Addressee.State.INTERESTED,
-    Addressee.State.DECLINED,
-]
-
-# 募集中 → 調整中 → 実現 / 終了; a proposal can also end without coordination.
-STATUS_STEPS = {
-    Proposal.Status.OPEN: [Proposal.Status.COORDINATING, Proposal.Status.CLOSED],
-    Proposal.Status.COORDINATING: [Proposal.Status.REALISED, Proposal.Status.CLOSED],
-    Proposal.Status.REALISED: [],
-    Proposal.Status.CLOSED: [],
-}
-
-
-def answer_choices(thread):
-    """The answers a ward can give to this thread."""
-    states = (
-        PAMPHLET_ANSWERS
-        if thread.category.thread_type == ThreadType.PAMPHLET
-        else PROPOSAL_ANSWERS
-    )
-    return [(state.value, state.label) for state in states]
-
 
 @transaction.atomic
 def thread_start(
     *,
-    category,
-    author,
-    title,
-    body,
-    uploads=(),
-    details=None,
-    wards=(),
-    all_wards=False,
-    important=False,
-    mail_everyone=False,
-):
+    category: Category,
+    author: User,
+    title: str,
+    body: str,
+    uploads: Sequence[PreparedUpload] = (),
+    details: dict[str, Any] | None = None,
+    wards: Iterable[Organisation] = (),
+    all_wards: bool = False,
+    important: bool = False,
+    mail_everyone: bool = False,
+) -> Thread:
     """Start a thread with its type's details and the wards it is addressed to."""
-    thread = services.thread_create(
+    thread = thread_create(
         category=category, author=author, title=title, body=body, uploads=uploads
     )
     thread_type = category.thread_type
@@ -92,7 +70,9 @@ def thread_start(
     return thread
 
 
-def addressees_set(*, thread, wards=(), all_wards=False):
+def addressees_set(
+    *, thread: Thread, wards: Iterable[Organisation] = (), all_wards: bool = False
+) -> None:
     """Address a thread to some wards (or all 23); each answers on its own."""
     if all_wards:
         wards = Organisation.objects.filter(
@@ -107,7 +87,7 @@ def addressees_set(*, thread, wards=(), all_wards=False):
     notifications.on_addressed(thread=thread, organisations=wards)
 
 
-def addressee_mark_read(*, thread, user):
+def addressee_mark_read(*, thread: Thread, user: User) -> None:
     """A ward's staff opened the thread: 未読 becomes 既読 for that ward."""
     if user.organisation.kind != Organisation.Kind.SPECIAL_WARD:
         return
@@ -119,14 +99,16 @@ def addressee_mark_read(*, thread, user):
 
 
 @transaction.atomic
-def addressee_answer(*, addressee, user, state, comment=""):
+def addressee_answer(
+    *, addressee: Addressee, actor: User, state: str, comment: str = ""
+) -> Addressee:
     """A ward answers: 検討中 / 関心あり / 見送り, or 受入可 / 不可 / 要相談."""
     addressee = (
         Addressee.objects.select_for_update()
         .select_related("thread__category")
         .get(pk=addressee.pk)
     )
-    if not permissions.can_answer_for(user, addressee):
+    if not permissions.can_answer_for(actor, addressee):
         raise PermissionDenied
     if state not in dict(answer_choices(addressee.thread)):
         raise ValidationError(_("Choose one of the answers."), code="answer")
@@ -134,7 +116,7 @@ def addressee_answer(*, addressee, user, state, comment=""):
     addressee.state = state
     addressee.comment = comment
     addressee.answered_at = now
-    addressee.answered_by = user
+    addressee.answered_by = actor
     addressee.read_at = addressee.read_at or now
     addressee.full_clean()
     addressee.save()
@@ -143,14 +125,14 @@ def addressee_answer(*, addressee, user, state, comment=""):
 
 
 @transaction.atomic
-def interest_mark(*, thread, user):
-    """Mark 「関心あり」 for the user's organisation, once."""
-    if not permissions.can_mark_interest(user, thread):
+def interest_mark(*, thread: Thread, actor: User) -> Interest:
+    """Mark 「関心あり」 for the actor's organisation, once."""
+    if not permissions.can_mark_interest(actor, thread):
         raise PermissionDenied
     try:
         with transaction.atomic():
             interest = Interest.objects.create(
-                thread=thread, organisation=user.organisation, marked_by=user
+                thread=thread, organisation=actor.organisation, marked_by=actor
             )
     except IntegrityError:
         raise ValidationError(
@@ -161,22 +143,22 @@ def interest_mark(*, thread, user):
     return interest
 
 
-def interest_unmark(*, thread, user):
+def interest_unmark(*, thread: Thread, actor: User) -> None:
     """Withdraw the organisation's 「関心あり」."""
-    Interest.objects.filter(thread=thread, organisation=user.organisation).delete()
+    Interest.objects.filter(thread=thread, organisation=actor.organisation).delete()
 
 
 @transaction.atomic
-def proposal_set_status(*, proposal, user, status):
+def proposal_set_status(*, proposal: Proposal, actor: User, status: str) -> Proposal:
     """Move a proposal on (募集中 → 調整中 → 実現 / 終了), keeping the history."""
     proposal = (
         Proposal.objects.select_for_update()
         .select_related("thread")
         .get(pk=proposal.pk)
     )
-    if not permissions.can_change_proposal_status(user, proposal.thread):
+    if not permissions.can_change_proposal_status(actor, proposal.thread):
         raise PermissionDenied
-    if status not in STATUS_STEPS[proposal.status]:
+    if status not in dict(status_choices(proposal)):
         raise ValidationError(
             _("A proposal cannot go from %(old)s to %(new)s.")
             % {
@@ -189,15 +171,10 @@ def proposal_set_status(*, proposal, user, status):
         proposal=proposal,
         old_status=proposal.status,
         new_status=status,
-        changed_by=user,
+        changed_by=actor,
     )
     proposal.status = status
     if status == Proposal.Status.REALISED:
         proposal.realised_on = timezone.localdate()
     proposal.save(update_fields=["status", "realised_on"])
     return proposal
-
-
-def status_choices(proposal):
-    """The statuses a proposal can move to next."""
-    return [(status.value, status.label) for status in STATUS_STEPS[proposal.status]]

@@ -5,14 +5,18 @@ Nothing is deleted: hidden content stays for moderators, split and merged
 posts keep their rows, and a merged thread stays behind, hidden.
 """
 
+from collections.abc import Iterable
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Category, ModerationLog, Post, ReadState, Report, Thread
-from .services import post_reindex
+from members.models import User
+
+from ..models import Category, ModerationLog, Post, ReadState, Report, Thread
+from .posts import post_reindex
 
 Action = ModerationLog.Action
 
@@ -46,7 +50,7 @@ def _flag_set(instance, field, value, *, unchanged):
 
 
 @transaction.atomic
-def post_hide(*, post, actor, reason=""):
+def post_hide(*, post: Post, actor: User, reason: str = "") -> Post:
     """Hide a post: members see a placeholder, moderators the post, marked."""
     _flag_set(post, "is_hidden", True, unchanged=_("This post is already hidden."))
     _log(actor=actor, action=Action.HIDE_POST, post=post, reason=reason)
@@ -54,7 +58,7 @@ def post_hide(*, post, actor, reason=""):
 
 
 @transaction.atomic
-def post_restore(*, post, actor, reason=""):
+def post_restore(*, post: Post, actor: User, reason: str = "") -> Post:
     """Show a hidden post to members again."""
     _flag_set(post, "is_hidden", False, unchanged=_("This post is not hidden."))
     _log(actor=actor, action=Action.RESTORE_POST, post=post, reason=reason)
@@ -62,7 +66,7 @@ def post_restore(*, post, actor, reason=""):
 
 
 @transaction.atomic
-def thread_hide(*, thread, actor, reason=""):
+def thread_hide(*, thread: Thread, actor: User, reason: str = "") -> Thread:
     """Hide a thread from members: it leaves lists and search; its page is 404."""
     _flag_set(thread, "is_hidden", True, unchanged=_("This thread is already hidden."))
     _log(actor=actor, action=Action.HIDE_THREAD, thread=thread, reason=reason)
@@ -70,7 +74,7 @@ def thread_hide(*, thread, actor, reason=""):
 
 
 @transaction.atomic
-def thread_restore(*, thread, actor, reason=""):
+def thread_restore(*, thread: Thread, actor: User, reason: str = "") -> Thread:
     """Show a hidden thread to members again, unless it was merged away."""
     if ModerationLog.objects.filter(thread=thread, action=Action.MERGE).exists():
         raise ValidationError(
@@ -83,7 +87,7 @@ def thread_restore(*, thread, actor, reason=""):
 
 
 @transaction.atomic
-def thread_lock(*, thread, actor, reason=""):
+def thread_lock(*, thread: Thread, actor: User, reason: str = "") -> Thread:
     """Close a thread to new replies; what it has stays readable."""
     _flag_set(
         thread,
@@ -96,7 +100,7 @@ def thread_lock(*, thread, actor, reason=""):
 
 
 @transaction.atomic
-def thread_unlock(*, thread, actor, reason=""):
+def thread_unlock(*, thread: Thread, actor: User, reason: str = "") -> Thread:
     """Open a closed thread to replies again."""
     _flag_set(
         thread,
@@ -109,7 +113,7 @@ def thread_unlock(*, thread, actor, reason=""):
 
 
 @transaction.atomic
-def thread_pin(*, thread, actor, reason=""):
+def thread_pin(*, thread: Thread, actor: User, reason: str = "") -> Thread:
     """Pin a thread to the top of its category."""
     _flag_set(thread, "is_pinned", True, unchanged=_("This thread is already pinned."))
     _log(actor=actor, action=Action.PIN, thread=thread, reason=reason)
@@ -117,27 +121,11 @@ def thread_pin(*, thread, actor, reason=""):
 
 
 @transaction.atomic
-def thread_unpin(*, thread, actor, reason=""):
+def thread_unpin(*, thread: Thread, actor: User, reason: str = "") -> Thread:
     """Let a pinned thread take its place by activity again."""
     _flag_set(thread, "is_pinned", False, unchanged=_("This thread is not pinned."))
     _log(actor=actor, action=Action.UNPIN, thread=thread, reason=reason)
     return thread
-
-
-def merged_into(thread):
-    """The pk of the thread a merged thread's posts went to, else None.
-
-    The log entry of the merge is the record of where they went; only hidden
-    threads can have been merged, so visible ones cost no query.
-    """
-    if not thread.is_hidden:
-        return None
-    return (
-        ModerationLog.objects.filter(thread=thread, action=Action.MERGE)
-        .order_by("-created_at", "-pk")
-        .values_list("details__to", flat=True)
-        .first()
-    )
 
 
 def _category_shift(category_id, *, threads=0, posts=0):
@@ -189,7 +177,14 @@ def _posts_move(posts, *, thread, first_position):
 
 
 @transaction.atomic
-def thread_split(*, thread, posts, title, actor, reason=""):
+def thread_split(
+    *,
+    thread: Thread,
+    posts: Iterable[Post],
+    title: str,
+    actor: User,
+    reason: str = "",
+) -> Thread:
     """Make some replies a thread of their own in the same category.
 
     The first reply chosen becomes the opening post. Numbers left behind in
@@ -247,7 +242,9 @@ def thread_split(*, thread, posts, title, actor, reason=""):
 
 
 @transaction.atomic
-def thread_merge(*, source, target, actor, reason=""):
+def thread_merge(
+    *, source: Thread, target: Thread, actor: User, reason: str = ""
+) -> Thread:
     """Add a thread's posts to the end of another, in the order they were posted.
 
     The emptied thread stays, hidden, and its address leads to the target.
@@ -292,7 +289,9 @@ def thread_merge(*, source, target, actor, reason=""):
 
 
 @transaction.atomic
-def thread_move(*, thread, category, actor, reason=""):
+def thread_move(
+    *, thread: Thread, category: Category, actor: User, reason: str = ""
+) -> Thread:
     """Move a thread to another category, with both categories' counters."""
     thread = (
         Thread.objects.select_for_update().select_related("category").get(pk=thread.pk)
@@ -317,7 +316,7 @@ def thread_move(*, thread, category, actor, reason=""):
     return thread
 
 
-def report_create(*, post, reporter, reason):
+def report_create(*, post: Post, reporter: User, reason: str) -> Report:
     """Report a post to the moderators; one open report per person and post."""
     report = Report(post=post, reporter=reporter, reason=reason)
     # The open-report constraint is left to the database, which also
@@ -357,7 +356,7 @@ def _report_close(report, *, actor, note, status, action):
 
 
 @transaction.atomic
-def report_resolve(*, report, actor, note=""):
+def report_resolve(*, report: Report, actor: User, note: str = "") -> Report:
     """Close a report as dealt with (the post was hidden, or the like)."""
     return _report_close(
         report,
@@ -369,7 +368,7 @@ def report_resolve(*, report, actor, note=""):
 
 
 @transaction.atomic
-def report_dismiss(*, report, actor, note=""):
+def report_dismiss(*, report: Report, actor: User, note: str = "") -> Report:
     """Close a report as needing nothing done."""
     return _report_close(
         report,

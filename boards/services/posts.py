@@ -1,3 +1,8 @@
+"""Threads and posts: starting, replying, editing, deleting, reading."""
+
+import datetime
+from collections.abc import Sequence
+
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -6,11 +11,15 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import markdown, notifications, search
-from .models import BoardVisit, Category, Post, PostRevision, ReadState, Thread
+from members.models import User
+
+from .. import markdown, search
+from ..attachments import PreparedUpload
+from ..models import BoardVisit, Category, Post, PostRevision, ReadState, Thread
+from . import notifications
 
 
-def post_reindex(*, post):
+def post_reindex(*, post: Post) -> None:
     """Store the search document of a post: title, body and file names."""
     if post.is_deleted:
         document = ""
@@ -74,7 +83,14 @@ def _category_touch(category_id, *, threads, posts, at):
 
 
 @transaction.atomic
-def thread_create(*, category, author, title, body, uploads=()):
+def thread_create(
+    *,
+    category: Category,
+    author: User,
+    title: str,
+    body: str,
+    uploads: Sequence[PreparedUpload] = (),
+) -> Thread:
     """Start a thread: its opening post, files and counters in one go."""
     now = timezone.now()
     thread = Thread(
@@ -99,7 +115,14 @@ def thread_create(*, category, author, title, body, uploads=()):
 
 
 @transaction.atomic
-def post_reply(*, thread, author, body, quoted=None, uploads=()):
+def post_reply(
+    *,
+    thread: Thread,
+    author: User,
+    body: str,
+    quoted: Post | None = None,
+    uploads: Sequence[PreparedUpload] = (),
+) -> Post:
     """Add a reply at the end of a thread that is open."""
     thread = Thread.objects.select_for_update().get(pk=thread.pk)
     if thread.is_locked or thread.is_hidden:
@@ -132,7 +155,14 @@ def post_reply(*, thread, author, body, quoted=None, uploads=()):
 
 
 @transaction.atomic
-def post_edit(*, post, editor, body, title=None, uploads=()):
+def post_edit(
+    *,
+    post: Post,
+    actor: User,
+    body: str,
+    title: str | None = None,
+    uploads: Sequence[PreparedUpload] = (),
+) -> Post:
     """Change a post, keeping what it said before as a revision."""
     post = Post.objects.select_for_update().select_related("thread").get(pk=post.pk)
     thread = post.thread
@@ -158,7 +188,7 @@ def post_edit(*, post, editor, body, title=None, uploads=()):
 
 
 @transaction.atomic
-def post_delete(*, post, deleted_by):
+def post_delete(*, post: Post, actor: User) -> Post:
     """Withdraw a post; a placeholder keeps the thread's numbering."""
     post.is_deleted = True
     post.save(update_fields=["is_deleted"])
@@ -166,7 +196,7 @@ def post_delete(*, post, deleted_by):
     return post
 
 
-def thread_mark_read(*, thread, user, position):
+def thread_mark_read(*, thread: Thread, user: User, position: int) -> None:
     """Remember that a person has read a thread up to a post (never back)."""
     # One statement, whether or not the person has opened the thread before.
     with connection.cursor() as cursor:
@@ -186,7 +216,7 @@ def thread_mark_read(*, thread, user, position):
         )
 
 
-def board_visit(*, user):
+def board_visit(*, user: User) -> datetime.datetime | None:
     """Record a visit to the board home; returns when the one before was."""
     now = timezone.now()
     visit, created = BoardVisit.objects.get_or_create(

@@ -1,0 +1,66 @@
+"""The board's models, one module per concern.
+
+Every model is imported here, so `from boards.models import Thread` works
+and Django finds them all; migration 0001 names attachment_path here too.
+"""
+
+from .attachments import Attachment, attachment_path
+from .collaboration import (
+    Addressee,
+    AddresseeQuerySet,
+    EventDetails,
+    Interest,
+    PamphletRequest,
+    Proposal,
+    ProposalStatusChange,
+    Publicity,
+)
+from .moderation import ModerationLog, Report
+from .notifications import (
+    Frequency,
+    Notification,
+    NotificationKind,
+    NotificationSetting,
+    Watch,
+)
+from .reading import BoardVisit, ReadState
+from .threads import (
+    Category,
+    Post,
+    PostManager,
+    PostQuerySet,
+    PostRevision,
+    Thread,
+    ThreadQuerySet,
+    ThreadType,
+)
+
+__all__ = [
+    "Addressee",
+    "AddresseeQuerySet",
+    "Attachment",
+    "BoardVisit",
+    "Category",
+    "EventDetails",
+    "Frequency",
+    "Interest",
+    "ModerationLog",
+    "Notification",
+    "NotificationKind",
+    "NotificationSetting",
+    "PamphletRequest",
+    "Post",
+    "PostManager",
+    "PostQuerySet",
+    "PostRevision",
+    "Proposal",
+    "ProposalStatusChange",
+    "Publicity",
+    "ReadState",
+    "Report",
+    "Thread",
+    "ThreadQuerySet",
+    "ThreadType",
+    "Watch",
+    "attachment_path",
+]

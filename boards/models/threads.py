@@ -1,0 +1,308 @@
+"""Categories, threads, posts and the earlier versions of posts."""
+
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ..search import UTCDay
+
+
+class ThreadType(models.TextChoices):
+    """What a category's threads are: each type has its own fields."""
+
+    GENERAL = "general", _("General")
+    PROPOSAL = "proposal", _("Proposal")
+    EVENT = "event", _("Event")
+    PAMPHLET = "pamphlet", _("Pamphlet distribution")
+    PUBLICITY = "publicity", _("Newsletter or video PR")
+    ANNOUNCEMENT = "announcement", _("Announcement")
+
+
+class Category(models.Model):
+    """A section of the board, e.g. 連携・交流事業の提案 or お知らせ."""
+
+    class Starters(models.TextChoices):
+        MEMBERS = "members", _("All members")
+        STAFF = "staff", _("Ward and office staff only")
+
+    name = models.CharField(_("name"), max_length=100)
+    slug = models.SlugField(_("slug"), max_length=50, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    starters = models.CharField(
+        _("who may start threads"),
+        max_length=20,
+        choices=Starters.choices,
+        default=Starters.MEMBERS,
+    )
+    thread_type = models.CharField(
+        _("thread type"),
+        max_length=20,
+        choices=ThreadType.choices,
+        default=ThreadType.GENERAL,
+    )
+    # Kept in step by boards.services, so the board home needs no counting.
+    thread_count = models.PositiveIntegerField(
+        _("number of threads"), default=0, editable=False
+    )
+    post_count = models.PositiveIntegerField(
+        _("number of posts"), default=0, editable=False
+    )
+    last_activity_at = models.DateTimeField(
+        _("last activity"), null=True, blank=True, editable=False
+    )
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["order", "pk"]
+
+    def __str__(self):
+        return self.name
+
+
+class ThreadQuerySet(models.QuerySet):
+    def for_listing(self):
+        # Only what lists show: every join costs planning time on each page.
+        return self.select_related(
+            "category",
+            "organisation__prefecture",
+            "last_post_organisation__prefecture",
+        )
+
+    def by_activity(self):
+        """Most recent activity first; matches the listing indexes."""
+        return self.order_by("-last_activity_at", "-pk")
+
+    def with_read_state(self, user):
+        """Annotate how far `user` has read each thread (None: never opened)."""
+        # reading.py imports Thread from here, so ReadState comes in late.
+        from .reading import ReadState
+
+        return self.annotate(
+            last_read=models.Subquery(
+                ReadState.objects.filter(
+                    user=user, thread=models.OuterRef("pk")
+                ).values("last_read_position")[:1]
+            )
+        )
+
+
+class Thread(models.Model):
+    """A topic: its opening post is the post at position 0."""
+
+    category = models.ForeignKey(
+        Category,
+        verbose_name=_("category"),
+        on_delete=models.PROTECT,
+        related_name="threads",
+    )
+    title = models.CharField(_("title"), max_length=120)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.PROTECT,
+        related_name="threads",
+    )
+    # The author's organisation when the thread was started: posts keep it
+    # even if the person later moves.
+    organisation = models.ForeignKey(
+        "members.Organisation",
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="threads",
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    last_activity_at = models.DateTimeField(_("last activity"), default=timezone.now)
+    reply_count = models.PositiveIntegerField(_("replies"), default=0)
+    # Position of the newest post, so positions stay unique under deletes.
+    last_position = models.PositiveIntegerField(default=0, editable=False)
+    last_post_author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    last_post_organisation = models.ForeignKey(
+        "members.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    is_pinned = models.BooleanField(_("pinned"), default=False)
+    is_locked = models.BooleanField(_("locked"), default=False)
+    is_hidden = models.BooleanField(_("hidden"), default=False)
+    # お知らせ only: shown on the board home until read.
+    is_important = models.BooleanField(_("important"), default=False, db_default=False)
+    # Addressed to every ward (the Addressee rows say which wards).
+    addressed_to_all_wards = models.BooleanField(
+        _("addressed to all 23 wards"), default=False, db_default=False
+    )
+
+    objects = ThreadQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("thread")
+        verbose_name_plural = _("threads")
+        indexes = [
+            models.Index(
+                "category",
+                models.F("is_pinned").desc(),
+                models.F("last_activity_at").desc(),
+                models.F("id").desc(),
+                name="boards_thread_listing",
+                condition=models.Q(is_hidden=False),
+            ),
+            models.Index(
+                models.F("last_activity_at").desc(),
+                name="boards_thread_recent",
+                condition=models.Q(is_hidden=False),
+            ),
+            models.Index(
+                models.F("created_at").desc(),
+                name="boards_thread_important",
+                condition=models.Q(is_important=True),
+            ),
+            # The few hidden threads, for search (permissions.posts_in_visible_threads).
+            models.Index(
+                fields=["id"],
+                name="boards_thread_hidden",
+                condition=models.Q(is_hidden=True),
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_unread(self):
+        """True when there are posts the reader has not seen (needs with_read_state)."""
+        return self.last_read is None or self.last_read < self.last_position
+
+
+class PostQuerySet(models.QuerySet):
+    def in_order(self):
+        return self.order_by("position")
+
+    def with_authors(self):
+        return self.select_related(
+            "author__organisation__prefecture", "organisation__prefecture"
+        ).prefetch_related("attachments")
+
+
+class PostManager(models.Manager.from_queryset(PostQuerySet)):
+    def get_queryset(self):
+        # The search vector, a few kilobytes a post, is for PostgreSQL's
+        # search only: Python never reads it.
+        return super().get_queryset().defer("search_vector")
+
+
+class Post(models.Model):
+    """The opening post of a thread (position 0) or a reply."""
+
+    thread = models.ForeignKey(
+        Thread,
+        verbose_name=_("thread"),
+        on_delete=models.CASCADE,
+        related_name="posts",
+    )
+    position = models.PositiveIntegerField(_("number"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.PROTECT,
+        related_name="posts",
+    )
+    organisation = models.ForeignKey(
+        "members.Organisation",
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="posts",
+    )
+    body = models.TextField(_("body"), max_length=20000)
+    # Sanitised HTML rendered from body at save time (boards.markdown).
+    body_html = models.TextField(editable=False)
+    quoted = models.ForeignKey(
+        "self",
+        verbose_name=_("quoted post"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    edited_at = models.DateTimeField(_("edited at"), null=True, blank=True)
+    is_deleted = models.BooleanField(_("deleted"), default=False)
+    # Hidden by a moderator: gone for members, kept for moderators.
+    is_hidden = models.BooleanField(_("hidden"), default=False, db_default=False)
+    search_vector = SearchVectorField(null=True, editable=False)
+
+    objects = PostManager()
+
+    class Meta:
+        verbose_name = _("post")
+        verbose_name_plural = _("posts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["thread", "position"], name="boards_post_unique_position"
+            ),
+        ]
+        indexes = [
+            # With the day in the same GIN index (btree_gin), a search of
+            # recent posts skips straight to them in each word's posting
+            # list instead of reading the lists whole (search.created_since).
+            GinIndex(
+                "search_vector",
+                UTCDay("created_at"),
+                name="boards_post_search_recent",
+            ),
+            models.Index(models.F("created_at").desc(), name="boards_post_created"),
+        ]
+
+    def __str__(self):
+        return f"{self.thread} #{self.position}"
+
+    @property
+    def is_opening(self):
+        return self.position == 0
+
+    @property
+    def signature(self):
+        """石川県七尾市 観光交流課 山田: the organisation as it was when posted."""
+        parts = [
+            self.organisation.full_name,
+            self.author.department,
+            self.author.display_name,
+        ]
+        return " ".join(part for part in parts if part)
+
+
+class PostRevision(models.Model):
+    """A post as it was before an edit."""
+
+    post = models.ForeignKey(
+        Post,
+        verbose_name=_("post"),
+        on_delete=models.CASCADE,
+        related_name="revisions",
+    )
+    title = models.CharField(_("title"), max_length=120, blank=True)
+    body = models.TextField(_("body"))
+    body_html = models.TextField(editable=False)
+    written_at = models.DateTimeField(_("written at"))
+    replaced_at = models.DateTimeField(_("replaced at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("earlier version")
+        verbose_name_plural = _("earlier versions")
+        ordering = ["-replaced_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.post} ({self.written_at:%Y-%m-%d %H:%M})"
