@@ -66,4 +66,6 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request as r; h = os.environ.get('DJANGO_ALLOWED_HOSTS', '').split(',')[0].strip().lstrip('.'); h = 'localhost' if h in ('', '*') else h; r.build_opener(r.ProxyHandler({})).open(r.Request('http://127.0.0.1:8000/healthz', headers={'Host': h}), timeout=4)"]
 
-CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--max-requests", "1000", "--max-requests-jitter", "100", "--timeout", "30", "--access-logfile", "-", "--forwarded-allow-ips", "*"]
+# Options in config/gunicorn.conf.py; the proxy's addresses come from
+# FORWARDED_ALLOW_IPS (127.0.0.1 unless set; see docs/operations.md).
+CMD ["gunicorn", "config.wsgi", "--config", "config/gunicorn.conf.py"]

@@ -1,5 +1,6 @@
 import sys
 
+from allauth.account.views import LogoutView
 from django.contrib.auth.decorators import login_not_required
 from django.db import (
     DatabaseError,
@@ -49,6 +50,19 @@ def healthz(request):
             "database unavailable\n", status=503, content_type="text/plain"
         )
     return HttpResponse("ok\n", content_type="text/plain")
+
+
+class SignOutView(LogoutView):
+    """allauth's sign-out, which also empties what the site stored in this
+    browser: drafts of posts wait in localStorage until the site accepts
+    them (static/js/drafts.js), and on a shared PC the next person must not
+    find them. Browsers clear it on receiving the header (secure contexts
+    only: HTTPS, or localhost in development)."""
+
+    def post(self, *args, **kwargs):
+        response = super().post(*args, **kwargs)
+        response.headers["Clear-Site-Data"] = '"storage"'
+        return response
 
 
 def server_error(request):

@@ -14,6 +14,7 @@ from .csv_admin import OrganisationCsvAdminMixin
 from .eras import fiscal_year, fiscal_year_start
 from .forms import ApplicationRejectForm, UserAdminForm
 from .models import (
+    AccessChange,
     ContactChange,
     DirectorySettings,
     MembershipApplication,
@@ -103,6 +104,36 @@ class MembershipChangeInline(ReadOnlyInline):
     fields = ["changed_at", "changed_by", "old_status", "new_status", "reason"]
     readonly_fields = fields
     classes = ["collapse"]
+
+
+class AccessChangeInline(ReadOnlyInline):
+    model = AccessChange
+    fk_name = "user"
+    fields = ["changed_at", "changed_by", "field", "before", "after"]
+    readonly_fields = fields
+    classes = ["collapse"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("changed_by__organisation")
+
+    @staticmethod
+    def _shown(value):
+        words = {
+            AccessChange.YES: gettext_lazy("Yes"),
+            AccessChange.NO: gettext_lazy("No"),
+            **permissions.ROLE_LABELS,
+        }
+        return ", ".join(
+            str(words.get(part, part)) for part in value.split(", ") if part
+        )
+
+    @admin.display(description=gettext_lazy("before"))
+    def before(self, obj):
+        return self._shown(obj.old_value)
+
+    @admin.display(description=gettext_lazy("after"))
+    def after(self, obj):
+        return self._shown(obj.new_value)
 
 
 @admin.register(Organisation)
@@ -359,6 +390,7 @@ class UserAdmin(ModelAdmin):
         "date_joined",
     ]
     actions = ["deactivate", "reactivate"]
+    inlines = [AccessChangeInline]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("groups")
@@ -385,12 +417,15 @@ class UserAdmin(ModelAdmin):
                 display_name=obj.display_name,
                 department=obj.department,
                 invited_by=request.user,
+                role=form.cleaned_data["role"],
             )
             obj.pk = invited.pk
             obj.refresh_from_db()
         else:
             super().save_model(request, obj, form, change)
-        services.user_set_role(user=obj, role=form.cleaned_data["role"])
+            services.user_set_role(
+                user=obj, role=form.cleaned_data["role"], changed_by=request.user
+            )
 
     @admin.action(
         description=gettext_lazy("Turn off the selected accounts"),

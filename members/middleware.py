@@ -2,6 +2,7 @@ from allauth.mfa.adapter import get_adapter as get_mfa_adapter
 from allauth.mfa.models import Authenticator
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
 from .permissions import can_use_members_area, must_use_two_factor
@@ -71,3 +72,23 @@ class MembershipMiddleware:
         if not user.is_authenticated or can_use_members_area(user):
             return None
         return render(request, "members/membership_inactive.html", status=403)
+
+
+class NoStoreForMembersMiddleware:
+    """What a signed-in person was shown is not stored by the browser.
+
+    On a shared PC the next person could otherwise read it from the cache
+    or with the back button after sign-out. Responses that chose their own
+    caching keep it: attachments are revalidated every time, the maps are
+    the same for everyone. The page cache (boards/page_cache.py) is on the
+    server and unaffected.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not response.has_header("Cache-Control") and request.user.is_authenticated:
+            add_never_cache_headers(response)
+        return response

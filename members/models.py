@@ -340,7 +340,15 @@ class UserManager(BaseUserManager):
 
     def create_superuser(self, email, password=None, **extra_fields):
         extra_fields["is_superuser"] = True
-        return self.create_user(email, password, **extra_fields)
+        user = self.create_user(email, password, **extra_fields)
+        # `createsuperuser` gives every permission: that goes in the record.
+        AccessChange.objects.using(self._db).create(
+            user=user,
+            field=AccessChange.Field.SUPERUSER,
+            old_value=AccessChange.NO,
+            new_value=AccessChange.YES,
+        )
+        return user
 
 
 class User(AbstractBaseUser, PermissionsMixin):
@@ -398,6 +406,38 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self):
         return self.display_name
+
+
+class AccessChange(ChangeRecord):
+    """A change of what a person may do: who changed it, when, old → new.
+
+    Roles are stored by their group names; yes/no for the flags.
+    """
+
+    YES, NO = "yes", "no"
+
+    class Field(models.TextChoices):
+        ROLE = "role", _("role")
+        ACTIVE = "is_active", _("active")
+        SUPERUSER = "is_superuser", _("superuser status")
+
+    user = models.ForeignKey(
+        User,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="access_changes",
+    )
+    field = models.CharField(_("field"), max_length=20, choices=Field.choices)
+    old_value = models.CharField(_("before"), max_length=100, blank=True)
+    new_value = models.CharField(_("after"), max_length=100, blank=True)
+
+    class Meta(ChangeRecord.Meta):
+        verbose_name = _("access change")
+        verbose_name_plural = _("access changes")
+        indexes = [models.Index(fields=["user", "-changed_at"])]
+
+    def __str__(self):
+        return f"{self.user}: {self.get_field_display()}"
 
 
 class SignInEventQuerySet(models.QuerySet):

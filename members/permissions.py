@@ -54,6 +54,7 @@ ROLE_MODEL_PERMISSIONS = {
         "members.change_membershipapplication",
         "members.view_contactchange",
         "members.view_membershipchange",
+        "members.view_accesschange",
         "members.view_signinevent",
         "members.view_directorysettings",
         "members.change_directorysettings",

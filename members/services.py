@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from . import permissions, tasks
 from .eras import fiscal_year, fiscal_year_start, format_fiscal_year
 from .models import (
+    AccessChange,
     ContactChange,
     MembershipApplication,
     MembershipChange,
@@ -83,17 +84,63 @@ def password_setup_url(user):
 # ----- accounts -----
 
 
+def _access_change_record(*, user, field, old, new, changed_by):
+    """Put a change of what someone may do in the record, if it is one."""
+    if old != new:
+        AccessChange.objects.create(
+            user=user, field=field, old_value=old, new_value=new, changed_by=changed_by
+        )
+
+
+def _yes_no(flag):
+    return AccessChange.YES if flag else AccessChange.NO
+
+
 @transaction.atomic
-def user_set_role(*, user, role):
-    """Give a person exactly one role; ward staff must belong to a ward."""
+def user_set_role(*, user, role, changed_by):
+    """Give a person exactly one role; ward staff must belong to a ward.
+
+    A new role is recorded with who gave it (None: the system or the
+    command line).
+    """
     if role not in permissions.ROLE_LABELS:
         raise ValueError(f"Unknown role {role!r}")
     if not permissions.role_fits_organisation(role, user.organisation):
         raise ValidationError(permissions.WARD_ROLE_ERROR, code="not_a_ward")
+    old = ", ".join(
+        sorted(
+            user.groups.filter(name__in=permissions.ROLE_LABELS).values_list(
+                "name", flat=True
+            )
+        )
+    )
     others = Group.objects.filter(name__in=permissions.ROLE_LABELS).exclude(name=role)
     user.groups.remove(*others)
     user.groups.add(Group.objects.get(name=role))
     user.__dict__.pop("_renkei_roles", None)
+    _access_change_record(
+        user=user,
+        field=AccessChange.Field.ROLE,
+        old=old,
+        new=role,
+        changed_by=changed_by,
+    )
+    return user
+
+
+@transaction.atomic
+def user_set_superuser(*, user, is_superuser, changed_by):
+    """Give or take away every permission, recording who did it."""
+    old = user.is_superuser
+    user.is_superuser = is_superuser
+    user.save(update_fields=["is_superuser"])
+    _access_change_record(
+        user=user,
+        field=AccessChange.Field.SUPERUSER,
+        old=_yes_no(old),
+        new=_yes_no(is_superuser),
+        changed_by=changed_by,
+    )
     return user
 
 
@@ -107,11 +154,13 @@ def user_create(
     department="",
     password=None,
     email_verified=False,
+    created_by=None,
 ):
     """Create an account in an organisation with one role.
 
     Only an address already proven to reach the person may be marked
     verified; otherwise allauth asks for confirmation at first sign-in.
+    created_by is recorded as who gave the role (None: the system).
     """
     user = User(
         email=User.objects.normalize_email(email),
@@ -125,7 +174,7 @@ def user_create(
         user.set_password(password)
     user.full_clean()
     user.save()
-    user_set_role(user=user, role=role)
+    user_set_role(user=user, role=role, changed_by=created_by)
     EmailAddress.objects.create(
         user=user, email=user.email, primary=True, verified=email_verified
     )
@@ -140,7 +189,15 @@ def email_verify_after_password_setup(*, user):
 
 
 @transaction.atomic
-def staff_invite(*, organisation, email, display_name, department, invited_by):
+def staff_invite(
+    *,
+    organisation,
+    email,
+    display_name,
+    department,
+    invited_by,
+    role=permissions.MEMBER_STAFF,
+):
     """Add a person to an organisation and mail them a set-your-password link.
 
     An address that already has an account gets a notice instead, and None
@@ -166,6 +223,8 @@ def staff_invite(*, organisation, email, display_name, department, invited_by):
         display_name=display_name,
         department=department,
         organisation=organisation,
+        role=role,
+        created_by=invited_by,
     )
     context = {"user": user, "invited_by": invited_by, "url": password_setup_url(user)}
     transaction.on_commit(
@@ -179,8 +238,16 @@ def staff_invite(*, organisation, email, display_name, department, invited_by):
 @transaction.atomic
 def staff_reactivate(*, user, reactivated_by):
     """Turn an account back on, e.g. for someone who returned."""
+    was_active = user.is_active
     user.is_active = True
     user.save(update_fields=["is_active"])
+    _access_change_record(
+        user=user,
+        field=AccessChange.Field.ACTIVE,
+        old=_yes_no(was_active),
+        new=AccessChange.YES,
+        changed_by=reactivated_by,
+    )
     return user
 
 
@@ -198,8 +265,16 @@ def staff_deactivate(*, user, deactivated_by):
             % {"name": user.display_name},
             code="last_active",
         )
+    was_active = user.is_active
     user.is_active = False
     user.save(update_fields=["is_active"])
+    _access_change_record(
+        user=user,
+        field=AccessChange.Field.ACTIVE,
+        old=_yes_no(was_active),
+        new=AccessChange.NO,
+        changed_by=deactivated_by,
+    )
     for session in UserSession.objects.filter(user=user):
         session.end()
     return user
@@ -449,6 +524,7 @@ def application_approve(*, application, decided_by):
         display_name=application.contact_person,
         department=application.department,
         organisation=organisation,
+        created_by=decided_by,
     )
     context = {
         "user": user,

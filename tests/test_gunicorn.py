@@ -16,6 +16,7 @@ from tests.test_settings import production_env
 
 BASE_DIR = Path(settings.BASE_DIR)
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
+PROXY_ADDRESS = "127.0.0.2"
 
 
 def free_port():
@@ -24,10 +25,14 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def fetch(base, path, headers=None):
-    """GET through the HTTPS-terminating proxy's headers; redirects not followed."""
+def fetch(base, path, headers=None, source="127.0.0.1"):
+    """GET through the HTTPS-terminating proxy's headers; redirects not followed.
+
+    source is the address the request comes from (any of 127.0.0.0/8)."""
     host, port = base.removeprefix("http://").split(":")
-    connection = http.client.HTTPConnection(host, int(port), timeout=30)
+    connection = http.client.HTTPConnection(
+        host, int(port), timeout=30, source_address=(source, 0)
+    )
     connection.request(
         "GET", path, headers={"X-Forwarded-Proto": "https", **(headers or {})}
     )
@@ -49,13 +54,23 @@ def collected_static():
     )
 
 
-def start_gunicorn(database_url, **environment):
+def start_gunicorn(database_url, **env):
+    """gunicorn as the image starts it (its config file), on a free port."""
     port = free_port()
     env = production_env(
-        DJANGO_ALLOWED_HOSTS="127.0.0.1", DATABASE_URL=database_url, **environment
+        DJANGO_ALLOWED_HOSTS="127.0.0.1", DATABASE_URL=database_url, **env
     )
     process = subprocess.Popen(
-        [GUNICORN, "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
+        [
+            GUNICORN,
+            "config.wsgi",
+            "--config",
+            "config/gunicorn.conf.py",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+        ],
         cwd=BASE_DIR,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -77,12 +92,28 @@ def start_gunicorn(database_url, **environment):
     raise RuntimeError("gunicorn did not start")
 
 
-@pytest.fixture(scope="module")
-def server(collected_static, django_db_setup, django_db_blocker):
-    """gunicorn on the test database, so rows a test commits are seen.
+def database_of_the_tests():
+    """The test database, so rows a test commits are seen.
 
     Not DATABASE_URL's own database: that one need not exist."""
-    process, base = start_gunicorn(database_url(connection.settings_dict))
+    return database_url(connection.settings_dict)
+
+
+@pytest.fixture(scope="module")
+def server(collected_static, django_db_setup, django_db_blocker):
+    """gunicorn on the test database, with the image's default proxy."""
+    process, base = start_gunicorn(database_of_the_tests())
+    yield base
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server_behind_proxy(collected_static, django_db_setup, django_db_blocker):
+    """gunicorn told that its proxy is 127.0.0.2, as FORWARDED_ALLOW_IPS says."""
+    process, base = start_gunicorn(
+        database_of_the_tests(), FORWARDED_ALLOW_IPS=PROXY_ADDRESS
+    )
     yield base
     process.terminate()
     process.wait(timeout=10)
@@ -133,7 +164,7 @@ def test_plain_http_is_redirected_to_https(server):
 def server_with_a_slow_page(collected_static, django_db_setup):
     """gunicorn whose statements may run one second, with a page that needs three."""
     process, base = start_gunicorn(
-        database_url(connection.settings_dict),
+        database_of_the_tests(),
         DJANGO_SETTINGS_MODULE="tests.slow_site.settings",
         RENKEI_STATEMENT_TIMEOUT="1",
     )
@@ -153,6 +184,35 @@ def test_a_request_over_the_statement_timeout_gets_the_maintenance_page(
 def test_a_request_within_the_statement_timeout_finishes(server_with_a_slow_page):
     status, _headers, body = fetch(server_with_a_slow_page, "/slow/0/")
     assert (status, body) == (200, "finished\n")
+
+
+# ----- who may say that a request came over HTTPS -----
+
+
+def test_the_proxy_may_say_that_a_request_came_over_https(server_behind_proxy):
+    status, headers, _body = fetch(server_behind_proxy, "/", source=PROXY_ADDRESS)
+    assert status == 200
+    assert headers["Strict-Transport-Security"].startswith("max-age=31536000")
+
+
+def test_a_client_reaching_gunicorn_directly_cannot_claim_https(server_behind_proxy):
+    status, headers, _body = fetch(server_behind_proxy, "/", source="127.0.0.1")
+    assert status == 301
+    assert headers["Location"].startswith("https://")
+    assert "Strict-Transport-Security" not in headers
+
+
+def test_only_this_host_is_trusted_unless_the_proxy_is_configured(server):
+    status, _headers, _body = fetch(server, "/", source=PROXY_ADDRESS)
+    assert status == 301
+
+
+def test_the_image_starts_gunicorn_with_the_tested_config():
+    dockerfile = (BASE_DIR / "Dockerfile").read_text()
+    command = next(line for line in dockerfile.splitlines() if line.startswith("CMD "))
+    assert command == (
+        'CMD ["gunicorn", "config.wsgi", "--config", "config/gunicorn.conf.py"]'
+    )
 
 
 def test_healthz_answers_503_without_the_database(server_without_database):

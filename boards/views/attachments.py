@@ -1,12 +1,18 @@
 """Attachment downloads: the files of posts, only for those who may read them.
 
 Files are never served from MEDIA_URL; every request comes through here, so
-a file goes when its post is deleted or its thread hidden.
+a file goes when its post is deleted or its thread hidden. Browsers keep a
+copy but must ask again before showing it (no-cache): a copy kept from
+before the thread was hidden is then refused, not confirmed.
 """
+
+import hashlib
 
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
+from django.utils.cache import get_conditional_response
 from django.utils.csp import CSP
+from django.utils.http import http_date, quote_etag
 from django.views.decorators.cache import cache_control
 from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_safe
@@ -35,8 +41,24 @@ def _attachment_for(user, pk):
     return attachment
 
 
+def _file_response(request, attachment, stored, **kwargs):
+    """The stored file, or 304 when the browser's copy is still this file.
+
+    Called after the permission check only. A stored file never changes
+    (a new upload gets a new random name), so its name makes the ETag.
+    """
+    etag = quote_etag(hashlib.sha256(stored.name.encode()).hexdigest()[:32])
+    last_modified = int(attachment.created_at.timestamp())
+    response = get_conditional_response(request, etag=etag, last_modified=last_modified)
+    if response is None:
+        response = FileResponse(stored.open("rb"), **kwargs)
+    response.headers["ETag"] = etag
+    response.headers["Last-Modified"] = http_date(last_modified)
+    return response
+
+
 @require_safe
-@cache_control(private=True, max_age=3600)
+@cache_control(private=True, no_cache=True)
 @csp_override(FILE_CSP)
 def download(request, pk, name):
     """The file itself: images shown in the browser, the rest downloaded."""
@@ -44,8 +66,10 @@ def download(request, pk, name):
     # The name in the URL is for people reading it, but it must be right.
     if name != attachment.original_name:
         raise Http404
-    return FileResponse(
-        attachment.file.open("rb"),
+    return _file_response(
+        request,
+        attachment,
+        attachment.file,
         as_attachment=attachment.kind != Attachment.Kind.IMAGE,
         filename=attachment.original_name,
         content_type=attachment.content_type,
@@ -53,13 +77,16 @@ def download(request, pk, name):
 
 
 @require_safe
-@cache_control(private=True, max_age=3600)
+@cache_control(private=True, no_cache=True)
 @csp_override(FILE_CSP)
 def thumbnail(request, pk):
     """The small preview of an image attachment."""
     attachment = _attachment_for(request.user, pk)
     if not attachment.thumbnail:
         raise Http404
-    return FileResponse(
-        attachment.thumbnail.open("rb"), content_type=THUMBNAIL_CONTENT_TYPE
+    return _file_response(
+        request,
+        attachment,
+        attachment.thumbnail,
+        content_type=THUMBNAIL_CONTENT_TYPE,
     )

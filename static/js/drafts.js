@@ -1,6 +1,7 @@
 // Drafts: what someone types in a post form is kept in this browser until
 // the site has accepted it, so a closed tab, an expired sign-in or a lost
-// connection loses nothing.
+// connection loses nothing. Signing out clears them (Clear-Site-Data, see
+// config/views.py), so the next person on a shared PC does not find them.
 (function () {
   "use strict";
   if (!window.localStorage || !window.sessionStorage) {

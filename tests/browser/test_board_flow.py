@@ -111,3 +111,20 @@ def test_a_draft_is_kept_until_the_post_is_accepted(page, live_server, member):
     expect(page.get_by_text("スレッドを投稿しました。")).to_be_visible()
     page.goto(url)
     expect(page.get_by_role("textbox", name="本文")).to_have_value("")
+
+
+def drafts_in(page):
+    return page.evaluate(
+        "Object.keys(localStorage).filter(k => k.startsWith('renkei-draft:'))"
+    )
+
+
+def test_signing_out_removes_the_drafts_from_this_browser(page, live_server, member):
+    sign_in(page, live_server.url, member)
+    page.goto(live_server.url + "/boards/c/other/new/")
+    page.get_by_role("textbox", name="本文").fill("共用のパソコンで書きかけの提案")
+    page.wait_for_timeout(800)  # the draft is saved half a second after typing
+    assert len(drafts_in(page)) == 1
+    page.get_by_role("button", name="ログアウト").click()
+    expect(page.get_by_role("link", name="ログイン", exact=True)).to_be_visible()
+    assert drafts_in(page) == []

@@ -71,7 +71,9 @@ def test_user_create_refuses_ward_role_outside_a_ward_and_saves_nothing(
 
 
 def test_user_set_role_replaces_the_previous_role(ward_staff):
-    services.user_set_role(user=ward_staff, role=permissions.OFFICE_STAFF)
+    services.user_set_role(
+        user=ward_staff, role=permissions.OFFICE_STAFF, changed_by=None
+    )
     fresh = User.objects.get(pk=ward_staff.pk)
     assert permissions.roles_of(fresh) == {permissions.OFFICE_STAFF}
 

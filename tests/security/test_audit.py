@@ -1,15 +1,18 @@
 """Issue 7, audit: each audited action, by each path, is recorded who/when/what.
 
-Contact details, membership status, moderation, dispatch edits and sign-ins,
-through the site, Django admin, the CSV import and the services.
+Contact details, membership status, moderation, dispatch edits, sign-ins and
+(issue 14) who may do what, through the site, Django admin, the CSV import,
+the commands and the services.
 """
 
 import datetime
+import io
 
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -18,14 +21,16 @@ from django.utils import timezone
 from boards.models import ModerationLog, Report
 from boards.services import moderation
 from disaster_support.models import ChangeLog, Dispatch, Seat
-from members import csv_io, services, sign_ins
+from members import csv_io, permissions, services, sign_ins
 from members.models import (
+    AccessChange,
     ContactChange,
     MembershipApplication,
     MembershipChange,
     MembershipStatus,
     Organisation,
     SignInEvent,
+    User,
 )
 from tests import factories
 from tests.disaster_support import factories as disaster_factories
@@ -264,6 +269,199 @@ def test_office_approving_an_application_in_admin_is_recorded(
     assert change.old_status == MembershipStatus.APPLIED
     assert change.changed_by == office_staff
     assert_recent(change.changed_at, started)
+
+
+# ----- who may do what -----
+
+Field = AccessChange.Field
+
+
+def test_office_turning_off_an_account_in_admin_is_recorded(
+    office_client, office_staff, member, make_user, started
+):
+    make_user(organisation=member.organisation)  # a colleague stays active
+    office_client.post(
+        reverse("admin:members_user_changelist"),
+        {"action": "deactivate", "_selected_action": [member.pk]},
+    )
+    change = AccessChange.objects.get(user=member, field=Field.ACTIVE)
+    assert (change.field, change.old_value, change.new_value) == (
+        Field.ACTIVE,
+        "yes",
+        "no",
+    )
+    assert change.changed_by == office_staff
+    assert_recent(change.changed_at, started)
+
+
+def test_member_turning_off_a_colleague_on_the_site_is_recorded(
+    client, member, make_user, started
+):
+    colleague = make_user(organisation=member.organisation)
+    client.force_login(member)
+    client.post(
+        reverse("members:staff_deactivate", args=[member.organisation.pk, colleague.pk])
+    )
+    change = AccessChange.objects.get(user=colleague, field=Field.ACTIVE)
+    assert (change.old_value, change.new_value, change.changed_by) == (
+        "yes",
+        "no",
+        member,
+    )
+    assert_recent(change.changed_at, started)
+
+
+def test_office_turning_an_account_back_on_in_admin_is_recorded(
+    office_client, office_staff, member, started
+):
+    User.objects.filter(pk=member.pk).update(is_active=False)
+    office_client.post(
+        reverse("admin:members_user_changelist"),
+        {"action": "reactivate", "_selected_action": [member.pk]},
+    )
+    change = AccessChange.objects.get(user=member, field=Field.ACTIVE)
+    assert (change.field, change.old_value, change.new_value) == (
+        Field.ACTIVE,
+        "no",
+        "yes",
+    )
+    assert change.changed_by == office_staff
+    assert_recent(change.changed_at, started)
+
+
+def test_office_changing_a_role_in_admin_is_recorded(
+    office_client, office_staff, make_user, started
+):
+    ward_person = make_user(organisation=factories.make_ward(name="港区"))
+    url = reverse("admin:members_user_change", args=[ward_person.pk])
+    data = admin_change_data(office_client.get(url))
+    data["role"] = permissions.WARD_STAFF
+    assert office_client.post(url, data).status_code == 302
+    change = AccessChange.objects.get(user=ward_person, changed_by=office_staff)
+    assert (change.field, change.old_value, change.new_value) == (
+        Field.ROLE,
+        permissions.MEMBER_STAFF,
+        permissions.WARD_STAFF,
+    )
+    assert_recent(change.changed_at, started)
+
+
+def test_saving_an_account_in_admin_without_a_new_role_records_nothing(
+    office_client, office_staff, member
+):
+    url = reverse("admin:members_user_change", args=[member.pk])
+    data = admin_change_data(office_client.get(url))
+    data["department"] = "企画課"
+    assert office_client.post(url, data).status_code == 302
+    assert not AccessChange.objects.filter(changed_by=office_staff).exists()
+
+
+def test_office_adding_an_account_in_admin_records_the_role_given(
+    office_client, office_staff, started
+):
+    ward = factories.make_ward(name="中央区")
+    url = reverse("admin:members_user_add")
+    data = admin_change_data(office_client.get(url))
+    data.update(
+        email="new-ward@example.jp",
+        display_name="中央 花子",
+        organisation=ward.pk,
+        role=permissions.WARD_STAFF,
+    )
+    assert office_client.post(url, data).status_code == 302
+    user = User.objects.get(email="new-ward@example.jp")
+    change = AccessChange.objects.get(user=user)
+    assert (change.field, change.old_value, change.new_value) == (
+        Field.ROLE,
+        "",
+        permissions.WARD_STAFF,
+    )
+    assert change.changed_by == office_staff
+    assert_recent(change.changed_at, started)
+
+
+def test_approving_an_application_records_the_first_accounts_role(
+    office_staff, make_organisation
+):
+    organisation = make_organisation(membership_status=MembershipStatus.NONE)
+    application = services.application_submit(
+        organisation=organisation,
+        department="防災課",
+        contact_person="申込 太郎",
+        email="apply@example.jp",
+        phone="0767-53-1111",
+    )
+    user = services.application_approve(
+        application=application, decided_by=office_staff
+    )
+    change = AccessChange.objects.get(user=user)
+    assert (change.field, change.new_value, change.changed_by) == (
+        Field.ROLE,
+        permissions.MEMBER_STAFF,
+        office_staff,
+    )
+
+
+def test_making_a_superuser_from_the_command_line_is_recorded(monkeypatch, db, started):
+    monkeypatch.setattr(
+        "members.management.commands.create_office_account.getpass",
+        lambda prompt: "a-long-office-password-2026",
+    )
+    call_command(
+        "create_office_account",
+        email="admin@example.jp",
+        name="事務局 一郎",
+        superuser=True,
+        stdout=io.StringIO(),
+    )
+    user = User.objects.get(email="admin@example.jp")
+    changes = {c.field: c for c in AccessChange.objects.filter(user=user)}
+    assert set(changes) == {Field.ROLE, Field.SUPERUSER}
+    assert changes[Field.ROLE].new_value == permissions.OFFICE_STAFF
+    assert (changes[Field.SUPERUSER].old_value, changes[Field.SUPERUSER].new_value) == (
+        "no",
+        "yes",
+    )
+    assert changes[Field.SUPERUSER].changed_by is None  # the command line
+    assert_recent(changes[Field.SUPERUSER].changed_at, started)
+
+
+def test_making_a_superuser_with_createsuperuser_is_recorded(make_organisation):
+    organisation = make_organisation()
+    call_command(
+        "createsuperuser",
+        interactive=False,
+        email="root@example.jp",
+        display_name="管理 太郎",
+        organisation=organisation.pk,
+        stdout=io.StringIO(),
+    )
+    change = AccessChange.objects.get(user__email="root@example.jp")
+    assert (change.field, change.old_value, change.new_value) == (
+        Field.SUPERUSER,
+        "no",
+        "yes",
+    )
+
+
+def test_office_sees_who_changed_an_accounts_access_in_admin(
+    office_client, office_staff, member, make_user
+):
+    make_user(organisation=member.organisation)
+    services.staff_deactivate(user=member, deactivated_by=office_staff)
+    response = office_client.get(reverse("admin:members_user_change", args=[member.pk]))
+    assert response.status_code == 200
+    inline = next(
+        formset
+        for formset in response.context["inline_admin_formsets"]
+        if formset.formset.model is AccessChange
+    )
+    shown = [(form.instance.field, form.instance.changed_by) for form in inline.formset]
+    # Newest first: turned off by the office, after the role made with the account.
+    assert shown == [(Field.ACTIVE, office_staff), (Field.ROLE, None)]
+    assert not inline.has_add_permission
+    assert not inline.has_change_permission
+    assert not inline.has_delete_permission
 
 
 # ----- moderation -----

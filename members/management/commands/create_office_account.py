@@ -55,6 +55,5 @@ class Command(BaseCommand):
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from None
         if superuser:
-            user.is_superuser = True
-            user.save(update_fields=["is_superuser"])
+            services.user_set_superuser(user=user, is_superuser=True, changed_by=None)
         self.stdout.write(self.style.SUCCESS(f"Office account {user.email} created."))
