@@ -13,9 +13,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
-from boards import services
 from boards.attachments import prepare_upload
 from boards.models import Attachment, Category, Thread
+from boards.services import posts
 
 pytestmark = pytest.mark.django_db
 
@@ -61,7 +61,7 @@ def attachment(member):
     buffer = io.BytesIO()
     Image.new("RGB", (40, 30), (0, 80, 140)).save(buffer, "PNG")
     upload = SimpleUploadedFile("会場.png", buffer.getvalue(), content_type="image/png")
-    thread = services.thread_create(
+    thread = posts.thread_create(
         category=Category.objects.get(slug="proposals"),
         author=member,
         title="会場のご案内",
