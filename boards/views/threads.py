@@ -183,18 +183,28 @@ class ThreadCreateView(FormView):
         elif details_form is not None:
             details = details_form.cleaned_data
         addressing = addressing_form.cleaned_data if addressing_form else {}
-        thread = collaboration.thread_start(
-            category=self.category,
-            author=self.request.user,
-            title=form.cleaned_data["title"],
-            body=form.cleaned_data["body"],
-            uploads=form.cleaned_data["attachments"],
-            details=details,
-            wards=addressing.get("wards") or (),
-            all_wards=addressing.get("all_wards", False),
-            important=important,
-            mail_everyone=mail_everyone,
-        )
+        try:
+            thread = collaboration.thread_start(
+                category=self.category,
+                author=self.request.user,
+                title=form.cleaned_data["title"],
+                body=form.cleaned_data["body"],
+                uploads=form.cleaned_data["attachments"],
+                details=details,
+                wards=addressing.get("wards") or (),
+                all_wards=addressing.get("all_wards", False),
+                important=important,
+                mail_everyone=mail_everyone,
+            )
+        except ValidationError as error:
+            # e.g. the attachments could not be written (boards.attachments).
+            form.add_error(None, error)
+            extra = {"details_form": details_form, "addressing_form": addressing_form}
+            return self.render_to_response(
+                self.get_context_data(
+                    form=form, **{k: v for k, v in extra.items() if v is not None}
+                )
+            )
         messages.success(self.request, _("Your thread has been posted."))
         return redirect("boards:thread", pk=thread.pk)
 

@@ -522,8 +522,9 @@ def test_a_failed_save_leaves_no_files(member, settings, monkeypatch):
 
     upload = prepare_upload(_upload("会場.png", _image()))
     monkeypatch.setattr(Attachment, "save", fail)
-    with pytest.raises(OSError):
+    with pytest.raises(ValidationError) as raised:
         _thread(member, [upload])
+    assert raised.value.code == "storage_failed"
     assert _files_under(settings.MEDIA_ROOT) == []
     assert not Thread.objects.exists()
 
