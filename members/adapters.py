@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.translation import gettext
 
-from . import sign_ins
+from . import sign_ins, tasks
 from .services import site_link
 
 
@@ -43,12 +43,20 @@ class AccountAdapter(DefaultAccountAdapter):
             raise
 
     def send_mail(self, template_prefix, email, context):
+        """allauth's mails: links from RENKEI_SITE_URL, sent by the task worker."""
         site = SimpleNamespace(
             name=gettext("23 Wards Nationwide Collaboration Project"),
             domain=urlsplit(settings.SITE_URL).netloc,
         )
         context = {**context, "current_site": site, "site_url": settings.SITE_URL}
-        super().send_mail(template_prefix, email, context)
+        # Rendered now, sent by the task worker like every other mail: with
+        # the mail server down, a password reset or an address confirmation
+        # still answers, and the mail goes once the server is back (the task
+        # commits with the request, so a failed request mails nothing).
+        message = self.render_mail(template_prefix, email, context)
+        tasks.send_mail.enqueue(
+            to=list(message.to), subject=message.subject, body=message.body
+        )
 
     def get_reset_password_from_key_url(self, key):
         return on_site(super().get_reset_password_from_key_url(key))
