@@ -15,9 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import permissions, tasks
-from .eras import fiscal_year, fiscal_year_start, format_fiscal_year
-from .models import (
+from .. import permissions, tasks
+from ..eras import fiscal_year, fiscal_year_start, format_fiscal_year
+from ..models import (
     ContactChange,
     MembershipApplication,
     MembershipChange,
@@ -25,7 +25,7 @@ from .models import (
     Organisation,
     User,
 )
-from .versioning import version_check
+from ..versioning import version_check
 
 
 def group_permissions_sync():
