@@ -1,3 +1,9 @@
+"""Writes to member data: accounts, applications, status and contacts.
+
+The member-list import, planned by members.csv_io, is written by
+members.services.imports.
+"""
+
 from datetime import datetime, timedelta
 
 from allauth.account.forms import default_token_generator
