@@ -12,7 +12,6 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
-from django.utils.crypto import constant_time_compare
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -20,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from . import csv_io
 from .forms import MemberCsvApplyForm, MemberCsvImportForm
 from .models import MembershipStatus
+from .services import imports
 
 # The previewed file waits here until it is applied: one import per session.
 SESSION_KEY = "members_csv_import"
@@ -110,24 +110,19 @@ class OrganisationCsvAdminMixin:
         if request.method == "POST" and "token" in request.POST:
             return self._import_apply(request)
         if request.method != "POST":
-            form = MemberCsvImportForm()
-        else:
-            form = MemberCsvImportForm(request.POST, request.FILES)
-            if form.is_valid():
-                upload = form.cleaned_data["file"]
-                data = upload.read()
-                try:
-                    plan = csv_io.parse_member_csv(data)
-                except ValidationError as error:
-                    form.add_error("file", error)
-                else:
-                    return self._import_preview(
-                        request,
-                        plan,
-                        text=data.decode("utf-8-sig"),
-                        filename=upload.name,
-                        mode=form.cleaned_data["mode"],
-                    )
+            return self._import_form(request, MemberCsvImportForm())
+        form = MemberCsvImportForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return self._import_form(request, form)
+        return self._import_preview(
+            request,
+            form.cleaned_data["plan"],
+            text=form.cleaned_data["text"],
+            filename=form.cleaned_data["file"].name,
+            mode=form.cleaned_data["mode"],
+        )
+
+    def _import_form(self, request, form):
         return TemplateResponse(
             request,
             "admin/members/organisation/import_form.html",
@@ -173,30 +168,19 @@ class OrganisationCsvAdminMixin:
         )
 
     def _import_apply(self, request):
-        form = MemberCsvApplyForm(request.POST)
         pending = request.session.get(SESSION_KEY)
-        if not (
-            form.is_valid()
-            and pending
-            and constant_time_compare(pending["token"], form.cleaned_data["token"])
-        ):
-            messages.error(
-                request,
-                _("This preview is no longer available. Upload the file again."),
-            )
-            return redirect("admin:members_organisation_import")
-        mode = form.cleaned_data["mode"]
-        text = pending["text"]
-        # The file is read again: the registry or the members may have
-        # changed since the preview.
-        try:
-            plan = csv_io.parse_member_csv(text.encode("utf-8"))
-        except ValidationError as error:
-            for message in error.messages:
+        form = MemberCsvApplyForm(request.POST, pending=pending)
+        if not form.is_valid():
+            for message in form.non_field_errors():
                 messages.error(request, message)
             return redirect("admin:members_organisation_import")
-        preview = {"text": text, "filename": pending["filename"], "mode": mode}
-        if plan.fingerprint() != pending["fingerprint"]:
+        plan, mode = form.cleaned_data["plan"], form.cleaned_data["mode"]
+        preview = {
+            "text": pending["text"],
+            "filename": pending["filename"],
+            "mode": mode,
+        }
+        if form.cleaned_data["plan_changed"]:
             messages.warning(
                 request,
                 _(
@@ -206,12 +190,18 @@ class OrganisationCsvAdminMixin:
             )
             return self._import_preview(request, plan, **preview)
         try:
-            result = csv_io.apply_plan(plan, user=request.user, mode=mode)
+            result = imports.organisation_import_apply(
+                plan=plan, actor=request.user, mode=mode
+            )
         except ValidationError as error:
             for message in error.messages:
                 messages.error(request, message)
             return self._import_preview(request, plan, **preview)
         del request.session[SESSION_KEY]
+        self._import_report(request, result)
+        return redirect("admin:members_organisation_changelist")
+
+    def _import_report(self, request, result):
         messages.success(
             request,
             _(
@@ -232,7 +222,6 @@ class OrganisationCsvAdminMixin:
                 _("Line %(line)s was not imported: %(error)s")
                 % {"line": line, "error": message},
             )
-        return redirect("admin:members_organisation_changelist")
 
     def _import_context(self, request, **context):
         return {

@@ -1,7 +1,7 @@
 """The member list as CSV: export for Excel, and import with a preview.
 
-Import happens in two steps. `parse_member_csv` reads a file and works out
-what each row would do without writing anything; `apply_plan` carries out
+Nothing here writes. `parse_member_csv` reads a file and works out what each
+row would do; members.services.imports.organisation_import_apply carries out
 such a plan through the membership and contact services.
 """
 
@@ -14,12 +14,10 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import services
 from .models import MembershipStatus, Organisation
 from .validators import local_government_check_digit, validate_local_government_code
 
@@ -179,16 +177,6 @@ class ImportPlan:
             for row in self.rows
         ]
         return hashlib.sha256(json.dumps(content).encode()).hexdigest()
-
-
-@dataclass
-class ImportResult:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    rejected: int = 0
-    # (line, message) of rows the database refused while applying.
-    failed: list = field(default_factory=list)
 
 
 def decode_csv(data):
@@ -527,72 +515,3 @@ def _name_warnings(given, organisation):
         )
         % {"given": given, "name": organisation.full_name}
     ]
-
-
-def apply_plan(plan, *, user, mode):
-    """Carry out an import plan, each row wholly or not at all.
-
-    In ALL_OR_NOTHING mode nothing is written unless every row is valid and
-    saves; in VALID_ROWS mode rejected rows, and rows the database refuses,
-    are skipped.
-    """
-    if mode not in {ALL_OR_NOTHING, VALID_ROWS}:
-        raise ValueError(f"Unknown import mode {mode!r}")
-    rejected = plan.rejected
-    if mode == ALL_OR_NOTHING and rejected:
-        raise ValidationError(
-            _(
-                "Nothing was imported, because some rows were rejected "
-                "(%(count)s). Correct them, or import only the valid rows."
-            )
-            % {"count": len(rejected)},
-            code="rejected_rows",
-        )
-    result = ImportResult(rejected=len(rejected))
-    with transaction.atomic():
-        for row in plan.rows:
-            if row.action == UNCHANGED:
-                result.unchanged += 1
-            elif row.action in {CREATE, UPDATE}:
-                try:
-                    with transaction.atomic():
-                        _apply_row(row, user)
-                except ValidationError as error:
-                    message = " ".join(error.messages)
-                    if mode == ALL_OR_NOTHING:
-                        raise ValidationError(
-                            _(
-                                "Line %(line)s could not be saved (%(error)s), "
-                                "so nothing was imported."
-                            )
-                            % {"line": row.line, "error": message},
-                            code="row_failed",
-                        ) from error
-                    result.failed.append((row.line, message))
-                    continue
-                if row.action == CREATE:
-                    result.created += 1
-                else:
-                    result.updated += 1
-    return result
-
-
-def _apply_row(row, user):
-    changes = dict(row.changes)
-    status_change = changes.pop("membership_status", None)
-    organisation = row.organisation
-    if status_change is not None:
-        organisation = services.organisation_set_status(
-            organisation=organisation,
-            status=status_change[1],
-            changed_by=user,
-            reason=_("CSV import"),
-        )
-    if changes:
-        services.organisation_update_contact(
-            organisation=organisation,
-            changed_by=user,
-            changes={name: new for name, (_old, new) in changes.items()},
-            version=row.organisation.contact_version,
-            notify=False,
-        )

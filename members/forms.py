@@ -1,9 +1,10 @@
 import unicodedata
 
 from django import forms
+from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext_lazy as _
 
-from . import permissions
+from . import csv_io, permissions
 from .models import MembershipApplication, Organisation, User
 from .versioning import VersionedForm
 from .widgets import QuickSelect
@@ -252,18 +253,21 @@ class DirectorySearchForm(forms.Form):
         return unicodedata.normalize("NFKC", self.cleaned_data["q"]).strip()
 
 
-# Values as in members.csv_io (ALL_OR_NOTHING, VALID_ROWS).
 CSV_IMPORT_MODES = [
     (
-        "all_or_nothing",
+        csv_io.ALL_OR_NOTHING,
         _("Import only if every row is valid; otherwise import nothing"),
     ),
-    ("valid_rows", _("Import the valid rows and skip the rejected ones")),
+    (csv_io.VALID_ROWS, _("Import the valid rows and skip the rejected ones")),
 ]
 
 
 class MemberCsvImportForm(forms.Form):
-    """A member list uploaded by the office: a CSV file of at most 2 MB."""
+    """A member list uploaded by the office: a CSV file of at most 2 MB.
+
+    A valid form holds the file's `plan` (what each row would do) and its
+    `text`, kept until the plan is applied.
+    """
 
     MAX_SIZE = 2 * 1024 * 1024
 
@@ -294,9 +298,28 @@ class MemberCsvImportForm(forms.Form):
             )
         return upload
 
+    def clean(self):
+        cleaned_data = super().clean()
+        upload = cleaned_data.get("file")
+        if upload is None:
+            return cleaned_data
+        data = upload.read()
+        try:
+            cleaned_data["plan"] = csv_io.parse_member_csv(data)
+        except forms.ValidationError as error:
+            self.add_error("file", error)
+        else:
+            cleaned_data["text"] = data.decode("utf-8-sig")
+        return cleaned_data
+
 
 class MemberCsvApplyForm(forms.Form):
-    """Confirms a previewed import; the file itself waits in the session."""
+    """Confirms a previewed import; the file itself waits in the session.
+
+    `pending` is what the preview left in the session (token, text,
+    fingerprint). A valid form holds the `plan` to apply, made from the text
+    again, and whether it differs from the one previewed (`plan_changed`).
+    """
 
     token = forms.CharField(widget=forms.HiddenInput, max_length=64)
     mode = forms.ChoiceField(
@@ -304,3 +327,26 @@ class MemberCsvApplyForm(forms.Form):
         choices=CSV_IMPORT_MODES,
         widget=forms.RadioSelect,
     )
+
+    def __init__(self, *args, pending=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.pending = pending
+
+    def clean(self):
+        cleaned_data = super().clean()
+        # Only a hand-made request leaves a field invalid; like a stale or
+        # forged token, it starts the import again.
+        if self.errors or not (
+            self.pending
+            and constant_time_compare(self.pending["token"], cleaned_data["token"])
+        ):
+            raise forms.ValidationError(
+                _("This preview is no longer available. Upload the file again."),
+                code="expired",
+            )
+        # The file is read again: the registry or the members may have
+        # changed since the preview.
+        plan = csv_io.parse_member_csv(self.pending["text"].encode("utf-8"))
+        cleaned_data["plan"] = plan
+        cleaned_data["plan_changed"] = plan.fingerprint() != self.pending["fingerprint"]
+        return cleaned_data

@@ -3,7 +3,7 @@ import io
 
 import pytest
 from django.contrib.messages import get_messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.db.models import F
@@ -11,13 +11,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from members import csv_io, services
-from members.forms import CSV_IMPORT_MODES, MemberCsvImportForm
+from members.forms import CSV_IMPORT_MODES, MemberCsvApplyForm, MemberCsvImportForm
 from members.models import (
     ContactChange,
     MembershipChange,
     MembershipStatus,
     Organisation,
 )
+from members.services import imports
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -363,7 +364,9 @@ def test_all_or_nothing_writes_nothing_when_a_row_is_rejected(
         csv_file(row(joining), row(changing), row(changing, status="休会中"))
     )
     with pytest.raises(ValidationError) as caught:
-        csv_io.apply_plan(plan, user=office_staff, mode=csv_io.ALL_OR_NOTHING)
+        imports.organisation_import_apply(
+            plan=plan, actor=office_staff, mode=csv_io.ALL_OR_NOTHING
+        )
     assert caught.value.code == "rejected_rows"
     joining.refresh_from_db()
     changing.refresh_from_db()
@@ -387,7 +390,9 @@ def test_valid_rows_mode_applies_the_good_rows_and_records_who(
             row(steady, contact_email="broken@"),
         )
     )
-    result = csv_io.apply_plan(plan, user=office_staff, mode=csv_io.VALID_ROWS)
+    result = imports.organisation_import_apply(
+        plan=plan, actor=office_staff, mode=csv_io.VALID_ROWS
+    )
     assert (result.created, result.updated, result.unchanged, result.rejected) == (
         1,
         1,
@@ -414,7 +419,9 @@ def test_valid_rows_mode_applies_the_good_rows_and_records_who(
 
 def test_import_sends_no_mail(joining, office_staff, mailoutbox):
     plan = csv_io.parse_member_csv(csv_file(row(joining)))
-    csv_io.apply_plan(plan, user=office_staff, mode=csv_io.ALL_OR_NOTHING)
+    imports.organisation_import_apply(
+        plan=plan, actor=office_staff, mode=csv_io.ALL_OR_NOTHING
+    )
     assert mailoutbox == []
 
 
@@ -424,7 +431,9 @@ def test_a_row_the_database_refuses_is_undone_entirely(joining, changing, office
     Organisation.objects.filter(pk=joining.pk).update(
         contact_version=F("contact_version") + 1
     )
-    result = csv_io.apply_plan(plan, user=office_staff, mode=csv_io.VALID_ROWS)
+    result = imports.organisation_import_apply(
+        plan=plan, actor=office_staff, mode=csv_io.VALID_ROWS
+    )
     assert [line for line, _message in result.failed] == [2]
     assert result.updated == 1
     joining.refresh_from_db()
@@ -441,7 +450,9 @@ def test_all_or_nothing_undoes_every_row_when_one_cannot_be_saved(
         contact_version=F("contact_version") + 1
     )
     with pytest.raises(ValidationError) as caught:
-        csv_io.apply_plan(plan, user=office_staff, mode=csv_io.ALL_OR_NOTHING)
+        imports.organisation_import_apply(
+            plan=plan, actor=office_staff, mode=csv_io.ALL_OR_NOTHING
+        )
     assert caught.value.code == "row_failed"
     changing.refresh_from_db()
     assert changing.contact_person == "前任 花子"
@@ -470,6 +481,78 @@ def test_import_form_takes_small_csv_files_only(name, size, code):
     form = MemberCsvImportForm(data={"mode": csv_io.VALID_ROWS}, files={"file": upload})
     assert not form.is_valid()
     assert form.has_error("file", code)
+
+
+def test_import_form_plans_the_uploaded_file(joining, changing):
+    upload = SimpleUploadedFile(
+        "members.csv", csv_file(row(joining), row(changing)), content_type="text/csv"
+    )
+    form = MemberCsvImportForm(data={"mode": csv_io.VALID_ROWS}, files={"file": upload})
+    assert form.is_valid(), form.errors
+    assert [r.action for r in form.cleaned_data["plan"].rows] == [
+        csv_io.CREATE,
+        csv_io.UPDATE,
+    ]
+    assert form.cleaned_data["text"].startswith(IMPORT_HEADER)
+
+
+def test_import_form_puts_file_errors_on_the_file(steady):
+    upload = SimpleUploadedFile("members.csv", csv_file(header="氏名,住所"))
+    form = MemberCsvImportForm(data={"mode": csv_io.VALID_ROWS}, files={"file": upload})
+    assert not form.is_valid()
+    assert form.has_error("file", "missing_columns")
+    assert "plan" not in form.cleaned_data
+
+
+def pending_import(*rows):
+    text = csv_file(*rows).decode("utf-8-sig")
+    plan = csv_io.parse_member_csv(text.encode())
+    return {
+        "token": "previewed",
+        "text": text,
+        "filename": "members.csv",
+        "fingerprint": plan.fingerprint(),
+    }
+
+
+def test_apply_form_plans_the_previewed_text_again(joining):
+    form = MemberCsvApplyForm(
+        data={"token": "previewed", "mode": csv_io.VALID_ROWS},
+        pending=pending_import(row(joining)),
+    )
+    assert form.is_valid(), form.errors
+    assert [r.action for r in form.cleaned_data["plan"].rows] == [csv_io.CREATE]
+    assert form.cleaned_data["plan_changed"] is False
+
+
+def test_apply_form_notices_a_plan_that_changed(changing, office_staff):
+    pending = pending_import(row(changing))
+    services.organisation_update_contact(
+        organisation=changing, changed_by=office_staff, changes=contact()
+    )
+    form = MemberCsvApplyForm(
+        data={"token": "previewed", "mode": csv_io.VALID_ROWS}, pending=pending
+    )
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["plan_changed"] is True
+    assert form.cleaned_data["plan"].rows[0].action == csv_io.UNCHANGED
+
+
+@pytest.mark.parametrize(
+    ("data", "has_pending"),
+    [
+        ({"token": "forged", "mode": "valid_rows"}, True),
+        ({"token": "previewed", "mode": "everything"}, True),
+        ({"mode": "valid_rows"}, True),
+        ({"token": "previewed", "mode": "valid_rows"}, False),
+    ],
+)
+def test_apply_form_refuses_without_the_previewed_token(joining, data, has_pending):
+    pending = pending_import(row(joining)) if has_pending else None
+    form = MemberCsvApplyForm(data=data, pending=pending)
+    assert not form.is_valid()
+    assert form.has_error(NON_FIELD_ERRORS, "expired")
+    assert "plan" not in form.cleaned_data
 
 
 # ----- admin -----

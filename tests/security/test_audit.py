@@ -32,6 +32,7 @@ from members.models import (
     SignInEvent,
     User,
 )
+from members.services import imports
 from tests import factories
 from tests.disaster_support import factories as disaster_factories
 
@@ -216,7 +217,9 @@ def test_csv_import_of_membership_status_records_the_importer(
     )
     text = CSV_HEADER
     plan = csv_io.parse_member_csv((text + line + "\r\n").encode())
-    csv_io.apply_plan(plan, user=office_staff, mode=csv_io.ALL_OR_NOTHING)
+    imports.organisation_import_apply(
+        plan=plan, actor=office_staff, mode=csv_io.ALL_OR_NOTHING
+    )
     change = MembershipChange.objects.get(organisation=organisation)
     assert (change.old_status, change.new_status) == (
         MembershipStatus.NONE,

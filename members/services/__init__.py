@@ -1,3 +1,9 @@
+"""Writes to member data: accounts, applications, status and contacts.
+
+The member-list import, planned by members.csv_io, is written by
+members.services.imports.
+"""
+
 from datetime import datetime, timedelta
 
 from allauth.account.forms import default_token_generator
@@ -15,9 +21,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import permissions, tasks
-from .eras import fiscal_year, fiscal_year_start, format_fiscal_year
-from .models import (
+from .. import permissions, tasks
+from ..eras import fiscal_year, fiscal_year_start, format_fiscal_year
+from ..models import (
     AccessChange,
     ContactChange,
     MembershipApplication,
@@ -26,7 +32,7 @@ from .models import (
     Organisation,
     User,
 )
-from .versioning import version_check
+from ..versioning import version_check
 
 
 def group_permissions_sync():
