@@ -7,7 +7,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from members.admin import RecordAdmin
+from members.admin import DateHierarchyAdmin, RecordAdmin
 
 from . import moderation
 from .models import Attachment, Category, ModerationLog, Post, Report, Thread
@@ -64,7 +64,7 @@ class PostInline(admin.TabularInline):
 
 
 @admin.register(Thread)
-class ThreadAdmin(admin.ModelAdmin):
+class ThreadAdmin(DateHierarchyAdmin):
     list_display = [
         "title",
         "category",

@@ -1,4 +1,6 @@
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
@@ -400,7 +402,28 @@ class UserAdmin(admin.ModelAdmin):
             )
 
 
-class RecordAdmin(admin.ModelAdmin):
+class DateHierarchyChangeList(ChangeList):
+    """A change list whose date hierarchy takes any year as a wrong lookup.
+
+    Django refuses a year it cannot read, but fails on one it can read and
+    not reach: 10**30, or 9999, whose next year is past the calendar.
+    """
+
+    def get_filters(self, request):
+        try:
+            return super().get_filters(request)
+        except (OverflowError, ValueError) as error:
+            raise IncorrectLookupParameters(error) from error
+
+
+class DateHierarchyAdmin(admin.ModelAdmin):
+    """An admin with a date_hierarchy; see DateHierarchyChangeList."""
+
+    def get_changelist(self, request, **kwargs):
+        return DateHierarchyChangeList
+
+
+class RecordAdmin(DateHierarchyAdmin):
     """A record of what happened: shown in admin, never added, edited or deleted."""
 
     def has_add_permission(self, request):
