@@ -1,7 +1,9 @@
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from members.forms import OrganisationChoiceField
+from members.eras import fiscal_year, format_fiscal_year
+from members.forms import DayField, OrganisationChoiceField
 from members.models import Organisation
 from members.widgets import QuickSelect
 
@@ -164,6 +166,11 @@ class EventForm(forms.ModelForm):
             "ends_on": DateInput,
             "application_deadline": DateInput,
         }
+        field_classes = {
+            "starts_on": DayField,
+            "ends_on": DayField,
+            "application_deadline": DayField,
+        }
 
     def clean(self):
         cleaned_data = super().clean()
@@ -193,6 +200,7 @@ class PamphletForm(forms.ModelForm):
         model = PamphletRequest
         fields = ["copies", "wished_from", "wished_until", "placements"]
         widgets = {"wished_from": DateInput, "wished_until": DateInput}
+        field_classes = {"wished_from": DayField, "wished_until": DayField}
 
     def clean_copies(self):
         copies = self.cleaned_data["copies"]
@@ -213,6 +221,7 @@ class PublicityForm(forms.ModelForm):
         model = Publicity
         fields = ["url", "period_from", "period_until"]
         widgets = {"period_from": DateInput, "period_until": DateInput}
+        field_classes = {"period_from": DayField, "period_until": DayField}
 
     def clean(self):
         cleaned_data = super().clean()
@@ -278,16 +287,40 @@ class ProposalStatusForm(forms.Form):
         self.fields["status"].choices = choices
 
 
+# The project began in 平成26年度.
+FIRST_FISCAL_YEAR = 2014
+
+
+def fiscal_year_choices():
+    """年度 from the project's start to this one, newest first."""
+    this_year = fiscal_year(timezone.now())
+    return [
+        (year, format_fiscal_year(year))
+        for year in range(this_year, FIRST_FISCAL_YEAR - 1, -1)
+    ]
+
+
 class FiscalYearForm(forms.Form):
-    """The 年度 filter of thread lists."""
+    """The 年度 filter of thread lists and of the realised-collaborations
+    export: only the project's years can be chosen."""
 
     fy = forms.TypedChoiceField(
         label=_("Fiscal year"), coerce=int, required=False, empty_value=None
     )
 
-    def __init__(self, *args, years, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["fy"].choices = [("", _("All years")), *years]
+        self.fields["fy"].choices = [("", _("All years")), *fiscal_year_choices()]
+
+    def year(self):
+        """The chosen 年度, or None for all years or a value not offered."""
+        return self.cleaned_data["fy"] if self.is_valid() else None
+
+
+class ThreadPageForm(forms.Form):
+    """Which page of a thread to show; the view keeps it within the thread."""
+
+    page = forms.IntegerField(required=False)
 
 
 class SearchForm(forms.Form):
@@ -328,16 +361,16 @@ class SearchForm(forms.Form):
         widget=QuickSelect,
         error_messages={"invalid_choice": _("Choose a prefecture from the list.")},
     )
-    date_from = forms.DateField(
+    date_from = DayField(
         label=_("Posted on or after"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput,
         error_messages={"invalid": _("Enter a date such as 2025-04-01.")},
     )
-    date_to = forms.DateField(
+    date_to = DayField(
         label=_("Posted on or before"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput,
         error_messages={"invalid": _("Enter a date such as 2025-04-01.")},
     )
 

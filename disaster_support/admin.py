@@ -112,3 +112,4 @@ class SupportGoodsAdmin(LoggedAdmin):
 class ChangeLogAdmin(RecordAdmin):
     list_display = ["changed_at", "changed_by", "content_type", "object_id", "field"]
     list_filter = ["content_type", "action"]
+    list_select_related = ["changed_by__organisation__prefecture", "content_type"]

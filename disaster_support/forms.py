@@ -2,6 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from members.forms import DayField
 from members.models import Organisation
 from members.versioning import VersionedForm
 from members.widgets import QuickSelect
@@ -34,7 +35,7 @@ def _check_dates(cleaned_data, start="start_on", end="end_on"):
 
 
 class AsOfForm(forms.Form):
-    as_of = forms.DateField(label=_("As of"), widget=DateInput())
+    as_of = DayField(label=_("As of"), widget=DateInput())
 
     def __init__(self, *args, disaster, **kwargs):
         super().__init__(*args, **kwargs)
@@ -53,7 +54,7 @@ class AsOfForm(forms.Form):
 class DisasterForm(forms.Form):
     name = forms.CharField(label=_("Name of the disaster"), max_length=100)
     kind = forms.ChoiceField(label=_("Kind"), choices=Disaster.Kind.choices)
-    occurred_on = forms.DateField(label=_("Occurred on"), widget=DateInput())
+    occurred_on = DayField(label=_("Occurred on"), widget=DateInput())
     prefectures = forms.ModelMultipleChoiceField(
         label=_("Affected prefectures"),
         queryset=Organisation.objects.prefectures().order_by("code"),
@@ -80,8 +81,8 @@ class RequestForm(forms.Form):
         help_text=_("For remote work, where it is done, e.g. 東京都庁."),
     )
     people_requested = forms.IntegerField(label=_("People requested"))
-    start_on = forms.DateField(label=_("First day"), widget=DateInput())
-    end_on = forms.DateField(label=_("Until"), widget=DateInput())
+    start_on = DayField(label=_("First day"), widget=DateInput())
+    end_on = DayField(label=_("Until"), widget=DateInput())
 
     def __init__(self, *args, municipality=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -163,8 +164,8 @@ class DispatchForm(forms.Form):
             kind=Organisation.Kind.SPECIAL_WARD
         ).order_by("code"),
     )
-    start_on = forms.DateField(label=_("First day"), widget=DateInput())
-    end_on = forms.DateField(label=_("Until"), widget=DateInput())
+    start_on = DayField(label=_("First day"), widget=DateInput())
+    end_on = DayField(label=_("Until"), widget=DateInput())
     travel_days_at_start = forms.BooleanField(
         label=_("The first day is a travel day"), required=False
     )
@@ -173,7 +174,7 @@ class DispatchForm(forms.Form):
     )
     status = forms.ChoiceField(label=_("Status"), choices=Dispatch.Status.choices)
     term = forms.ChoiceField(label=_("Term"), choices=Dispatch.Term.choices)
-    decided_on = forms.DateField(label=_("Decided on"), widget=DateInput())
+    decided_on = DayField(label=_("Decided on"), widget=DateInput())
 
     def __init__(self, *args, ward=None, with_seats=True, **kwargs):
         super().__init__(*args, **kwargs)
@@ -308,7 +309,7 @@ class MoneyForm(_AidForm):
     # Positive amounts and dates after the disaster: services.money_create.
     kind = forms.ChoiceField(label=_("Kind"), choices=SupportMoney.Kind.choices)
     amount = forms.IntegerField(label=_("Amount (yen)"))
-    paid_on = forms.DateField(label=_("Paid on"), widget=DateInput())
+    paid_on = DayField(label=_("Paid on"), widget=DateInput())
     basis = forms.CharField(
         label=_("Basis"),
         widget=forms.Textarea,
@@ -324,7 +325,7 @@ class GoodsForm(_AidForm):
     item = forms.CharField(label=_("Item"), max_length=100)
     quantity = forms.IntegerField(label=_("Quantity"))
     unit = forms.CharField(label=_("Unit"), max_length=20)
-    sent_on = forms.DateField(label=_("Date"), widget=DateInput())
+    sent_on = DayField(label=_("Date"), widget=DateInput())
 
     field_order = ["item", "quantity", "unit", "is_joint", "payer", "recipient"]
 

@@ -13,6 +13,7 @@ grow. Every Renkei admin derives from ``ModelAdmin`` here.
 """
 
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 from django.db import models
 
@@ -20,7 +21,19 @@ __all__ = ["KeyedChangeList", "ModelAdmin"]
 
 
 class KeyedChangeList(ChangeList):
-    """A changelist whose related rows are prefetched instead of joined."""
+    """A changelist whose related rows are prefetched instead of joined.
+
+    It also answers an unreachable date-hierarchy year as a wrong lookup.
+    """
+
+    def get_filters(self, request):
+        # Django refuses a date-hierarchy year it cannot read, but fails on
+        # one it can read and not reach (10**30, or 9999, whose next year is
+        # past the calendar): that is a wrong lookup too.
+        try:
+            return super().get_filters(request)
+        except (OverflowError, ValueError) as error:
+            raise IncorrectLookupParameters(error) from error
 
     def apply_select_related(self, qs):
         return qs.prefetch_related(*self.related_to_read())

@@ -1,3 +1,4 @@
+import datetime
 import unicodedata
 
 from django import forms
@@ -8,6 +9,38 @@ from . import csv_io, permissions
 from .models import MembershipApplication, Organisation, User
 from .versioning import VersionedForm
 from .widgets import QuickSelect
+
+# The days a form accepts: any day a record of the project can fall on, and
+# far enough inside the calendar (1-01-01 to 9999-12-31) that a day or a
+# year can still be added to one, as reports and searches do.
+EARLIEST_DAY = datetime.date(1900, 1, 1)
+LATEST_DAY = datetime.date(2099, 12, 31)
+
+
+class DayField(forms.DateField):
+    """A date from EARLIEST_DAY to LATEST_DAY; every date field uses it."""
+
+    default_error_messages = {
+        "out_of_range": _("Enter a date from %(earliest)s to %(latest)s."),
+    }
+
+    def widget_attrs(self, widget):
+        attrs = super().widget_attrs(widget)
+        if getattr(widget, "input_type", None) == "date":
+            attrs.update(min=EARLIEST_DAY.isoformat(), max=LATEST_DAY.isoformat())
+        return attrs
+
+    def validate(self, value):
+        super().validate(value)
+        if value is not None and not EARLIEST_DAY <= value <= LATEST_DAY:
+            raise forms.ValidationError(
+                self.error_messages["out_of_range"],
+                code="out_of_range",
+                params={
+                    "earliest": EARLIEST_DAY.isoformat(),
+                    "latest": LATEST_DAY.isoformat(),
+                },
+            )
 
 
 class OrganisationSelect(QuickSelect):

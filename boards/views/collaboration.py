@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import ListView, View
 
 from .. import exports, permissions, selectors
-from ..forms import ADDRESSED_TYPES, AnswerForm, ProposalStatusForm
+from ..forms import ADDRESSED_TYPES, AnswerForm, FiscalYearForm, ProposalStatusForm
 from ..models import Addressee, Interest, Proposal, Thread
 from ..services import collaboration
 
@@ -195,10 +195,7 @@ class RealisedExportView(View):
     def get(self, request):
         if not permissions.can_export_collaborations(request.user):
             raise PermissionDenied
-        try:
-            year = int(request.GET["fy"])
-        except (KeyError, ValueError):
-            year = None
+        year = FiscalYearForm(request.GET).year()
         data = exports.realised_collaborations_xlsx(year)
         name = f"realised-collaborations-{year or 'all'}.xlsx"
         response = HttpResponse(

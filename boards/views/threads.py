@@ -5,11 +5,10 @@ from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
 
-from members.eras import fiscal_year, fiscal_year_start, format_fiscal_year
+from members.eras import fiscal_year_start
 
 from .. import permissions, selectors
 from ..forms import (
@@ -20,6 +19,7 @@ from ..forms import (
     FiscalYearForm,
     ReplyForm,
     ThreadForm,
+    ThreadPageForm,
 )
 from ..models import Category, Post, Thread, ThreadType, Watch
 from ..page_cache import CachedPageMixin
@@ -30,12 +30,6 @@ from .collaboration import collaboration_context
 POSTS_PER_PAGE = 30
 THREADS_PER_PAGE = 30
 NEW_THREADS_SHOWN = 15
-
-
-def fiscal_year_choices():
-    """年度 from the project's start (平成26年度) to this one, newest first."""
-    this_year = fiscal_year(timezone.now())
-    return [(year, format_fiscal_year(year)) for year in range(this_year, 2013, -1)]
 
 
 def page_of(position):
@@ -92,8 +86,8 @@ class CategoryView(CachedPageMixin, TemplateView):
             .for_listing()
             .with_read_state(user)
         )
-        year_form = FiscalYearForm(self.request.GET, years=fiscal_year_choices())
-        year = year_form.cleaned_data["fy"] if year_form.is_valid() else None
+        year_form = FiscalYearForm(self.request.GET)
+        year = year_form.year()
         if year is not None:
             threads = threads.filter(
                 created_at__gte=fiscal_year_start(year),
@@ -242,10 +236,9 @@ class ThreadView(CachedPageMixin, TemplateView):
                 return redirect(
                     f"{url}?page={page_of(first_unread)}#post-{first_unread}"
                 )
-        try:
-            self.page_number = min(max(int(request.GET.get("page", 1)), 1), last_page)
-        except ValueError:
-            self.page_number = 1
+        page_form = ThreadPageForm(request.GET)
+        page = page_form.cleaned_data["page"] if page_form.is_valid() else None
+        self.page_number = min(max(page or 1, 1), last_page)
         self.last_page = last_page
         return super().get(request, *args, **kwargs)
 

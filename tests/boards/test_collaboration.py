@@ -461,3 +461,20 @@ def test_mailing_everyone_needs_an_important_announcement(client, office_staff):
     assert response.status_code == 200
     assert "重要なお知らせの場合のみ" in response.content.decode()
     assert not Thread.objects.exists()
+
+
+@pytest.mark.parametrize("fy", ["-1", str(10**30), "９" * 30, "9999", "abc", "2013"])
+def test_export_of_a_year_the_project_never_had_gives_every_year(
+    client, office_staff, fy
+):
+    client.force_login(office_staff)
+    response = client.get(reverse("boards:realised_export"), {"fy": fy})
+    assert response.status_code == 200
+    assert "realised-collaborations-all.xlsx" in response["Content-Disposition"]
+
+
+def test_export_of_one_year(client, office_staff):
+    client.force_login(office_staff)
+    response = client.get(reverse("boards:realised_export"), {"fy": "2024"})
+    assert response.status_code == 200
+    assert "realised-collaborations-2024.xlsx" in response["Content-Disposition"]

@@ -354,3 +354,17 @@ def test_highlight_shows_the_part_around_the_first_match():
 
 def test_highlight_without_a_match_shows_the_beginning():
     assert search.highlight("a<b" * 50, ["森"], width=6) == "a&lt;ba&lt;b…"
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01", "1899-12-31"])
+@pytest.mark.parametrize("field", ["date_from", "date_to"])
+def test_a_day_outside_the_calendar_the_site_keeps_is_refused(
+    member_client, make_post, field, day
+):
+    make_post("防災の連絡")
+    response = search_page(member_client, q="防災", **{field: day})
+    assert response.context["results"] == []
+    assert response.context["form"].has_error(field, code="out_of_range")
+    assert "1900-01-01 から 2099-12-31 までの日付を入力してください。" in (
+        response.content.decode()
+    )

@@ -393,3 +393,19 @@ def test_thread_page_has_a_flat_query_count(
         make_reply(thread=thread, author=other_member)
     with django_assert_max_num_queries(len(few)):
         member_client.get(url)
+
+
+@pytest.mark.parametrize(
+    ("page", "shown"),
+    [("-1", 1), ("0", 1), ("abc", 1), ("", 1), (str(10**30), 2), ("9" * 5000, 1)],
+)
+def test_a_thread_page_out_of_range_shows_the_nearest_page(
+    member_client, member, other_member, make_thread, make_reply, page, shown
+):
+    thread = make_thread(author=member)
+    for number in range(35):
+        make_reply(thread=thread, author=other_member, body=f"返信{number}")
+    url = reverse("boards:thread", args=[thread.pk])
+    response = member_client.get(url, {"page": page})
+    assert response.status_code == 200
+    assert response.context["page_number"] == shown

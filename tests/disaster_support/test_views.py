@@ -116,6 +116,28 @@ def test_bad_request_shows_japanese_errors(client, nanao_staff, disaster):
     assert not HelpRequest.objects.exists()
 
 
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
+def test_a_request_ending_outside_the_calendar_is_refused(
+    client, nanao_staff, disaster, day
+):
+    client.force_login(nanao_staff)
+    url = reverse("disaster_support:request_create", args=[disaster.pk])
+    response = client.post(url, request_data(end_on=day))
+    assert response.status_code == 200
+    assert response.context["form"].has_error("end_on", code="out_of_range")
+    assert not HelpRequest.objects.exists()
+
+
+def test_a_report_as_of_a_day_past_the_calendar_the_site_keeps_is_refused(
+    client, member, disaster
+):
+    client.force_login(member)
+    url = reverse("disaster_support:disaster_detail", args=[disaster.pk])
+    response = client.get(url, {"as_of": "9999-12-31"})
+    assert response.status_code == 200
+    assert response.context["as_of_form"].has_error("as_of", code="out_of_range")
+
+
 def test_member_outside_the_area_cannot_file(client, member, disaster):
     client.force_login(member)
     url = reverse("disaster_support:request_create", args=[disaster.pk])
