@@ -17,6 +17,8 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 from django.db import models
 
+from .forms import DayField
+
 __all__ = ["KeyedChangeList", "ModelAdmin"]
 
 
@@ -52,7 +54,10 @@ class KeyedChangeList(ChangeList):
 
 
 class ModelAdmin(admin.ModelAdmin):
-    """The base of Renkei's admins: list pages through KeyedChangeList."""
+    """The base of Renkei's admins: list pages through KeyedChangeList, and
+    dates bounded as on the site (members.forms.DayField)."""
+
+    formfield_overrides = {models.DateField: {"form_class": DayField}}
 
     def get_changelist(self, request, **kwargs):
         return KeyedChangeList

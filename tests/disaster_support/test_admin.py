@@ -63,3 +63,21 @@ def test_admin_edit_is_logged(client, office_staff, help_request, chiyoda):
         "status",
         "job_type",
     }
+
+
+def test_admin_dates_are_bounded_as_on_the_site(client, office_staff, help_request):
+    disaster = help_request.disaster
+    client.force_login(office_staff)
+    url = reverse("admin:disaster_support_disaster_change", args=[disaster.pk])
+    form = client.get(url).context["adminform"].form
+    data = {
+        name: value
+        for name, value in form.initial.items()
+        if value is not None and not isinstance(value, list)
+    }
+    data["prefectures"] = [p.pk for p in disaster.prefectures.all()]
+    response = client.post(url, {**data, "occurred_on": "9999-12-31"})
+    assert response.status_code == 200
+    assert "occurred_on" in response.context["adminform"].form.errors
+    disaster.refresh_from_db()
+    assert disaster.occurred_on.year < 9999
