@@ -387,12 +387,14 @@ def test_approving_an_application_records_the_first_accounts_role(
     office_staff, make_organisation
 ):
     organisation = make_organisation(membership_status=MembershipStatus.NONE)
-    application = services.application_submit(
-        organisation=organisation,
-        department="防災課",
-        contact_person="申込 太郎",
-        email="apply@example.jp",
-        phone="0767-53-1111",
+    application = services.application_confirm(
+        application=services.application_submit(
+            organisation=organisation,
+            department="防災課",
+            contact_person="申込 太郎",
+            email="apply@example.jp",
+            phone="0767-53-1111",
+        )
     )
     user = services.application_approve(
         application=application, decided_by=office_staff
