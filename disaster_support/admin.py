@@ -21,23 +21,23 @@ class LoggedAdmin(ModelAdmin):
     """Admin edits go through the services, so they reach the change log."""
 
     def save_model(self, request, obj, form, change):
-        services.admin_save(obj=obj, by=request.user)
+        services.admin_save(obj=obj, actor=request.user)
 
     def save_related(self, request, form, formsets, change):
         services.admin_save_related(
             obj=form.instance,
-            by=request.user,
+            actor=request.user,
             save=lambda: super(LoggedAdmin, self).save_related(
                 request, form, formsets, change
             ),
         )
 
     def delete_model(self, request, obj):
-        services.admin_delete(obj=obj, by=request.user)
+        services.admin_delete(obj=obj, actor=request.user)
 
     def delete_queryset(self, request, queryset):
         for obj in queryset:
-            services.admin_delete(obj=obj, by=request.user)
+            services.admin_delete(obj=obj, actor=request.user)
 
 
 @admin.register(Disaster)
@@ -91,9 +91,9 @@ class DispatchAdmin(LoggedAdmin):
     def save_formset(self, request, form, formset, change):
         instances = formset.save(commit=False)
         for obj in formset.deleted_objects:
-            services.admin_delete(obj=obj, by=request.user)
+            services.admin_delete(obj=obj, actor=request.user)
         for obj in instances:
-            services.admin_save(obj=obj, by=request.user)
+            services.admin_save(obj=obj, actor=request.user)
 
 
 @admin.register(SupportMoney)

@@ -40,7 +40,7 @@ class Source:
     disaster: object
     as_of: datetime.date
     rows: list  # reports.seat_rows()
-    all_requests: list  # every request, from reports.with_log(): for figures
+    all_requests: list  # every request, from selectors.with_log(): for figures
     requests: list  # those the reader may open: for the request log
 
 

@@ -7,10 +7,15 @@ reads the reports.
 """
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
-from members.models import Organisation
-from members.permissions import can_use_members_area, is_office_staff, is_ward_staff
+from members.models import Organisation, User
+from members.permissions import (
+    can_use_members_area,
+    is_office_staff,
+    is_special_ward_staff,
+    is_ward_staff,
+)
 
 from .models import (
     ChangeLog,
@@ -25,15 +30,24 @@ from .models import (
 )
 
 
-def can_view_reports(user):
+def can_view_reports(user: User) -> bool:
+    """Every member reads the reports and the published snapshots."""
     return can_use_members_area(user)
 
 
-def can_manage_disasters(user):
+def can_manage_disasters(user: User) -> bool:
+    """The office opens and closes disasters."""
     return is_office_staff(user)
 
 
-def _is_affected(organisation, disaster):
+def acting_organisation(user: User) -> Organisation | None:
+    """The organisation in whose name the user records requests, offers and
+    aid: None for the office, which acts for anyone (the form asks), else the
+    user's own organisation, the only one they may act for."""
+    return None if is_office_staff(user) else user.organisation
+
+
+def _is_affected(organisation: Organisation, disaster: Disaster) -> bool:
     prefecture_ids = {prefecture.pk for prefecture in disaster.prefectures.all()}
     return (
         organisation.prefecture_id in prefecture_ids
@@ -41,19 +55,22 @@ def _is_affected(organisation, disaster):
     )
 
 
-def can_enter_request(user, disaster, municipality=None):
+def can_enter_request(
+    user: User, disaster: Disaster, municipality: Organisation | None = None
+) -> bool:
     """The office for anyone; members of an affected area for themselves."""
     if not can_use_members_area(user) or disaster.is_closed:
         return False
-    if is_office_staff(user):
+    organisation = acting_organisation(user)
+    if organisation is None:
         return True
-    organisation = user.organisation
     if municipality is not None and municipality.pk != organisation.pk:
         return False
     return organisation.is_member and _is_affected(organisation, disaster)
 
 
-def can_edit_request(user, help_request):
+def can_edit_request(user: User, help_request: HelpRequest) -> bool:
+    """The office, and the requesting municipality for its own requests."""
     if not can_use_members_area(user):
         return False
     return is_office_staff(user) or help_request.municipality_id == (
@@ -61,68 +78,62 @@ def can_edit_request(user, help_request):
     )
 
 
-def can_see_request(user, help_request):
+def can_see_request(user: User, help_request: HelpRequest) -> bool:
     """Members read reports; the request log itself is for those involved."""
     return can_edit_request(user, help_request) or is_ward_staff(user)
 
 
-def _own_ward(user, ward_id):
-    return (
-        is_ward_staff(user)
-        and user.organisation.kind == Organisation.Kind.SPECIAL_WARD
-        and user.organisation_id == ward_id
-    )
+def _own_ward(user: User, ward_id: int) -> bool:
+    return is_special_ward_staff(user) and user.organisation_id == ward_id
 
 
-def can_offer(user, help_request):
+def can_offer(user: User, help_request: HelpRequest) -> bool:
     """The office, and any ward (for itself), while the disaster is open."""
     if help_request.disaster.is_closed or not can_use_members_area(user):
         return False
-    return is_office_staff(user) or (
-        is_ward_staff(user) and user.organisation.kind == Organisation.Kind.SPECIAL_WARD
-    )
+    return is_office_staff(user) or is_special_ward_staff(user)
 
 
-def can_edit_offer(user, offer):
+def can_edit_offer(user: User, offer: Offer) -> bool:
+    """Joint offers by the office; a ward's own by that ward."""
     if is_office_staff(user):
         return True
     return not offer.is_joint and _own_ward(user, offer.ward_id)
 
 
-def can_edit_dispatch(user, dispatch):
+def can_edit_dispatch(user: User, dispatch: Dispatch) -> bool:
     """Joint dispatches by the office; a ward's own by that ward."""
     if is_office_staff(user):
         return True
     return not dispatch.offer.is_joint and _own_ward(user, dispatch.ward_id)
 
 
-def can_add_dispatch(user, offer):
+def can_add_dispatch(user: User, offer: Offer) -> bool:
+    """Teams are added to an offer by whoever may edit it."""
     return can_edit_offer(user, offer)
 
 
-def can_see_names(user, dispatch):
+def can_see_names(user: User, dispatch: Dispatch) -> bool:
     """Names of people sent are for the dispatching ward and the office."""
     return is_office_staff(user) or _own_ward(user, dispatch.ward_id)
 
 
-def can_publish_snapshot(user):
+def can_publish_snapshot(user: User) -> bool:
     """Publishing speaks for the 23 wards, so only the office does it."""
     return is_office_staff(user)
 
 
-def can_record_aid(user):
+def can_record_aid(user: User) -> bool:
     """The office records any money or goods; a ward records its own."""
-    return is_office_staff(user) or (
-        is_ward_staff(user) and user.organisation.kind == Organisation.Kind.SPECIAL_WARD
-    )
+    return is_office_staff(user) or is_special_ward_staff(user)
 
 
-def can_see_history(user):
+def can_see_history(user: User) -> bool:
     """The office sees every change; a ward sees those to its own rows."""
     return can_record_aid(user)
 
 
-def visible_changes(user, disaster):
+def visible_changes(user: User, disaster: Disaster) -> QuerySet[ChangeLog]:
     """ChangeLog rows about a disaster's rows that the user may see.
 
     ChangeLog points at rows generically, so rows are matched by type and id;

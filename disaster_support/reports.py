@@ -12,17 +12,15 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import ValidationError
-from django.db.models import Count, OuterRef, Subquery
-from django.db.models.functions import Coalesce, JSONObject
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from members.eras import format_wareki
 from members.models import Organisation
 
-from .models import Dispatch, HelpRequest, Offer, Seat
+from . import charts
+from .models import Disaster, Dispatch, HelpRequest, Seat
 
 NEWSLETTER_NOTE = gettext_lazy(
     "延べ派遣数 (planned included): the number of staff dispatched, each person "
@@ -487,53 +485,10 @@ class LogRow:
     seats: int | None = None
 
 
-def with_log(requests, as_of):
-    """Requests annotated with `log`: their offers and teams, in the same query.
-
-    Each offer is a JSON object with its teams decided by the as-of day (teams
-    decided later are left out, as in the other tables) and their seat counts.
-    """
-    if as_of is None:
-        return requests
-    seats = (
-        Seat.objects.filter(dispatch=OuterRef("pk"))
-        .values("dispatch")
-        .annotate(count=Count("pk"))
-        .values("count")
-    )
-    teams = (
-        Dispatch.objects.filter(offer=OuterRef("pk"), decided_on__lte=as_of)
-        .order_by("start_on", "pk")
-        .values(
-            json=JSONObject(
-                name="name",
-                ward="ward__name",
-                start_on="start_on",
-                end_on="end_on",
-                status="status",
-                seats=Coalesce(Subquery(seats), 0),
-            )
-        )
-    )
-    offers = (
-        Offer.objects.filter(request=OuterRef("pk"))
-        .order_by("pk")
-        .values(
-            json=JSONObject(
-                is_joint="is_joint",
-                ward="ward__name",
-                people="people",
-                teams=ArraySubquery(teams),
-            )
-        )
-    )
-    return requests.annotate(log=ArraySubquery(offers))
-
-
 def request_log(requests):
     """One row per team, or per offer or request without one.
 
-    `requests` come from with_log(), in date order.
+    `requests` come from selectors.with_log(), in date order.
     """
     log = []
     for help_request in requests:
@@ -562,3 +517,70 @@ def _team_label(team):
     )
     status = Dispatch.Status(team["status"]).label
     return f"{team['ward']} {team['name']} {start_on}–{end_on} ({status})"
+
+
+@dataclass
+class DisasterReport:
+    """What the disaster page shows. `figures` (tables and charts) are there
+    only with an as-of day, as they need a valid one."""
+
+    money: list
+    goods: list
+    requests: list
+    open_requests: list
+    notes: dict
+    figures: dict
+
+    def context(self) -> dict:
+        """The template's names: the fields, with the figures at top level."""
+        fields = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        return {**fields, **fields.pop("figures")}
+
+
+def disaster_report(
+    *,
+    disaster: Disaster,
+    as_of: datetime.date | None,
+    all_requests: list[HelpRequest],
+    requests: list[HelpRequest],
+) -> DisasterReport:
+    """The disaster page as of a day (None: an invalid day was asked for).
+
+    `all_requests` feed the figures and `requests`, those the reader may
+    open, the lists (both from selectors.report_requests).
+    """
+    money, goods = money_and_goods(disaster)
+    notes = {
+        "newsletter": NEWSLETTER_NOTE,
+        "status": STATUS_NOTE,
+        "cross_tab": CROSS_TAB_NOTE,
+        "person_days": PERSON_DAYS_NOTE,
+        "open_requests": OPEN_REQUESTS_NOTE,
+    }
+    figures = {}
+    if as_of is not None:
+        rows = seat_rows(disaster, as_of)
+        figures = {
+            "newsletter": newsletter_table(rows),
+            "status": status_table(rows, as_of),
+            "cross_tab": cross_tab(rows),
+            "person_days": person_days(rows, as_of),
+            "duty_chart": charts.duty_chart(duty_series(rows)),
+            "dispatch_map": charts.dispatch_map_svg(map_places(rows)),
+            "medium_long": medium_long(all_requests, rows),
+            "request_log": request_log(requests),
+        }
+        notes.update(
+            duty_chart=DUTY_CHART_NOTE,
+            map=MAP_NOTE,
+            medium_long=MEDIUM_LONG_NOTE,
+            request_log=REQUEST_LOG_NOTE,
+        )
+    return DisasterReport(
+        money=money,
+        goods=goods,
+        requests=requests,
+        open_requests=open_requests(requests),
+        notes=notes,
+        figures=figures,
+    )

@@ -5,12 +5,18 @@ data's own rules: no new work for a closed disaster, dates in order, at
 least one person.
 """
 
+import datetime
+from collections.abc import Callable, Sequence
+from typing import Any
+
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import router, transaction
+from django.db.models import Model, QuerySet
 from django.db.models.deletion import Collector
 from django.utils.translation import gettext as _
 
+from members.models import Organisation, User
 from members.versioning import version_bump, version_check
 
 from . import reports, snapshots
@@ -40,7 +46,7 @@ def _text(value):
     return "" if value is None else str(value)
 
 
-def _log(obj, *, action, by, old=None, new=None):
+def _log(obj, *, action, actor, old=None, new=None):
     """One ChangeLog row per field that changed (all fields on create/delete)."""
     old = old or {}
     new = new or {}
@@ -53,31 +59,31 @@ def _log(obj, *, action, by, old=None, new=None):
             field=name,
             old_value=_text(old.get(name)),
             new_value=_text(new.get(name)),
-            changed_by=by,
+            changed_by=actor,
         )
         for name in sorted(set(old) | set(new))
         if old.get(name) != new.get(name)
     )
 
 
-def _create(obj, *, by):
+def _create(obj, *, actor):
     obj.full_clean()
     obj.save()
-    _log(obj, action=ChangeLog.Action.CREATE, by=by, new=_values(obj))
+    _log(obj, action=ChangeLog.Action.CREATE, actor=actor, new=_values(obj))
     return obj
 
 
-def _update(obj, *, by, fields):
+def _update(obj, *, actor, fields):
     old = _values(obj)
     for name, value in fields.items():
         setattr(obj, name, value)
     obj.full_clean()
     obj.save()
-    _log(obj, action=ChangeLog.Action.UPDATE, by=by, old=old, new=_values(obj))
+    _log(obj, action=ChangeLog.Action.UPDATE, actor=actor, old=old, new=_values(obj))
     return obj
 
 
-def _delete(obj, *, by):
+def _delete(obj, *, actor):
     """Delete a row, logging it and every tracker row deleted along with it."""
     collector = Collector(using=router.db_for_write(type(obj)))
     collector.collect([obj])
@@ -89,7 +95,12 @@ def _delete(obj, *, by):
     for instance in doomed:
         opts = instance._meta
         if opts.app_label == ChangeLog._meta.app_label and not opts.auto_created:
-            _log(instance, action=ChangeLog.Action.DELETE, by=by, old=_values(instance))
+            _log(
+                instance,
+                action=ChangeLog.Action.DELETE,
+                actor=actor,
+                old=_values(instance),
+            )
     collector.delete()
 
 
@@ -102,72 +113,106 @@ def _refuse_if_closed(disaster):
 
 
 @transaction.atomic
-def disaster_create(*, name, kind, occurred_on, prefectures, created_by):
+def disaster_create(
+    *,
+    name: str,
+    kind: str,
+    occurred_on: datetime.date,
+    prefectures: Sequence[Organisation] | QuerySet[Organisation],
+    actor: User | None,
+) -> Disaster:
+    """Open a disaster affecting some prefectures; `actor` is its creator."""
     disaster = _create(
-        Disaster(name=name, kind=kind, occurred_on=occurred_on, created_by=created_by),
-        by=created_by,
+        Disaster(name=name, kind=kind, occurred_on=occurred_on, created_by=actor),
+        actor=actor,
     )
     disaster.prefectures.set(prefectures)
     _log(
         disaster,
         action=ChangeLog.Action.UPDATE,
-        by=created_by,
+        actor=actor,
         new={"prefectures": ", ".join(p.name for p in prefectures)},
     )
     return disaster
 
 
 @transaction.atomic
-def disaster_close(*, disaster, by):
-    return _update(disaster, by=by, fields={"status": Disaster.Status.CLOSED})
+def disaster_close(*, disaster: Disaster, actor: User | None) -> Disaster:
+    """Close a disaster: no new requests, offers or teams for it."""
+    return _update(disaster, actor=actor, fields={"status": Disaster.Status.CLOSED})
 
 
 @transaction.atomic
-def request_create(*, disaster, entered_by, **fields):
+def request_create(
+    *, disaster: Disaster, actor: User | None, **fields: Any
+) -> HelpRequest:
+    """Record a municipality's request for help; `actor` entered it."""
     _refuse_if_closed(disaster)
     return _create(
-        HelpRequest(disaster=disaster, entered_by=entered_by, **fields), by=entered_by
+        HelpRequest(disaster=disaster, entered_by=actor, **fields), actor=actor
     )
 
 
 @transaction.atomic
-def request_update(*, help_request, by, version=None, **fields):
+def request_update(
+    *,
+    help_request: HelpRequest,
+    actor: User | None,
+    version: int | None = None,
+    **fields: Any,
+) -> HelpRequest:
     """Change a request; with `version`, refused if someone saved in between."""
     locked = HelpRequest.objects.select_for_update().get(pk=help_request.pk)
     if version is not None:
         version_check(locked, version)
-    help_request = _update(locked, by=by, fields=fields)
+    help_request = _update(locked, actor=actor, fields=fields)
     version_bump(help_request)
     return help_request
 
 
 @transaction.atomic
-def offer_create(*, request, by, **fields):
+def offer_create(*, request: HelpRequest, actor: User | None, **fields: Any) -> Offer:
+    """Record a ward's (or the 23 wards' joint) offer of people."""
     _refuse_if_closed(request.disaster)
-    return _create(Offer(request=request, **fields), by=by)
+    return _create(Offer(request=request, **fields), actor=actor)
 
 
 @transaction.atomic
-def offer_update(*, offer, by, **fields):
-    return _update(offer, by=by, fields=fields)
+def offer_update(*, offer: Offer, actor: User | None, **fields: Any) -> Offer:
+    """Change an offer's fields."""
+    return _update(offer, actor=actor, fields=fields)
 
 
 @transaction.atomic
-def dispatch_create(*, offer, by, seats, **fields):
+def dispatch_create(
+    *,
+    offer: Offer,
+    actor: User | None,
+    seats: Sequence[tuple[str, str]],
+    **fields: Any,
+) -> Dispatch:
     """A team with its seats; seats are (job type, name) pairs, one per person."""
     _refuse_if_closed(offer.request.disaster)
     if not seats:
         raise ValidationError(_("A team needs at least one person."), code="no_people")
-    dispatch = _create(Dispatch(offer=offer, **fields), by=by)
+    dispatch = _create(Dispatch(offer=offer, **fields), actor=actor)
     for job_type, person_name in seats:
         _create(
-            Seat(dispatch=dispatch, job_type=job_type, person_name=person_name), by=by
+            Seat(dispatch=dispatch, job_type=job_type, person_name=person_name),
+            actor=actor,
         )
     return dispatch
 
 
 @transaction.atomic
-def dispatch_update(*, dispatch, by, seats=None, version=None, **fields):
+def dispatch_update(
+    *,
+    dispatch: Dispatch,
+    actor: User | None,
+    seats: Sequence[tuple[int | None, str, str]] | None = None,
+    version: int | None = None,
+    **fields: Any,
+) -> Dispatch:
     """The team's fields and, if given, its seats as (seat id, job type, name).
 
     Seats missing from the list are removed and those without an id added, so
@@ -178,14 +223,14 @@ def dispatch_update(*, dispatch, by, seats=None, version=None, **fields):
     locked = Dispatch.objects.select_for_update().get(pk=dispatch.pk)
     if version is not None:
         version_check(locked, version)
-    dispatch = _update(locked, by=by, fields=fields)
+    dispatch = _update(locked, actor=actor, fields=fields)
     if seats is not None:
-        _replace_seats(dispatch, seats, by=by)
+        _replace_seats(dispatch, seats, actor=actor)
     version_bump(dispatch)
     return dispatch
 
 
-def _replace_seats(dispatch, seats, *, by):
+def _replace_seats(dispatch, seats, *, actor):
     if not seats:
         raise ValidationError(_("A team needs at least one person."), code="no_people")
     current = {seat.pk: seat for seat in dispatch.seats.all()}
@@ -201,19 +246,20 @@ def _replace_seats(dispatch, seats, *, by):
             kept.add(pk)
             seat = current[pk]
             if (seat.job_type, seat.person_name) != (job_type, person_name):
-                _update(seat, by=by, fields=fields)
+                _update(seat, actor=actor, fields=fields)
         else:
-            _create(Seat(dispatch=dispatch, **fields), by=by)
+            _create(Seat(dispatch=dispatch, **fields), actor=actor)
     for pk, seat in current.items():
         if pk not in kept:
-            _delete(seat, by=by)
+            _delete(seat, actor=actor)
 
 
 @transaction.atomic
-def dispatch_delete(*, dispatch, by):
+def dispatch_delete(*, dispatch: Dispatch, actor: User | None) -> None:
+    """Delete a team and its seats, logging each."""
     for seat in dispatch.seats.all():
-        _delete(seat, by=by)
-    _delete(dispatch, by=by)
+        _delete(seat, actor=actor)
+    _delete(dispatch, actor=actor)
 
 
 def _check_aid(disaster, *, day_field, day, number_field, number, message):
@@ -231,7 +277,10 @@ def _check_aid(disaster, *, day_field, day, number_field, number, message):
 
 
 @transaction.atomic
-def money_create(*, disaster, by, **fields):
+def money_create(
+    *, disaster: Disaster, actor: User | None, **fields: Any
+) -> SupportMoney:
+    """Record support money paid for a disaster."""
     _check_aid(
         disaster,
         day_field="paid_on",
@@ -240,11 +289,14 @@ def money_create(*, disaster, by, **fields):
         number=fields.get("amount"),
         message=_("Enter an amount of one yen or more."),
     )
-    return _create(SupportMoney(disaster=disaster, **fields), by=by)
+    return _create(SupportMoney(disaster=disaster, **fields), actor=actor)
 
 
 @transaction.atomic
-def goods_create(*, disaster, by, **fields):
+def goods_create(
+    *, disaster: Disaster, actor: User | None, **fields: Any
+) -> SupportGoods:
+    """Record support goods sent for a disaster."""
     _check_aid(
         disaster,
         day_field="sent_on",
@@ -253,40 +305,45 @@ def goods_create(*, disaster, by, **fields):
         number=fields.get("quantity"),
         message=_("Enter a quantity of one or more."),
     )
-    return _create(SupportGoods(disaster=disaster, **fields), by=by)
+    return _create(SupportGoods(disaster=disaster, **fields), actor=actor)
 
 
 @transaction.atomic
-def snapshot_publish(*, disaster, as_of, approved_by):
-    """Freeze the report as of a day; rights are checked by the view."""
+def snapshot_publish(
+    *, disaster: Disaster, as_of: datetime.date, actor: User
+) -> ReportSnapshot:
+    """Freeze the report as of a day, approved by `actor`; rights are checked
+    by the view."""
     reports.check_as_of(disaster, as_of)
     snapshot = ReportSnapshot.objects.create(
         disaster=disaster,
         title=_("%(disaster)s: staff dispatched") % {"disaster": disaster.name},
         as_of=as_of,
-        approved_by=approved_by,
-        approver_name=approved_by.display_name,
+        approved_by=actor,
+        approver_name=actor.display_name,
         data=snapshots.freeze(disaster, as_of),
     )
     # The rows themselves are in the snapshot; the log says who published what.
     values = _values(snapshot)
     del values["data"]
-    _log(snapshot, action=ChangeLog.Action.CREATE, by=approved_by, new=values)
+    _log(snapshot, action=ChangeLog.Action.CREATE, actor=actor, new=values)
     return snapshot
 
 
 @transaction.atomic
-def admin_save(*, obj, by):
+def admin_save(*, obj: Model, actor: User) -> Model:
     """Save a row edited in Django admin, recording each changed field."""
     if obj.pk is None:
         if isinstance(obj, Dispatch):
             _refuse_if_closed(obj.offer.request.disaster)
-        _create(obj, by=by)
+        _create(obj, actor=actor)
     else:
         old = _values(type(obj).objects.get(pk=obj.pk))
         obj.full_clean()
         obj.save()
-        _log(obj, action=ChangeLog.Action.UPDATE, by=by, old=old, new=_values(obj))
+        _log(
+            obj, action=ChangeLog.Action.UPDATE, actor=actor, old=old, new=_values(obj)
+        )
     _bump_edited(obj)
     return obj
 
@@ -307,15 +364,22 @@ def _related_values(obj):
 
 
 @transaction.atomic
-def admin_save_related(*, obj, by, save):
+def admin_save_related(*, obj: Model, actor: User, save: Callable[[], None]) -> None:
     """Save what an admin form relates to a row, logging many-to-many changes."""
     old = _related_values(obj)
     save()
-    _log(obj, action=ChangeLog.Action.UPDATE, by=by, old=old, new=_related_values(obj))
+    _log(
+        obj,
+        action=ChangeLog.Action.UPDATE,
+        actor=actor,
+        old=old,
+        new=_related_values(obj),
+    )
 
 
 @transaction.atomic
-def admin_delete(*, obj, by):
-    _delete(obj, by=by)
+def admin_delete(*, obj: Model, actor: User) -> None:
+    """Delete a row from Django admin, logging it and what goes with it."""
+    _delete(obj, actor=actor)
     if isinstance(obj, Seat):
         _bump_edited(obj)

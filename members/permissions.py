@@ -118,6 +118,16 @@ def is_ward_staff(user):
     return user.is_authenticated and WARD_STAFF in roles_of(user)
 
 
+def is_special_ward(organisation):
+    """One of the 23 special wards (特別区)."""
+    return organisation.kind == Organisation.Kind.SPECIAL_WARD
+
+
+def is_special_ward_staff(user):
+    """Ward staff working for one of the 23 special wards, who act for it."""
+    return is_ward_staff(user) and is_special_ward(user.organisation)
+
+
 def can_use_admin(user):
     """Ward and office staff work in Django admin; members never do."""
     return user.is_active and (is_office_staff(user) or is_ward_staff(user))
@@ -133,7 +143,7 @@ WARD_ROLE_ERROR = _("Only staff of one of the 23 special wards can be ward staff
 
 def role_fits_organisation(role, organisation):
     """Ward staff must work for one of the 23 special wards."""
-    return role != WARD_STAFF or organisation.kind == Organisation.Kind.SPECIAL_WARD
+    return role != WARD_STAFF or is_special_ward(organisation)
 
 
 def can_use_members_area(user):

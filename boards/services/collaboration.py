@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from members.models import Organisation, User
+from members.permissions import is_special_ward
 
 from .. import permissions
 from ..attachments import PreparedUpload
@@ -89,7 +90,7 @@ def addressees_set(
 
 def addressee_mark_read(*, thread: Thread, user: User) -> None:
     """A ward's staff opened the thread: 未読 becomes 既読 for that ward."""
-    if user.organisation.kind != Organisation.Kind.SPECIAL_WARD:
+    if not is_special_ward(user.organisation):
         return
     Addressee.objects.filter(
         thread=thread,

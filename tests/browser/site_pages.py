@@ -145,7 +145,7 @@ def complete_world(world):
     disaster = w["disaster"]
     disaster_services.money_create(
         disaster=disaster,
-        by=users["office"],
+        actor=users["office"],
         kind=SupportMoney.Kind.RECONSTRUCTION,
         payer=w["ward_org"],
         recipient=w["org_a"],
@@ -154,7 +154,7 @@ def complete_world(world):
     )
     disaster_services.goods_create(
         disaster=disaster,
-        by=users["office"],
+        actor=users["office"],
         item="毛布",
         quantity=200,
         unit="枚",

@@ -18,7 +18,7 @@ def make_disaster(*, prefecture=None, occurred_on=datetime.date(2024, 1, 1), by=
         kind=Disaster.Kind.EARTHQUAKE,
         occurred_on=occurred_on,
         prefectures=[prefecture or make_prefecture()],
-        created_by=by,
+        actor=by,
     )
 
 
@@ -36,14 +36,14 @@ def make_request(*, disaster, municipality=None, by=None, **fields):
         **fields,
     }
     return services.request_create(
-        disaster=disaster, municipality=municipality, entered_by=by, **values
+        disaster=disaster, municipality=municipality, actor=by, **values
     )
 
 
 def make_offer(*, request, ward=None, by=None, people=3):
     return services.offer_create(
         request=request,
-        by=by,
+        actor=by,
         ward=ward,
         is_joint=ward is None,
         basis=Offer.Basis.AGREEMENT if ward else Offer.Basis.JOINT,
@@ -70,7 +70,7 @@ def make_dispatch(
     }
     return services.dispatch_create(
         offer=offer,
-        by=by,
+        actor=by,
         seats=[(Seat.JobType.CLERICAL, f"職員{n}") for n in range(seats)],
         ward=ward,
         start_on=start_on,

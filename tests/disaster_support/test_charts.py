@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.html import escape
 from openpyxl import load_workbook
 
-from disaster_support import charts, reports
+from disaster_support import charts, reports, selectors
 from disaster_support.models import Dispatch, HelpRequest, Seat
 from members.models import Organisation
 from tests import factories as base
@@ -229,7 +229,7 @@ def test_request_log_lists_every_team_with_its_seats(
     factories.make_request(
         disaster=reported, municipality=nanao, start_on=D(2024, 1, 15)
     )
-    log = reports.request_log(reports.with_log(reported.requests.all(), AS_OF))
+    log = reports.request_log(selectors.with_log(reported.requests.all(), AS_OF))
     raw = [
         Seat.objects.filter(dispatch=team).count()
         for team in Dispatch.objects.order_by("start_on", "pk")

@@ -110,7 +110,7 @@ def test_request_log_export_lists_only_the_requests_the_reader_may_open(
 def aid(disaster, nanao, chiyoda, office_staff):
     services.money_create(
         disaster=disaster,
-        by=office_staff,
+        actor=office_staff,
         kind=SupportMoney.Kind.RECONSTRUCTION,
         payer=None,
         is_joint=True,
@@ -121,7 +121,7 @@ def aid(disaster, nanao, chiyoda, office_staff):
     )
     services.goods_create(
         disaster=disaster,
-        by=office_staff,
+        actor=office_staff,
         item="毛布",
         quantity=200,
         unit="枚",

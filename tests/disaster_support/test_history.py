@@ -33,7 +33,7 @@ def _changes(response):
 
 def test_office_sees_who_when_what_old_and_new(client, office_staff, disaster, teams):
     chiyoda_team, _minato_team = teams
-    services.dispatch_update(dispatch=chiyoda_team, by=office_staff, name="第2班")
+    services.dispatch_update(dispatch=chiyoda_team, actor=office_staff, name="第2班")
     client.force_login(office_staff)
     response = client.get(history_url(disaster))
     assert response.status_code == 200
@@ -81,7 +81,7 @@ def test_members_cannot_see_the_history(client, request, who, disaster):
 def test_history_is_paginated(client, office_staff, disaster, help_request):
     for number in range(60):
         services.request_update(
-            help_request=help_request, by=office_staff, people_requested=number + 7
+            help_request=help_request, actor=office_staff, people_requested=number + 7
         )
     client.force_login(office_staff)
     response = client.get(history_url(disaster))
@@ -104,6 +104,6 @@ def test_query_count_does_not_grow_with_rows(
     help_request = teams[0].offer.request
     for number in range(20):
         services.request_update(
-            help_request=help_request, by=office_staff, people_requested=number + 7
+            help_request=help_request, actor=office_staff, people_requested=number + 7
         )
     assert queries() == few

@@ -31,6 +31,15 @@ def test_can_enter_request(people, disaster, who, allowed):
     assert permissions.can_enter_request(people[who], disaster) is allowed
 
 
+@pytest.mark.parametrize(
+    ("who", "acts_for"),
+    [("office", None), ("nanao", "nanao"), ("chiyoda", "chiyoda")],
+)
+def test_office_acts_for_anyone_others_in_their_own_name(people, who, acts_for):
+    expected = people[acts_for].organisation if acts_for else None
+    assert permissions.acting_organisation(people[who]) == expected
+
+
 def test_member_enters_only_its_own_request(people, disaster, ishikawa):
     wajima = base.make_organisation(name="輪島市", prefecture=ishikawa)
     assert not permissions.can_enter_request(people["nanao"], disaster, wajima)

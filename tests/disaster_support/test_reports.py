@@ -157,7 +157,7 @@ def test_other_disasters_are_not_counted(disaster, teams, ishikawa, chiyoda):
         kind="other",
         occurred_on=D(2024, 1, 1),
         prefectures=[ishikawa],
-        created_by=None,
+        actor=None,
     )
     assert reports.seat_rows(other, D(2024, 2, 1)) == []
 
@@ -175,7 +175,7 @@ def test_open_requests_are_those_offered_less_than_asked(disaster, help_request)
 def test_money_and_goods(disaster, nanao, chiyoda):
     services.money_create(
         disaster=disaster,
-        by=None,
+        actor=None,
         kind="reconstruction",
         is_joint=True,
         payer=None,
@@ -186,7 +186,7 @@ def test_money_and_goods(disaster, nanao, chiyoda):
     )
     services.goods_create(
         disaster=disaster,
-        by=None,
+        actor=None,
         item="ブルーシート",
         quantity=100,
         unit="枚",
@@ -204,7 +204,7 @@ def test_money_needs_a_payer_unless_joint(disaster, nanao):
     with pytest.raises(ValidationError):
         services.money_create(
             disaster=disaster,
-            by=None,
+            actor=None,
             kind="donation",
             is_joint=False,
             payer=None,

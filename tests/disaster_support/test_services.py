@@ -36,7 +36,7 @@ def test_disaster_create_records_history(office_staff, ishikawa):
 
 
 def test_disaster_close(disaster, office_staff):
-    services.disaster_close(disaster=disaster, by=office_staff)
+    services.disaster_close(disaster=disaster, actor=office_staff)
     disaster.refresh_from_db()
     assert disaster.status == Disaster.Status.CLOSED
     change = ChangeLog.objects.get(field="status", action="update")
@@ -76,7 +76,7 @@ def test_request_bad_input_saves_nothing(disaster, nanao, fields, field, message
 
 
 def test_request_for_closed_disaster_is_refused(disaster, nanao, office_staff):
-    services.disaster_close(disaster=disaster, by=office_staff)
+    services.disaster_close(disaster=disaster, actor=office_staff)
     with pytest.raises(ValidationError) as raised:
         factories.make_request(disaster=disaster, municipality=nanao)
     assert raised.value.code == "disaster_closed"
@@ -84,7 +84,7 @@ def test_request_for_closed_disaster_is_refused(disaster, nanao, office_staff):
 
 def test_request_update_logs_old_and_new(help_request, office_staff):
     services.request_update(
-        help_request=help_request, by=office_staff, status="coordinating"
+        help_request=help_request, actor=office_staff, status="coordinating"
     )
     change = ChangeLog.objects.get(action="update", field="status")
     assert (change.old_value, change.new_value) == ("received", "coordinating")
@@ -108,7 +108,7 @@ def test_offer_joint_and_ward(help_request, chiyoda):
 def test_offer_bad_input(help_request, fields, field):
     with pytest.raises(ValidationError) as raised:
         services.offer_create(
-            request=help_request, by=None, ward=None, basis="joint", **fields
+            request=help_request, actor=None, ward=None, basis="joint", **fields
         )
     assert field in raised.value.message_dict
     assert not Offer.objects.exists()
@@ -149,7 +149,7 @@ def test_dispatch_for_closed_disaster_is_refused(
     disaster, help_request, chiyoda, office_staff
 ):
     offer = factories.make_offer(request=help_request)
-    services.disaster_close(disaster=disaster, by=office_staff)
+    services.disaster_close(disaster=disaster, actor=office_staff)
     with pytest.raises(ValidationError) as raised:
         factories.make_dispatch(offer=offer, ward=chiyoda)
     assert codes(raised.value) == {"disaster_closed"}
@@ -168,12 +168,12 @@ def test_dispatch_update_and_delete_log(help_request, chiyoda, office_staff):
     offer = factories.make_offer(request=help_request)
     dispatch = factories.make_dispatch(offer=offer, ward=chiyoda, seats=2)
     services.dispatch_update(
-        dispatch=dispatch, by=office_staff, status=Dispatch.Status.CANCELLED
+        dispatch=dispatch, actor=office_staff, status=Dispatch.Status.CANCELLED
     )
     assert ChangeLog.objects.filter(
         action="update", field="status", new_value="cancelled"
     ).exists()
-    services.dispatch_delete(dispatch=dispatch, by=office_staff)
+    services.dispatch_delete(dispatch=dispatch, actor=office_staff)
     assert not Seat.objects.exists()
     deleted = ChangeLog.objects.filter(action="delete", content_type__model="seat")
     assert set(deleted.values_list("field", flat=True)) == {

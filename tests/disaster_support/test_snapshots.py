@@ -24,7 +24,7 @@ def dispatch(help_request, chiyoda):
 @pytest.fixture
 def snapshot(disaster, dispatch, office_staff):
     return services.snapshot_publish(
-        disaster=disaster, as_of=D(2024, 3, 15), approved_by=office_staff
+        disaster=disaster, as_of=D(2024, 3, 15), actor=office_staff
     )
 
 
@@ -59,7 +59,7 @@ def test_later_edits_leave_the_snapshot_but_change_the_live_report(
     csv_before = _csv_rows(_export(client, snapshot, "csv"))
 
     # The team is called off after publication; the live report follows.
-    services.dispatch_update(dispatch=dispatch, by=office_staff, status="cancelled")
+    services.dispatch_update(dispatch=dispatch, actor=office_staff, status="cancelled")
 
     live = client.get(
         reverse("disaster_support:disaster_detail", args=[disaster.pk]),
@@ -133,7 +133,7 @@ def test_only_the_office_publishes(client, request, who, disaster):
 def test_as_of_before_the_disaster_is_refused(client, office_staff, disaster):
     with pytest.raises(ValidationError):
         services.snapshot_publish(
-            disaster=disaster, as_of=D(2023, 12, 31), approved_by=office_staff
+            disaster=disaster, as_of=D(2023, 12, 31), actor=office_staff
         )
     client.force_login(office_staff)
     response = client.post(

@@ -213,7 +213,7 @@ def test_dispatch_for_closed_disaster_is_refused_in_the_form(
     client, office_staff, help_request, chiyoda
 ):
     offer = factories.make_offer(request=help_request)
-    services.disaster_close(disaster=help_request.disaster, by=office_staff)
+    services.disaster_close(disaster=help_request.disaster, actor=office_staff)
     client.force_login(office_staff)
     response = client.post(
         reverse("disaster_support:dispatch_create", args=[offer.pk]),

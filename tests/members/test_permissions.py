@@ -79,3 +79,18 @@ def test_roles_are_read_once_per_user_object(member, django_assert_num_queries):
     with django_assert_num_queries(0):
         permissions.is_office_staff(member)
         permissions.is_ward_staff(member)
+
+
+@pytest.mark.parametrize(
+    ("role", "kind", "ward", "staff"),
+    [
+        (permissions.WARD_STAFF, "special_ward", True, True),
+        (permissions.MEMBER_STAFF, "special_ward", True, False),
+        (permissions.MEMBER_STAFF, "city", False, False),
+        (permissions.OFFICE_STAFF, "body", False, False),
+    ],
+)
+def test_special_ward_staff(make_organisation, make_user, role, kind, ward, staff):
+    user = make_user(organisation=make_organisation(kind=kind), role=role)
+    assert permissions.is_special_ward(user.organisation) is ward
+    assert permissions.is_special_ward_staff(user) is staff

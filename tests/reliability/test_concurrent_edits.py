@@ -135,7 +135,7 @@ def test_an_admin_edit_of_a_seat_makes_an_open_form_stale(ward_client, team):
     opened = opened_form(ward_client, team)
     seat = team.seats.first()
     seat.person_name = "事務局が修正"
-    services.admin_save(obj=seat, by=None)
+    services.admin_save(obj=seat, actor=None)
     response = ward_client.post(edit_url(team), opened)
     assert response.context["form"].non_field_errors() == [STALE]
     assert team.seats.first().person_name == "事務局が修正"

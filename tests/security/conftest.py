@@ -145,6 +145,6 @@ def world(db):
         offer=offer, ward=ward_org, by=ward
     )
     o["snapshot"] = disaster_services.snapshot_publish(
-        disaster=disaster, as_of=datetime.date(2024, 2, 1), approved_by=office
+        disaster=disaster, as_of=datetime.date(2024, 2, 1), actor=office
     )
     return w

@@ -627,14 +627,14 @@ def _build_disaster(w):
             kind=Disaster.Kind.OTHER,
             occurred_on=datetime.date(2023, 1, 1),
             prefectures=[w.prefecture],
-            created_by=office,
+            actor=office,
         )
     w.disaster = disaster = disaster_services.disaster_create(
         name="令和6年能登半島地震",
         kind=Disaster.Kind.EARTHQUAKE,
         occurred_on=datetime.date(2024, 1, 1),
         prefectures=[w.prefecture],
-        created_by=office,
+        actor=office,
     )
     # Wards named by the office: a payload each, for the sample.
     wards = _bulk(
@@ -758,7 +758,7 @@ def _build_disaster(w):
     )
     w.requests = {p.marker: r for p, r in zip(STORED, requests, strict=True)}
     w.snapshot = disaster_services.snapshot_publish(
-        disaster=disaster, as_of=AS_OF, approved_by=office
+        disaster=disaster, as_of=AS_OF, actor=office
     )
 
 

@@ -71,7 +71,7 @@ class Command(BaseCommand):
             kind=Disaster.Kind.EARTHQUAKE,
             occurred_on=day(1, 1),
             prefectures=[org[ISHIKAWA]],
-            created_by=None,
+            actor=None,
         )
         self.ward_index = 0
 
@@ -155,7 +155,7 @@ class Command(BaseCommand):
             request=self._request(
                 disaster, org[SHIKA], works[4], 5, HelpRequest.Channel.AGREEMENT
             ),
-            by=None,
+            actor=None,
             ward=ward,
             is_joint=False,
             basis=Offer.Basis.AGREEMENT,
@@ -179,7 +179,7 @@ class Command(BaseCommand):
 
         services.money_create(
             disaster=disaster,
-            by=None,
+            actor=None,
             kind="reconstruction",
             is_joint=True,
             payer=None,
@@ -190,7 +190,7 @@ class Command(BaseCommand):
         )
         services.goods_create(
             disaster=disaster,
-            by=None,
+            actor=None,
             item="ブルーシート",
             quantity=500,
             unit="枚",
@@ -203,7 +203,7 @@ class Command(BaseCommand):
     def _request(self, disaster, municipality, work, people, channel, **place):
         return services.request_create(
             disaster=disaster,
-            entered_by=None,
+            actor=None,
             municipality=municipality,
             channel=channel,
             work_type=work,
@@ -228,7 +228,7 @@ class Command(BaseCommand):
             request=self._request(
                 disaster, municipality, work, people, channel, **place
             ),
-            by=None,
+            actor=None,
             ward=None,
             is_joint=True,
             basis=Offer.Basis.JOINT,
@@ -271,7 +271,7 @@ class Command(BaseCommand):
             )
         services.dispatch_create(
             offer=offer,
-            by=None,
+            actor=None,
             seats=[(job_type, "") for job_type in seats],
             name=name,
             ward=ward,

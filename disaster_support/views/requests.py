@@ -1,0 +1,127 @@
+"""A municipality's requests for help and the wards' offers to them."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views.generic import FormView, TemplateView, View
+
+from members.versioning import StaleEdit
+
+from .. import permissions, services
+from ..access import access_disaster_for_request, access_request
+from ..forms import OfferForm, RequestForm, RequestStatusForm
+from .common import form_errors
+
+
+class RequestCreateView(FormView):
+    form_class = RequestForm
+    template_name = "disaster_support/request_form.html"
+
+    def dispatch(self, request, *args, pk, **kwargs):
+        self.disaster = access_disaster_for_request(request.user, pk)
+        self.acting_for = permissions.acting_organisation(request.user)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "municipality": self.acting_for}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(disaster=self.disaster, **kwargs)
+
+    def form_valid(self, form):
+        fields = dict(form.cleaned_data)
+        fields.setdefault("municipality", self.request.user.organisation)
+        if not permissions.can_enter_request(
+            self.request.user, self.disaster, fields["municipality"]
+        ):
+            raise PermissionDenied
+        try:
+            help_request = services.request_create(
+                disaster=self.disaster, actor=self.request.user, **fields
+            )
+        except ValidationError as error:
+            form_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("The request was recorded."))
+        return redirect("disaster_support:request_detail", pk=help_request.pk)
+
+
+class RequestDetailView(TemplateView):
+    template_name = "disaster_support/request_detail.html"
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        help_request = access_request(user, self.kwargs["pk"])
+        offers = list(
+            help_request.offers.select_related("ward").prefetch_related(
+                "dispatches__ward", "dispatches__seats"
+            )
+        )
+        for offer in offers:
+            offer.can_edit = permissions.can_edit_offer(user, offer)
+            for dispatch in offer.dispatches.all():
+                dispatch.offer = offer
+                dispatch.can_edit = permissions.can_edit_dispatch(user, dispatch)
+                dispatch.show_names = permissions.can_see_names(user, dispatch)
+        return super().get_context_data(
+            help_request=help_request,
+            offers=offers,
+            can_offer=permissions.can_offer(user, help_request),
+            can_edit=permissions.can_edit_request(user, help_request),
+            status_form=RequestStatusForm(
+                initial={"status": help_request.status, "version": help_request.version}
+            ),
+            **kwargs,
+        )
+
+
+class RequestStatusView(View):
+    def post(self, request, pk):
+        help_request = access_request(
+            request.user, pk, may=permissions.can_edit_request
+        )
+        form = RequestStatusForm(request.POST)
+        if form.is_valid():
+            try:
+                services.request_update(
+                    help_request=help_request, actor=request.user, **form.cleaned_data
+                )
+            except StaleEdit as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(request, _("The status was changed."))
+        return redirect("disaster_support:request_detail", pk=pk)
+
+
+class OfferCreateView(FormView):
+    """A ward offers people in its own name; the office for any ward, or
+    for the 23 wards jointly."""
+
+    form_class = OfferForm
+    template_name = "disaster_support/offer_form.html"
+
+    def dispatch(self, request, *args, pk, **kwargs):
+        self.help_request = access_request(request.user, pk, may=permissions.can_offer)
+        self.acting_for = permissions.acting_organisation(request.user)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "office": self.acting_for is None}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(help_request=self.help_request, **kwargs)
+
+    def form_valid(self, form):
+        fields = dict(form.cleaned_data)
+        if self.acting_for is not None:
+            fields.update(ward=self.acting_for, is_joint=False)
+        try:
+            services.offer_create(
+                request=self.help_request, actor=self.request.user, **fields
+            )
+        except ValidationError as error:
+            form_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("The offer was recorded."))
+        return redirect("disaster_support:request_detail", pk=self.help_request.pk)
