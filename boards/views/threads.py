@@ -130,6 +130,12 @@ class ThreadCreateView(FormView):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
+    def get_form_kwargs(self):
+        return {
+            **super().get_form_kwargs(),
+            "pdf_required": self.category.thread_type == ThreadType.PAMPHLET,
+        }
+
     def extra_forms(self):
         data = self.request.POST if self.request.method == "POST" else None
         thread_type = self.category.thread_type
@@ -153,17 +159,6 @@ class ThreadCreateView(FormView):
     def post(self, request, *args, **kwargs):
         form = self.get_form()
         extra = self.extra_forms()
-        if (
-            form.is_valid()
-            and self.category.thread_type == ThreadType.PAMPHLET
-            and not any(u.kind == "pdf" for u in form.cleaned_data["attachments"])
-        ):
-            form.add_error(
-                "attachments",
-                ValidationError(
-                    _("Attach the pamphlet as a PDF file."), code="no_pamphlet"
-                ),
-            )
         if form.is_valid() and all(f.is_valid() for f in extra.values()):
             return self.form_valid(form, **extra)
         return self.render_to_response(self.get_context_data(form=form, **extra))
