@@ -2,14 +2,14 @@ from allauth.core import ratelimit
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import F
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.generic import ListView, View
 
 from .. import exports, permissions, selectors
 from ..forms import ADDRESSED_TYPES, AnswerForm, FiscalYearForm, ProposalStatusForm
-from ..models import Addressee, Interest, Proposal, Thread
+from ..models import Addressee, Interest, Proposal
 from ..services import collaboration
 
 
@@ -61,20 +61,13 @@ def collaboration_context(user, thread):
     }
 
 
-def _thread(request, pk):
-    thread = get_object_or_404(Thread.objects.select_related("category"), pk=pk)
-    if not permissions.can_view_thread(request.user, thread):
-        raise Http404
-    return thread
-
-
 class AnswerView(View):
     """A ward's answer to a thread addressed to it."""
 
     http_method_names = ["post"]
 
     def post(self, request, pk):
-        thread = _thread(request, pk)
+        thread = permissions.access_thread(request.user, pk)
         addressee = get_object_or_404(
             Addressee, thread=thread, organisation_id=request.user.organisation_id
         )
@@ -98,7 +91,7 @@ class InterestView(View):
     http_method_names = ["post"]
 
     def post(self, request, pk):
-        thread = _thread(request, pk)
+        thread = permissions.access_thread(request.user, pk)
         # Each mark tells the thread's author; changing it back and forth
         # is refused for a while, without an error page.
         if not ratelimit.consume(
@@ -131,7 +124,7 @@ class ProposalStatusView(View):
     http_method_names = ["post"]
 
     def post(self, request, pk):
-        thread = _thread(request, pk)
+        thread = permissions.access_thread(request.user, pk)
         proposal = get_object_or_404(Proposal, thread=thread)
         if not permissions.can_change_proposal_status(request.user, thread):
             raise PermissionDenied
