@@ -15,6 +15,23 @@ from ..services import collaboration
 
 def collaboration_context(user, thread):
     """What the thread page shows of details, answers and interest."""
+    answers = _answers_context(user, thread)
+    interests = list(
+        Interest.objects.filter(thread=thread).select_related(
+            "organisation__prefecture"
+        )
+    )
+    return {
+        **answers,
+        "interests": interests,
+        "interested": any(i.organisation_id == user.organisation_id for i in interests),
+        "can_mark_interest": permissions.can_mark_interest(user, thread),
+        **_proposal_context(user, thread),
+    }
+
+
+def _answers_context(user, thread):
+    """The addressed wards' answers, and the form for the user's own ward."""
     addressees = []
     if thread.category.thread_type in ADDRESSED_TYPES:
         collaboration.addressee_mark_read(thread=thread, user=user)
@@ -26,17 +43,6 @@ def collaboration_context(user, thread):
     mine = next(
         (a for a in addressees if a.organisation_id == user.organisation_id), None
     )
-    interests = list(
-        Interest.objects.filter(thread=thread).select_related(
-            "organisation__prefecture"
-        )
-    )
-    proposal = getattr(thread, "proposal", None)
-    can_change_status = (
-        proposal is not None
-        and permissions.can_change_proposal_status(user, thread)
-        and selectors.status_choices(proposal)
-    )
     return {
         "addressees": addressees,
         "can_see_answers": permissions.can_see_answers(user, thread),
@@ -47,9 +53,18 @@ def collaboration_context(user, thread):
         )
         if mine and permissions.can_answer_for(user, mine)
         else None,
-        "interests": interests,
-        "interested": any(i.organisation_id == user.organisation_id for i in interests),
-        "can_mark_interest": permissions.can_mark_interest(user, thread),
+    }
+
+
+def _proposal_context(user, thread):
+    """A proposal's status history, and the form to move it on."""
+    proposal = getattr(thread, "proposal", None)
+    can_change_status = (
+        proposal is not None
+        and permissions.can_change_proposal_status(user, thread)
+        and selectors.status_choices(proposal)
+    )
+    return {
         "status_form": ProposalStatusForm(choices=selectors.status_choices(proposal))
         if can_change_status
         else None,
