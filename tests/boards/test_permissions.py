@@ -8,9 +8,11 @@ member city whose membership is suspended.
 from types import SimpleNamespace
 
 import pytest
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 
 from boards import permissions
-from boards.models import Category
+from boards.models import Category, Post, Thread
 from members.models import MembershipStatus
 from tests import factories
 
@@ -216,3 +218,73 @@ def test_staff_of_an_addressed_ward_answer_for_it(people, thread, who, state, al
         organisation_id=people["ward"].organisation_id, thread=_in_state(thread, state)
     )
     assert permissions.can_answer_for(people[who], addressee) is allowed
+
+
+# ----- fetch and check: 404 for what one may not see, 403 for the rest -----
+
+
+def _outcome(fetch):
+    try:
+        fetch()
+    except Http404:
+        return 404
+    except PermissionDenied:
+        return 403
+    return 200
+
+
+@pytest.mark.parametrize(
+    ("state", "who", "for_reply", "status"),
+    [
+        ("open", "member", True, 200),
+        ("locked", "member", False, 200),
+        ("locked", "member", True, 403),
+        ("hidden", "member", False, 404),
+        ("hidden", "member", True, 404),
+        ("hidden", "ward", False, 200),
+        ("hidden", "ward", True, 403),
+    ],
+)
+def test_access_thread(people, thread, state, who, for_reply, status):
+    Thread.objects.filter(pk=thread.pk).update(
+        is_locked=state == "locked", is_hidden=state == "hidden"
+    )
+    assert (
+        _outcome(
+            lambda: permissions.access_thread(
+                people[who], thread.pk, for_reply=for_reply
+            )
+        )
+        == status
+    )
+
+
+@pytest.mark.parametrize(
+    ("state", "who", "need", "status"),
+    [
+        ("open", "author", "for_edit", 200),
+        ("open", "member", "for_edit", 403),
+        ("open", "member", "for_report", 200),
+        ("open", "author", "for_report", 403),
+        ("open", "member", "for_revisions", 200),
+        ("hidden post", "member", "for_revisions", 404),
+        ("hidden post", "member", "for_report", 403),
+        ("hidden post", "ward", "for_revisions", 200),
+        ("hidden thread", "author", "for_edit", 404),
+        ("hidden thread", "member", "for_report", 404),
+        ("hidden thread", "ward", "for_edit", 403),
+    ],
+)
+def test_access_post(people, reply, state, who, need, status):
+    Post.objects.filter(pk=reply.pk).update(is_hidden=state == "hidden post")
+    Thread.objects.filter(pk=reply.thread_id).update(is_hidden=state == "hidden thread")
+    assert (
+        _outcome(lambda: permissions.access_post(people[who], reply.pk, **{need: True}))
+        == status
+    )
+
+
+def test_access_to_a_missing_thread_or_post_is_404(member):
+    assert _outcome(lambda: permissions.access_thread(member, 0)) == 404
+    assert _outcome(lambda: permissions.access_post(member, 0)) == 404
+    assert _outcome(lambda: permissions.access_attachment(member, 0)) == 404
