@@ -44,8 +44,28 @@ class ThreadForm(forms.Form):
     )
     attachments = AttachmentField(label=_("Attachments"), required=False)
 
+    def __init__(self, *args, pdf_required=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.pdf_required = pdf_required
+
     def clean_title(self):
         return " ".join(self.cleaned_data["title"].split())
+
+    def clean(self):
+        """A pamphlet is a PDF: its thread needs one among the attachments."""
+        cleaned_data = super().clean()
+        if (
+            self.pdf_required
+            and not self.errors
+            and not any(u.kind == "pdf" for u in cleaned_data["attachments"])
+        ):
+            self.add_error(
+                "attachments",
+                forms.ValidationError(
+                    _("Attach the pamphlet as a PDF file."), code="no_pamphlet"
+                ),
+            )
+        return cleaned_data
 
 
 class ReplyForm(forms.Form):

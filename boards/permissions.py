@@ -1,6 +1,9 @@
 """Who may do what on the board. Views, templates and admin ask here."""
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from members.models import User
 from members.permissions import (
@@ -178,3 +181,62 @@ def readable_notifications(queryset):
         | Q(post__is_deleted=False) & (Q(post__is_hidden=False) | moderator),
         user__in=members_area_users(users),
     )
+
+
+# ----- fetch and check in one call -----
+#
+# Views load what a URL names through these. What the user may not see is
+# a 404, so ids cannot be probed; what they may see but not change is a 403.
+# The models are imported in the functions: boards.models imports
+# boards.search, which imports this module.
+
+
+def access_thread(user, pk, *, for_reply=False):
+    """The thread, if the user may see it (404) and, for_reply, reply (403)."""
+    from .models import Thread
+
+    thread = get_object_or_404(Thread.objects.select_related("category"), pk=pk)
+    if not can_view_thread(user, thread):
+        raise Http404
+    if for_reply and not can_reply(user, thread):
+        raise PermissionDenied
+    return thread
+
+
+def access_post(user, pk, *, for_edit=False, for_report=False, for_revisions=False):
+    """The post, if the user may see its thread (404) and do what is asked.
+
+    for_edit and for_report are 403 when refused; for_revisions is 404,
+    as the earlier versions of a post one may not read do not exist for one.
+    """
+    from .models import Post
+
+    post = get_object_or_404(
+        Post.objects.select_related(
+            "thread__category",
+            "author__organisation__prefecture",
+            "organisation__prefecture",
+        ),
+        pk=pk,
+    )
+    if not can_view_thread(user, post.thread):
+        raise Http404
+    if for_revisions and not can_see_revisions(user, post):
+        raise Http404
+    if (for_edit and not can_edit_post(user, post)) or (
+        for_report and not can_report(user, post)
+    ):
+        raise PermissionDenied
+    return post
+
+
+def access_attachment(user, pk):
+    """The attachment, or 404 also when the user may not download it."""
+    from .models import Attachment
+
+    attachment = get_object_or_404(
+        Attachment.objects.select_related("post__thread"), pk=pk
+    )
+    if not can_download_attachment(user, attachment):
+        raise Http404
+    return attachment

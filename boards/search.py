@@ -13,16 +13,35 @@ import datetime
 import functools
 import unicodedata
 
-from django.contrib.postgres.search import SearchQueryField
-from django.db.models import DateField, Func, Lookup, Q, Value
+from django.contrib.postgres.search import SearchQueryField, SearchRank
+from django.db.models import DateField, F, FloatField, Func, Lookup, Q, Value
 from django.db.models.functions import Cast
 from django.db.models.lookups import GreaterThanOrEqual
+from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
+
+from . import permissions
 
 # tsvector limits: positions stop at 16,383 and 256 are kept per lexeme.
 MAX_POSITION = 16383
 MAX_POSITIONS_PER_LEXEME = 256
+
+# Searches look at the newest RESULT_LIMIT matches only. Ranking and
+# counting every post that contains a common word (防災 is in a large share
+# of them) would read each one's search vector; the newest thousand are
+# found quickly through the date index or the GIN index, whichever is
+# cheaper. The page then says 「1,000件以上」.
+RESULT_LIMIT = 1000
+# Matches are looked for in the newest posts first: those of the last 30
+# days, then back to 90 days, then the rest, each span only when the newer
+# ones held fewer than RESULT_LIMIT. A frequent phrase (観光物産展) is then
+# checked in a thousand or two recent posts instead of in every post that
+# has its bigrams. For phrases and several words the recent spans are found
+# through the day key of the search index (created_since), which costs a
+# few ms per span for rare words, more the longer the span: hence no span
+# of a year. A single common word is read newest first instead.
+RECENT_DAYS = (30, 90)
 
 
 def normalise(text):
@@ -225,3 +244,81 @@ def highlight(text, terms, width=120):
     parts.append(escape(text[position:end]))
     parts.append("…" if end < len(text) else "")
     return mark_safe("".join(parts))  # noqa: S308 - every part is escaped above
+
+
+def _day_start(day):
+    """Midnight at the start of a day, Tokyo time."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def _filtered_posts(user, filters):
+    """The posts a user may find, narrowed by the search form's filters."""
+    # Imported here: the models import this module for UTCDay.
+    from .models import Post
+
+    posts = permissions.visible_posts(
+        user,
+        permissions.posts_in_visible_threads(
+            user, Post.objects.filter(is_deleted=False)
+        ),
+    )
+    if category := filters.get("category"):
+        posts = posts.filter(thread__category=category)
+    if organisation := filters.get("organisation"):
+        posts = posts.filter(organisation=organisation)
+    if prefecture := filters.get("prefecture"):
+        # A prefecture's own posts count as posts from that prefecture.
+        posts = posts.filter(
+            Q(organisation__prefecture=prefecture) | Q(organisation=prefecture)
+        )
+    if date_from := filters.get("date_from"):
+        posts = posts.filter(created_at__gte=_day_start(date_from))
+    if date_to := filters.get("date_to"):
+        posts = posts.filter(
+            created_at__lt=_day_start(date_to + datetime.timedelta(days=1))
+        )
+    return posts
+
+
+def _newest_first_spans(matches, *, words):
+    """The matches split into RECENT_DAYS spans and the rest, newest first."""
+    through_search_index = bool(words) and not well_estimated(words)
+    today, spans, end = timezone.now().astimezone(datetime.UTC).date(), [], None
+    for days in RECENT_DAYS:
+        start = today - datetime.timedelta(days=days)
+        span = matches.filter(
+            created_since(start, through_search_index=through_search_index)
+        )
+        spans.append(span.filter(created_at__lt=end) if end else span)
+        end = utc_day_start(start)
+    spans.append(matches.filter(created_at__lt=end))
+    return spans
+
+
+def find_post_ids(*, user, filters):
+    """The ids of the posts matching a search, most relevant first: one query.
+
+    `filters` is the search form's cleaned data; its "q" holds the words.
+    The rank is computed in the same query as the matches, on the search
+    vectors already read to check them; at most RESULT_LIMIT ids come back.
+    """
+    words = filters.get("q", "")
+    matches = _filtered_posts(user, filters)
+    if words:
+        query = tsquery(words)
+        matches = matches.filter(Matches(F("search_vector"), query))
+        rank = SearchRank(F("search_vector"), query)
+    else:
+        rank = Value(0.0, output_field=FloatField())
+    newest = (
+        matches.annotate(rank=rank)
+        .order_by("-created_at", "-pk")
+        .values_list("pk", "created_at", "rank")
+    )
+    spans = _newest_first_spans(newest, words=words)
+    # PostgreSQL reads a span only when the newer ones gave fewer rows
+    # than the limit (the LIMIT stops the UNION ALL).
+    first, *others = (span[:RESULT_LIMIT] for span in spans)
+    found = list(first.union(*others, all=True)[:RESULT_LIMIT])
+    found.sort(key=lambda row: (row[2], row[1], row[0]), reverse=True)
+    return [pk for pk, _created_at, _rank in found]

@@ -1,7 +1,10 @@
 """Test data builders: plain keyword-only functions, exposed as fixtures."""
 
+import datetime
 import itertools
 
+from disaster_support import services as disaster_services
+from disaster_support.models import Disaster, HelpRequest, Offer, Seat, WorkType
 from members import permissions, services
 from members.models import MembershipStatus, Organisation
 from members.validators import local_government_check_digit
@@ -139,3 +142,77 @@ def bulk_threads(*, author, count, category="proposals"):
         thread_count=category.thread_count + count, last_activity_at=now
     )
     return threads
+
+
+# ----- disaster support: rows built through the services -----
+
+
+def make_prefecture(name="石川県"):
+    return make_organisation(name=name, kind=Organisation.Kind.PREFECTURE)
+
+
+def make_disaster(*, prefecture=None, occurred_on=datetime.date(2024, 1, 1), by=None):
+    return disaster_services.disaster_create(
+        name="令和6年能登半島地震",
+        kind=Disaster.Kind.EARTHQUAKE,
+        occurred_on=occurred_on,
+        prefectures=[prefecture or make_prefecture()],
+        actor=by,
+    )
+
+
+def make_request(*, disaster, municipality=None, by=None, **fields):
+    if municipality is None:
+        municipality = make_organisation(
+            name="七尾市", prefecture=disaster.prefectures.first()
+        )
+    values = {
+        "channel": HelpRequest.Channel.MIC_TOKYO,
+        "work_type": WorkType.objects.get(name="ごみの収集・運搬等"),
+        "people_requested": 6,
+        "start_on": datetime.date(2024, 1, 10),
+        "end_on": datetime.date(2024, 3, 31),
+        **fields,
+    }
+    return disaster_services.request_create(
+        disaster=disaster, municipality=municipality, actor=by, **values
+    )
+
+
+def make_offer(*, request, ward=None, by=None, people=3):
+    return disaster_services.offer_create(
+        request=request,
+        actor=by,
+        ward=ward,
+        is_joint=ward is None,
+        basis=Offer.Basis.AGREEMENT if ward else Offer.Basis.JOINT,
+        people=people,
+    )
+
+
+def make_dispatch(
+    *,
+    offer,
+    ward,
+    start_on=datetime.date(2024, 1, 10),
+    end_on=datetime.date(2024, 1, 14),
+    seats=3,
+    by=None,
+    **fields,
+):
+    values = {
+        "name": "第1班",
+        "travel_days_at_start": 1,
+        "travel_days_at_end": 1,
+        "decided_on": datetime.date(2024, 1, 5),
+        **fields,
+    }
+    return disaster_services.dispatch_create(
+        offer=offer,
+        actor=by,
+        seats=[(Seat.JobType.CLERICAL, f"職員{n}") for n in range(seats)],
+        ward=ward,
+        start_on=start_on,
+        end_on=end_on,
+        **values,
+    )

@@ -9,7 +9,6 @@ before the thread was hidden is then refused, not confirmed.
 import hashlib
 
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404
 from django.utils.cache import get_conditional_response
 from django.utils.csp import CSP
 from django.utils.http import http_date, quote_etag
@@ -29,16 +28,6 @@ FILE_CSP = {
     "style-src": [CSP.UNSAFE_INLINE],
     "sandbox": True,
 }
-
-
-def _attachment_for(user, pk):
-    """The attachment, or 404 also when the user may not have it."""
-    attachment = get_object_or_404(
-        Attachment.objects.select_related("post__thread"), pk=pk
-    )
-    if not permissions.can_download_attachment(user, attachment):
-        raise Http404
-    return attachment
 
 
 def _file_response(request, attachment, stored, **kwargs):
@@ -62,7 +51,7 @@ def _file_response(request, attachment, stored, **kwargs):
 @csp_override(FILE_CSP)
 def download(request, pk, name):
     """The file itself: images shown in the browser, the rest downloaded."""
-    attachment = _attachment_for(request.user, pk)
+    attachment = permissions.access_attachment(request.user, pk)
     # The name in the URL is for people reading it, but it must be right.
     if name != attachment.original_name:
         raise Http404
@@ -81,7 +70,7 @@ def download(request, pk, name):
 @csp_override(FILE_CSP)
 def thumbnail(request, pk):
     """The small preview of an image attachment."""
-    attachment = _attachment_for(request.user, pk)
+    attachment = permissions.access_attachment(request.user, pk)
     if not attachment.thumbnail:
         raise Http404
     return _file_response(

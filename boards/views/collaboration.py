@@ -2,19 +2,36 @@ from allauth.core import ratelimit
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import F
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.generic import ListView, View
 
 from .. import exports, permissions, selectors
 from ..forms import ADDRESSED_TYPES, AnswerForm, FiscalYearForm, ProposalStatusForm
-from ..models import Addressee, Interest, Proposal, Thread
+from ..models import Addressee, Interest, Proposal
 from ..services import collaboration
 
 
 def collaboration_context(user, thread):
     """What the thread page shows of details, answers and interest."""
+    answers = _answers_context(user, thread)
+    interests = list(
+        Interest.objects.filter(thread=thread).select_related(
+            "organisation__prefecture"
+        )
+    )
+    return {
+        **answers,
+        "interests": interests,
+        "interested": any(i.organisation_id == user.organisation_id for i in interests),
+        "can_mark_interest": permissions.can_mark_interest(user, thread),
+        **_proposal_context(user, thread),
+    }
+
+
+def _answers_context(user, thread):
+    """The addressed wards' answers, and the form for the user's own ward."""
     addressees = []
     if thread.category.thread_type in ADDRESSED_TYPES:
         collaboration.addressee_mark_read(thread=thread, user=user)
@@ -26,17 +43,6 @@ def collaboration_context(user, thread):
     mine = next(
         (a for a in addressees if a.organisation_id == user.organisation_id), None
     )
-    interests = list(
-        Interest.objects.filter(thread=thread).select_related(
-            "organisation__prefecture"
-        )
-    )
-    proposal = getattr(thread, "proposal", None)
-    can_change_status = (
-        proposal is not None
-        and permissions.can_change_proposal_status(user, thread)
-        and selectors.status_choices(proposal)
-    )
     return {
         "addressees": addressees,
         "can_see_answers": permissions.can_see_answers(user, thread),
@@ -47,9 +53,18 @@ def collaboration_context(user, thread):
         )
         if mine and permissions.can_answer_for(user, mine)
         else None,
-        "interests": interests,
-        "interested": any(i.organisation_id == user.organisation_id for i in interests),
-        "can_mark_interest": permissions.can_mark_interest(user, thread),
+    }
+
+
+def _proposal_context(user, thread):
+    """A proposal's status history, and the form to move it on."""
+    proposal = getattr(thread, "proposal", None)
+    can_change_status = (
+        proposal is not None
+        and permissions.can_change_proposal_status(user, thread)
+        and selectors.status_choices(proposal)
+    )
+    return {
         "status_form": ProposalStatusForm(choices=selectors.status_choices(proposal))
         if can_change_status
         else None,
@@ -61,20 +76,13 @@ def collaboration_context(user, thread):
     }
 
 
-def _thread(request, pk):
-    thread = get_object_or_404(Thread.objects.select_related("category"), pk=pk)
-    if not permissions.can_view_thread(request.user, thread):
-        raise Http404
-    return thread
-
-
 class AnswerView(View):
     """A ward's answer to a thread addressed to it."""
 
     http_method_names = ["post"]
 
     def post(self, request, pk):
-        thread = _thread(request, pk)
+        thread = permissions.access_thread(request.user, pk)
         addressee = get_object_or_404(
             Addressee, thread=thread, organisation_id=request.user.organisation_id
         )
@@ -98,7 +106,7 @@ class InterestView(View):
     http_method_names = ["post"]
 
     def post(self, request, pk):
-        thread = _thread(request, pk)
+        thread = permissions.access_thread(request.user, pk)
         # Each mark tells the thread's author; changing it back and forth
         # is refused for a while, without an error page.
         if not ratelimit.consume(
@@ -131,7 +139,7 @@ class ProposalStatusView(View):
     http_method_names = ["post"]
 
     def post(self, request, pk):
-        thread = _thread(request, pk)
+        thread = permissions.access_thread(request.user, pk)
         proposal = get_object_or_404(Proposal, thread=thread)
         if not permissions.can_change_proposal_status(request.user, thread):
             raise PermissionDenied

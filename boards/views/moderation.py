@@ -8,7 +8,6 @@ from functools import cached_property
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -197,16 +196,9 @@ class ReportCreateView(FormView):
     template_name = "boards/report_form.html"
 
     def dispatch(self, request, *args, **kwargs):
-        self.reported = get_object_or_404(
-            Post.objects.select_related(
-                "thread__category", "author", "organisation__prefecture"
-            ),
-            pk=kwargs["pk"],
+        self.reported = permissions.access_post(
+            request.user, kwargs["pk"], for_report=True
         )
-        if not permissions.can_view_thread(request.user, self.reported.thread):
-            raise Http404
-        if not permissions.can_report(request.user, self.reported):
-            raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):

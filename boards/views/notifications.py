@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -11,7 +10,7 @@ from django.views.generic import FormView, ListView
 
 from .. import mail, permissions, selectors
 from ..forms import NotificationSettingsForm, WatchForm
-from ..models import Category, Notification, Thread
+from ..models import Category, Notification
 from ..services import notifications, watching
 
 
@@ -80,9 +79,7 @@ def _watch_from_form(request, *, redirect_to, **target):
 
 class ThreadWatchView(View):
     def post(self, request, pk):
-        thread = get_object_or_404(Thread, pk=pk)
-        if not permissions.can_view_thread(request.user, thread):
-            raise Http404
+        thread = permissions.access_thread(request.user, pk)
         return _watch_from_form(
             request, thread=thread, redirect_to=reverse("boards:thread", args=[pk])
         )

@@ -1,14 +1,13 @@
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, FormView, TemplateView
 
 from .. import permissions
 from ..forms import PostEditForm, ReplyForm
-from ..models import Post, Thread
+from ..models import Post
 from ..services import posts
 from .threads import page_of
 
@@ -21,9 +20,7 @@ def post_url(post):
 
 def post_permalink(request, pk):
     """A stable address for a post, whatever page it ends up on."""
-    post = get_object_or_404(Post.objects.select_related("thread"), pk=pk)
-    if not permissions.can_view_thread(request.user, post.thread):
-        raise Http404
+    post = permissions.access_post(request.user, pk)
     return redirect(post_url(post))
 
 
@@ -44,13 +41,9 @@ class ReplyView(FormView):
     template_name = "boards/reply_form.html"
 
     def dispatch(self, request, *args, **kwargs):
-        self.thread = get_object_or_404(
-            Thread.objects.select_related("category"), pk=kwargs["pk"]
+        self.thread = permissions.access_thread(
+            request.user, kwargs["pk"], for_reply=True
         )
-        if not permissions.can_view_thread(request.user, self.thread):
-            raise Http404
-        if not permissions.can_reply(request.user, self.thread):
-            raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
     def quoted_post(self, value):
@@ -92,14 +85,9 @@ class OwnPostMixin:
     """Edit and delete pages: only for whoever may edit the post."""
 
     def get_post(self):
-        post = get_object_or_404(
-            Post.objects.select_related("thread__category"), pk=self.kwargs["pk"]
+        return permissions.access_post(
+            self.request.user, self.kwargs["pk"], for_edit=True
         )
-        if not permissions.can_view_thread(self.request.user, post.thread):
-            raise Http404
-        if not permissions.can_edit_post(self.request.user, post):
-            raise PermissionDenied
-        return post
 
 
 class PostEditView(OwnPostMixin, FormView):
@@ -152,15 +140,9 @@ class PostHistoryView(DetailView):
     context_object_name = "post"
 
     def get_object(self, queryset=None):
-        post = get_object_or_404(
-            Post.objects.select_related(
-                "thread__category", "author__organisation__prefecture"
-            ),
-            pk=self.kwargs["pk"],
+        return permissions.access_post(
+            self.request.user, self.kwargs["pk"], for_revisions=True
         )
-        if not permissions.can_see_revisions(self.request.user, post):
-            raise Http404
-        return post
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(revisions=self.object.revisions.all(), **kwargs)

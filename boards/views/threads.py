@@ -130,6 +130,12 @@ class ThreadCreateView(FormView):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
+    def get_form_kwargs(self):
+        return {
+            **super().get_form_kwargs(),
+            "pdf_required": self.category.thread_type == ThreadType.PAMPHLET,
+        }
+
     def extra_forms(self):
         data = self.request.POST if self.request.method == "POST" else None
         thread_type = self.category.thread_type
@@ -153,17 +159,6 @@ class ThreadCreateView(FormView):
     def post(self, request, *args, **kwargs):
         form = self.get_form()
         extra = self.extra_forms()
-        if (
-            form.is_valid()
-            and self.category.thread_type == ThreadType.PAMPHLET
-            and not any(u.kind == "pdf" for u in form.cleaned_data["attachments"])
-        ):
-            form.add_error(
-                "attachments",
-                ValidationError(
-                    _("Attach the pamphlet as a PDF file."), code="no_pamphlet"
-                ),
-            )
         if form.is_valid() and all(f.is_valid() for f in extra.values()):
             return self.form_valid(form, **extra)
         return self.render_to_response(self.get_context_data(form=form, **extra))
@@ -245,24 +240,7 @@ class ThreadView(CachedPageMixin, TemplateView):
     def get_context_data(self, **kwargs):
         user = self.request.user
         thread = self.thread
-        start = (self.page_number - 1) * POSTS_PER_PAGE
-        page_posts = list(
-            Post.objects.filter(
-                thread=thread, position__gte=start, position__lt=start + POSTS_PER_PAGE
-            )
-            .with_authors()
-            # Replies link to the post they quote: its number is enough. A
-            # join, not a prefetch, so the page makes the same queries
-            # whether or not a post on it quotes another.
-            .select_related("quoted")
-            .defer("quoted__body", "quoted__body_html", "quoted__search_vector")
-            .in_order()
-        )
-        for post in page_posts:
-            post.thread = thread
-            post.can_edit = permissions.can_edit_post(user, post)
-            post.can_read = permissions.can_read_post(user, post)
-            post.can_report = permissions.can_report(user, post)
+        page_posts = _posts_on_page(thread, user, self.page_number)
         last_read = thread.last_read if thread.last_read is not None else -1
         if page_posts and page_posts[-1].position > last_read:
             posts.thread_mark_read(
@@ -291,3 +269,26 @@ class ThreadView(CachedPageMixin, TemplateView):
             is_moderator=permissions.can_moderate(user),
             **kwargs,
         )
+
+
+def _posts_on_page(thread, user, page_number):
+    """The posts on a thread page, each with what the user may do to it."""
+    start = (page_number - 1) * POSTS_PER_PAGE
+    page_posts = list(
+        Post.objects.filter(
+            thread=thread, position__gte=start, position__lt=start + POSTS_PER_PAGE
+        )
+        .with_authors()
+        # Replies link to the post they quote: its number is enough. A
+        # join, not a prefetch, so the page makes the same queries
+        # whether or not a post on it quotes another.
+        .select_related("quoted")
+        .defer("quoted__body", "quoted__body_html", "quoted__search_vector")
+        .in_order()
+    )
+    for post in page_posts:
+        post.thread = thread
+        post.can_edit = permissions.can_edit_post(user, post)
+        post.can_read = permissions.can_read_post(user, post)
+        post.can_report = permissions.can_report(user, post)
+    return page_posts

@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from boards.forms import ThreadForm
 from boards.models import (
     Addressee,
     Category,
@@ -192,6 +193,14 @@ def test_pamphlet_request_needs_a_pdf(member_client, chiyoda):
     assert "PDF" in response.content.decode()
     assert not Thread.objects.exists()
     assert not PamphletRequest.objects.exists()
+
+
+def test_the_thread_form_asks_for_a_pdf_only_for_a_pamphlet():
+    data = {"title": "パンフレット配布のお願い", "body": "本文"}
+    pamphlet = ThreadForm(data, pdf_required=True)
+    assert not pamphlet.is_valid()
+    assert pamphlet.errors.as_data()["attachments"][0].code == "no_pamphlet"
+    assert ThreadForm(data).is_valid()
 
 
 # ----- wards' answers -----

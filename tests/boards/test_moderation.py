@@ -6,7 +6,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils.translation import gettext
 
-from boards import permissions, search, selectors
+from boards import search, selectors
 from boards.attachments import prepare_upload
 from boards.forms import ReportForm
 from boards.models import Category, ModerationLog, Post, ReadState, Report, Thread
@@ -48,51 +48,6 @@ def _pdf_upload(name="出展要項.pdf"):
 def _counts(slug):
     category = Category.objects.get(slug=slug)
     return category.thread_count, category.post_count
-
-
-# ----- permissions -----
-
-
-@pytest.mark.parametrize(
-    ("who", "allowed"),
-    [("member", False), ("ward_staff", True), ("office_staff", True)],
-)
-def test_ward_and_office_staff_moderate(request, who, allowed):
-    assert permissions.can_moderate(request.getfixturevalue(who)) is allowed
-
-
-@pytest.mark.parametrize(
-    ("change", "allowed"),
-    [
-        ({}, True),
-        ({"own_post": True}, False),
-        ({"is_hidden": True}, False),
-        ({"is_deleted": True}, False),
-        ({"thread_hidden": True}, False),
-    ],
-)
-def test_members_report_readable_posts_of_others(member, reply, change, allowed):
-    if change.get("own_post"):
-        reply.author = member
-    reply.is_hidden = change.get("is_hidden", False)
-    reply.is_deleted = change.get("is_deleted", False)
-    reply.thread.is_hidden = change.get("thread_hidden", False)
-    assert permissions.can_report(member, reply) is allowed
-
-
-@pytest.mark.parametrize(
-    ("who", "allowed"),
-    [("member", False), ("other_member", False), ("ward_staff", True)],
-)
-def test_hidden_posts_are_read_by_moderators_only(request, reply, who, allowed):
-    reply.is_hidden = True
-    user = request.getfixturevalue(who)
-    assert permissions.can_read_post(user, reply) is allowed
-
-
-def test_authors_cannot_edit_their_hidden_posts(other_member, reply):
-    reply.is_hidden = True
-    assert not permissions.can_edit_post(other_member, reply)
 
 
 # ----- services: flags and the log -----

@@ -8,7 +8,6 @@ from django.utils import timezone
 from boards import permissions, search
 from boards.models import Attachment, Category, Post, Thread
 from boards.services import posts
-from boards.views import search as search_view
 from members.models import Organisation
 
 pytestmark = pytest.mark.django_db
@@ -197,7 +196,7 @@ def test_no_words_and_no_filters_shows_only_the_form(member_client, make_post):
 
 
 def test_at_most_the_limit_is_counted(member_client, make_post, monkeypatch):
-    monkeypatch.setattr(search_view, "RESULT_LIMIT", 3)
+    monkeypatch.setattr(search, "RESULT_LIMIT", 3)
     for _ in range(4):
         make_post("防災の連絡")
     response = search_page(member_client, q="防災")
@@ -229,7 +228,7 @@ def test_a_post_on_a_span_boundary_is_found_once(member_client, make_post):
 def test_the_newest_matches_fill_the_limit_across_spans(
     member_client, make_post, monkeypatch
 ):
-    monkeypatch.setattr(search_view, "RESULT_LIMIT", 3)
+    monkeypatch.setattr(search, "RESULT_LIMIT", 3)
     posts = [
         _posted_days_ago(make_post("防災の連絡"), days) for days in (1, 60, 200, 900)
     ]

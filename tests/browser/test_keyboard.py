@@ -18,13 +18,15 @@ from boards.models import Addressee, Category
 from boards.services import collaboration
 from disaster_support.models import Dispatch, Seat
 from members import permissions
-from tests.disaster_support.factories import (
+from tests.factories import (
+    PASSWORD,
     make_disaster,
     make_dispatch,
     make_offer,
+    make_organisation,
     make_request,
+    make_user,
 )
-from tests.factories import PASSWORD, make_organisation, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

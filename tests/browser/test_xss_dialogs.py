@@ -28,7 +28,6 @@ from disaster_support.models import (
 from members import permissions
 from members.models import ContactChange, MembershipStatus, Organisation
 from tests import factories
-from tests.disaster_support.factories import make_prefecture
 from tests.security.xss_payloads import STORED
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -45,7 +44,7 @@ window.print = function () { window.__printed.push(String(arguments[0])); };
 @pytest.fixture
 def seeded(settings):
     settings.RENKEI_REQUIRE_STAFF_MFA = False
-    prefecture = make_prefecture("石川県")
+    prefecture = factories.make_prefecture("石川県")
     office = factories.make_user(
         email="office@example.jp",
         organisation=factories.make_organisation(

@@ -2,9 +2,7 @@ import pytest
 
 from members import permissions
 from members.models import Organisation
-from tests import factories as base
-
-from . import factories
+from tests import factories
 
 
 @pytest.fixture(autouse=True)
@@ -24,34 +22,36 @@ def disaster(ishikawa):
 
 @pytest.fixture
 def nanao(ishikawa):
-    return base.make_organisation(name="七尾市", prefecture=ishikawa)
+    return factories.make_organisation(name="七尾市", prefecture=ishikawa)
 
 
 @pytest.fixture
 def nanao_staff(nanao):
-    return base.make_user(email="nanao@example.jp", organisation=nanao)
+    return factories.make_user(email="nanao@example.jp", organisation=nanao)
 
 
 @pytest.fixture
 def chiyoda(db):
-    return base.make_organisation(name="千代田区", kind=Organisation.Kind.SPECIAL_WARD)
+    return factories.make_organisation(
+        name="千代田区", kind=Organisation.Kind.SPECIAL_WARD
+    )
 
 
 @pytest.fixture
 def minato(db):
-    return base.make_organisation(name="港区", kind=Organisation.Kind.SPECIAL_WARD)
+    return factories.make_organisation(name="港区", kind=Organisation.Kind.SPECIAL_WARD)
 
 
 @pytest.fixture
 def chiyoda_staff(chiyoda):
-    return base.make_user(
+    return factories.make_user(
         email="chiyoda@example.jp", organisation=chiyoda, role=permissions.WARD_STAFF
     )
 
 
 @pytest.fixture
 def minato_staff(minato):
-    return base.make_user(
+    return factories.make_user(
         email="minato@example.jp", organisation=minato, role=permissions.WARD_STAFF
     )
 

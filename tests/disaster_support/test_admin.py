@@ -2,8 +2,7 @@ import pytest
 from django.urls import reverse
 
 from disaster_support.models import ChangeLog, Dispatch
-
-from . import factories
+from tests import factories
 
 MODELS = [
     "disaster",

@@ -16,9 +16,7 @@ from openpyxl import load_workbook
 from disaster_support import charts, reports, selectors
 from disaster_support.models import Dispatch, HelpRequest, Seat
 from members.models import Organisation
-from tests import factories as base
-
-from . import factories
+from tests import factories
 
 D = datetime.date
 AS_OF = D(2024, 1, 20)
@@ -86,7 +84,7 @@ def test_duty_series_equals_the_raw_rows(reported, chiyoda, minato):
 def test_wards_beyond_the_palette_are_summed_as_other_wards(disaster, help_request):
     offer = factories.make_offer(request=help_request)
     for number in range(8):
-        ward = base.make_organisation(
+        ward = factories.make_organisation(
             name=f"区{number}", kind=Organisation.Kind.SPECIAL_WARD
         )
         factories.make_dispatch(offer=offer, ward=ward, seats=number + 1)
@@ -137,7 +135,7 @@ def test_chart_colours_have_enough_contrast_on_white():
 def test_map_has_one_circle_per_place_sized_by_its_count(
     client, member, reported, nanao, chiyoda
 ):
-    wajima = base.make_organisation(
+    wajima = factories.make_organisation(
         name="輪島市",
         prefecture=nanao.prefecture,
         latitude=Decimal("37.3906"),

@@ -11,8 +11,7 @@ from openpyxl import load_workbook
 
 from disaster_support import services
 from disaster_support.models import Dispatch, HelpRequest, SupportMoney
-
-from . import factories
+from tests import factories
 
 D = datetime.date
 AS_OF = "2024-01-20"

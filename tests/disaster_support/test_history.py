@@ -5,8 +5,7 @@ from django.urls import reverse
 
 from disaster_support import services
 from disaster_support.models import ChangeLog
-
-from . import factories
+from tests import factories
 
 
 def history_url(disaster):

@@ -1,9 +1,7 @@
 import pytest
 
 from disaster_support import permissions
-from tests import factories as base
-
-from . import factories
+from tests import factories
 
 
 @pytest.fixture
@@ -41,7 +39,7 @@ def test_office_acts_for_anyone_others_in_their_own_name(people, who, acts_for):
 
 
 def test_member_enters_only_its_own_request(people, disaster, ishikawa):
-    wajima = base.make_organisation(name="輪島市", prefecture=ishikawa)
+    wajima = factories.make_organisation(name="輪島市", prefecture=ishikawa)
     assert not permissions.can_enter_request(people["nanao"], disaster, wajima)
     assert permissions.can_enter_request(people["office"], disaster, wajima)
 

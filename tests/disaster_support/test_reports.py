@@ -7,9 +7,7 @@ from django.db.models.functions import Coalesce
 
 from disaster_support import reports, services
 from disaster_support.models import Dispatch, HelpRequest, Seat, WorkType
-from tests import factories as base
-
-from . import factories
+from tests import factories
 
 D = datetime.date
 
@@ -124,7 +122,7 @@ def test_person_days_with_and_without_travel(disaster, teams):
 
 def test_remote_row_is_labelled_like_the_newsletter(disaster, chiyoda):
     tokyo = factories.make_prefecture("東京都")
-    wajima = base.make_organisation(
+    wajima = factories.make_organisation(
         name="輪島市", prefecture=disaster.prefectures.get()
     )
     remote = factories.make_request(

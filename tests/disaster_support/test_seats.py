@@ -8,8 +8,7 @@ from openpyxl import load_workbook
 
 from disaster_support import exports
 from disaster_support.models import ChangeLog, Seat
-
-from . import factories
+from tests import factories
 
 NAME = "特別 太郎"
 

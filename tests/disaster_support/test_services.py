@@ -12,8 +12,7 @@ from disaster_support.models import (
     Offer,
     Seat,
 )
-
-from . import factories
+from tests import factories
 
 D = datetime.date
 

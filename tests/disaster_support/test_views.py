@@ -9,8 +9,7 @@ from openpyxl import load_workbook
 
 from disaster_support import services
 from disaster_support.models import Disaster, Dispatch, HelpRequest, Offer, WorkType
-
-from . import factories
+from tests import factories
 
 D = datetime.date
 

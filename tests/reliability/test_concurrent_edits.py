@@ -12,8 +12,7 @@ from disaster_support.models import ChangeLog, Dispatch, HelpRequest, Seat
 from members import permissions
 from members.models import Organisation
 from members.versioning import StaleEdit
-from tests import factories as base
-from tests.disaster_support import factories
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +26,9 @@ def _no_staff_mfa(settings):
 
 @pytest.fixture
 def chiyoda():
-    return base.make_organisation(name="千代田区", kind=Organisation.Kind.SPECIAL_WARD)
+    return factories.make_organisation(
+        name="千代田区", kind=Organisation.Kind.SPECIAL_WARD
+    )
 
 
 @pytest.fixture
@@ -44,7 +45,7 @@ def team(help_request, chiyoda):
 @pytest.fixture
 def ward_client(client, chiyoda):
     client.force_login(
-        base.make_user(
+        factories.make_user(
             email="chiyoda@example.jp",
             organisation=chiyoda,
             role=permissions.WARD_STAFF,
@@ -55,8 +56,10 @@ def ward_client(client, chiyoda):
 
 @pytest.fixture
 def office_client(client):
-    organisation = base.make_organisation(name="公益財団法人特別区協議会", kind="body")
-    office = base.make_user(
+    organisation = factories.make_organisation(
+        name="公益財団法人特別区協議会", kind="body"
+    )
+    office = factories.make_user(
         email="office@example.jp",
         organisation=organisation,
         role=permissions.OFFICE_STAFF,

@@ -15,8 +15,7 @@ from boards.services import collaboration, moderation, posts
 from disaster_support import services as disaster_services
 from members import permissions
 from members.models import MembershipStatus, Organisation
-from tests import factories as base
-from tests.disaster_support import factories as disaster_factories
+from tests import factories
 
 ROLES = ("anon", "inactive", "suspended", "b", "a", "ward", "office")
 
@@ -50,41 +49,41 @@ class World:
 def world(db):
     w = World()
     o = w.objects
-    o["ishikawa"] = ishikawa = disaster_factories.make_prefecture()
-    o["org_a"] = org_a = base.make_organisation(name="七尾市", prefecture=ishikawa)
-    o["org_b"] = org_b = base.make_organisation(name="金沢市B")
-    o["ward_org"] = ward_org = base.make_organisation(
+    o["ishikawa"] = ishikawa = factories.make_prefecture()
+    o["org_a"] = org_a = factories.make_organisation(name="七尾市", prefecture=ishikawa)
+    o["org_b"] = org_b = factories.make_organisation(name="金沢市B")
+    o["ward_org"] = ward_org = factories.make_organisation(
         name="千代田区", kind=Organisation.Kind.SPECIAL_WARD
     )
-    o["office_org"] = office_org = base.make_organisation(
+    o["office_org"] = office_org = factories.make_organisation(
         name="公益財団法人特別区協議会", kind=Organisation.Kind.BODY
     )
-    o["suspended_org"] = suspended_org = base.make_organisation(name="休止市")
+    o["suspended_org"] = suspended_org = factories.make_organisation(name="休止市")
 
     users = w.users
-    users["a"] = a = base.make_user(email="a@example.jp", organisation=org_a)
-    users["b"] = b = base.make_user(email="b@example.jp", organisation=org_b)
-    users["ward"] = ward = base.make_user(
+    users["a"] = a = factories.make_user(email="a@example.jp", organisation=org_a)
+    users["b"] = b = factories.make_user(email="b@example.jp", organisation=org_b)
+    users["ward"] = ward = factories.make_user(
         email="ward@example.jp", organisation=ward_org, role=permissions.WARD_STAFF
     )
-    users["office"] = office = base.make_user(
+    users["office"] = office = factories.make_user(
         email="office@example.jp",
         organisation=office_org,
         role=permissions.OFFICE_STAFF,
     )
-    users["inactive"] = inactive = base.make_user(
+    users["inactive"] = inactive = factories.make_user(
         email="gone@example.jp", organisation=org_a
     )
     inactive.is_active = False
     inactive.save(update_fields=["is_active"])
-    users["suspended"] = base.make_user(
+    users["suspended"] = factories.make_user(
         email="paused@example.jp", organisation=suspended_org
     )
     Organisation.objects.filter(pk=suspended_org.pk).update(
         membership_status=MembershipStatus.SUSPENDED
     )
     # A colleague of org A, the target of the staff-deactivation endpoint.
-    o["a2"] = base.make_user(email="a2@example.jp", organisation=org_a)
+    o["a2"] = factories.make_user(email="a2@example.jp", organisation=org_a)
 
     # Org A edits its contact details, so it has a contact history.
     org_a.refresh_from_db()
@@ -105,7 +104,7 @@ def world(db):
     o["b_reply"] = posts.post_reply(thread=thread, author=b, body="Bの返信")
 
     # A thread of org A hidden by a moderator.
-    o["hidden_thread"] = hidden = base.make_thread(
+    o["hidden_thread"] = hidden = factories.make_thread(
         author=a, category="other", title="非公開の秘密スレッド", body="ひみつ"
     )
     moderation.thread_hide(thread=hidden, actor=ward, reason="test")
@@ -132,18 +131,14 @@ def world(db):
     )
 
     # Disaster support: org A is an affected municipality with a request.
-    o["disaster"] = disaster = disaster_factories.make_disaster(
-        prefecture=ishikawa, by=office
-    )
-    o["help_request"] = help_request = disaster_factories.make_request(
+    o["disaster"] = disaster = factories.make_disaster(prefecture=ishikawa, by=office)
+    o["help_request"] = help_request = factories.make_request(
         disaster=disaster, municipality=org_a, by=a
     )
-    o["offer"] = offer = disaster_factories.make_offer(
+    o["offer"] = offer = factories.make_offer(
         request=help_request, ward=ward_org, by=ward
     )
-    o["dispatch"] = disaster_factories.make_dispatch(
-        offer=offer, ward=ward_org, by=ward
-    )
+    o["dispatch"] = factories.make_dispatch(offer=offer, ward=ward_org, by=ward)
     o["snapshot"] = disaster_services.snapshot_publish(
         disaster=disaster, as_of=datetime.date(2024, 2, 1), actor=office
     )

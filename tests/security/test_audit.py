@@ -34,7 +34,6 @@ from members.models import (
 )
 from members.services import imports
 from tests import factories
-from tests.disaster_support import factories as disaster_factories
 
 pytestmark = pytest.mark.django_db
 
@@ -548,12 +547,12 @@ def test_office_resolving_a_report_in_admin_is_recorded(
 
 @pytest.fixture
 def ward_team(ward_staff):
-    prefecture = disaster_factories.make_prefecture()
-    disaster = disaster_factories.make_disaster(prefecture=prefecture)
-    request = disaster_factories.make_request(disaster=disaster)
+    prefecture = factories.make_prefecture()
+    disaster = factories.make_disaster(prefecture=prefecture)
+    request = factories.make_request(disaster=disaster)
     ward = ward_staff.organisation
-    offer = disaster_factories.make_offer(request=request, ward=ward)
-    return disaster_factories.make_dispatch(offer=offer, ward=ward, seats=2)
+    offer = factories.make_offer(request=request, ward=ward)
+    return factories.make_dispatch(offer=offer, ward=ward, seats=2)
 
 
 def _logged(obj, **filters):
@@ -627,7 +626,7 @@ def test_changing_a_disasters_prefectures_in_admin_is_recorded(
     office_client, office_staff, ward_team
 ):
     disaster = ward_team.offer.request.disaster
-    toyama = disaster_factories.make_prefecture("富山県")
+    toyama = factories.make_prefecture("富山県")
     url = reverse("admin:disaster_support_disaster_change", args=[disaster.pk])
     data = admin_change_data(office_client.get(url))
     data["prefectures"] = [*data["prefectures"], str(toyama.pk)]

@@ -78,7 +78,6 @@ from members.models import (
     User,
 )
 from tests import factories
-from tests.disaster_support.factories import make_prefecture
 
 from .xss_payloads import (
     EMBED,
@@ -325,7 +324,7 @@ def _build_world():
     """The corpus stored in bulk; the text itself goes in exactly as typed,
     and bodies are rendered by the board's own Markdown sanitiser."""
     w = SimpleNamespace(users={}, orgs={}, threads={}, categories={})
-    w.prefecture = make_prefecture("石川県")
+    w.prefecture = factories.make_prefecture("石川県")
     office_org = factories.make_organisation(
         name="公益財団法人特別区協議会", kind=Organisation.Kind.BODY
     )
