@@ -1,7 +1,9 @@
 import pytest
+from pytest_django.plugin import blocking_manager_key
 
 from members import permissions
 from tests import factories
+from tests.migration_rows import commits, make_migration_rows
 
 
 @pytest.fixture(autouse=True)
@@ -96,3 +98,18 @@ def office_staff(db):
 def member_client(client, member):
     client.force_login(member)
     return client
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After a committing test's flush, the data migrations' rows again.
+
+    pytest-django runs such tests after the others, but tests in a random
+    order (and tests that reach the database through module-wide fixtures)
+    may follow one: they must find the categories and work types.
+    """
+    result = yield
+    if commits(item):
+        with item.config.stash[blocking_manager_key].unblock():
+            make_migration_rows()
+    return result

@@ -1,9 +1,9 @@
-import importlib
 import os
 import shutil
 
 import pytest
-from django.apps import apps
+
+from tests.migration_rows import make_migration_rows
 
 # The authorisation tests' small world of organisations, people and rows,
 # which the accessibility run signs in to as each role.
@@ -50,11 +50,4 @@ def _board_categories(transactional_db):
     """Browser tests commit, and each flush empties the tables: the board's
     categories and the disaster work types, made by data migrations, are made
     again for every test."""
-    for name in [
-        "boards.migrations.0002_default_categories",
-        "boards.migrations.0004_category_thread_types",
-        "disaster_support.migrations.0002_work_types",
-    ]:
-        migration = importlib.import_module(name)
-        for operation in migration.Migration.operations:
-            operation.code(apps, None)
+    make_migration_rows()

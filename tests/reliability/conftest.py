@@ -1,11 +1,10 @@
-import importlib
 import os
 
 import pytest
-from django.apps import apps
 from django.db import connection
 
 from config.database_url import database_url as url_of
+from tests.migration_rows import make_migration_rows
 
 
 @pytest.fixture
@@ -15,13 +14,7 @@ def committed(transactional_db):
     Each flush empties the tables, so the rows the data migrations made
     (board categories, disaster work types) are made again.
     """
-    for name in [
-        "boards.migrations.0002_default_categories",
-        "boards.migrations.0004_category_thread_types",
-        "disaster_support.migrations.0002_work_types",
-    ]:
-        for operation in importlib.import_module(name).Migration.operations:
-            operation.code(apps, None)
+    make_migration_rows()
 
 
 def database_url(name=None):
