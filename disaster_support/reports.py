@@ -19,7 +19,7 @@ from django.db.models.functions import Coalesce, JSONObject
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from members.eras import format_wareki
+from members.common.eras import format_wareki
 from members.models import Organisation
 
 from .models import Dispatch, HelpRequest, Offer, Seat

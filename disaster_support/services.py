@@ -11,7 +11,7 @@ from django.db import router, transaction
 from django.db.models.deletion import Collector
 from django.utils.translation import gettext as _
 
-from members.versioning import version_bump, version_check
+from members.common.versioning import version_bump, version_check
 
 from . import reports, snapshots
 from .models import (

@@ -13,8 +13,8 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 from django.views.generic import FormView, TemplateView, View
 
+from members.common.versioning import StaleEdit
 from members.permissions import is_office_staff
-from members.versioning import StaleEdit
 
 from . import charts, exports, permissions, reports, services, snapshots
 from .forms import (

@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy
 
 from . import permissions, services
 from .admin_lists import ModelAdmin
+from .common.eras import fiscal_year, fiscal_year_start
 from .csv_admin import OrganisationCsvAdminMixin
-from .eras import fiscal_year, fiscal_year_start
 from .forms import ApplicationRejectForm, UserAdminForm
 from .models import (
     AccessChange,

@@ -27,7 +27,8 @@ class MembersConfig(AppConfig):
         from django.contrib.auth import signals as auth_signals
         from django.tasks.signals import task_started
 
-        from . import changes, sign_ins, workers
+        from . import sign_ins
+        from .common import changes, workers
 
         post_migrate.connect(_sync_role_permissions)
         # After every migrate, so that new tables are counted too.

@@ -6,9 +6,9 @@ from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext_lazy as _
 
 from . import csv_io, permissions
+from .common.versioning import VersionedForm
+from .common.widgets import QuickSelect
 from .models import MembershipApplication, Organisation, User
-from .versioning import VersionedForm
-from .widgets import QuickSelect
 
 # The days a form accepts: any day a record of the project can fall on, and
 # far enough inside the calendar (1-01-01 to 9999-12-31) that a day or a

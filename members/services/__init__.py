@@ -22,7 +22,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import permissions, tasks
-from ..eras import fiscal_year, fiscal_year_start, format_fiscal_year
+from ..common.eras import fiscal_year, fiscal_year_start, format_fiscal_year
+from ..common.versioning import version_check
 from ..models import (
     AccessChange,
     ContactChange,
@@ -32,7 +33,6 @@ from ..models import (
     Organisation,
     User,
 )
-from ..versioning import version_check
 
 
 def group_permissions_sync():

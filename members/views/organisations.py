@@ -6,9 +6,9 @@ from django.utils.translation import gettext as _
 from django.views.generic import DetailView, FormView, UpdateView, View
 
 from .. import permissions, services
+from ..common.versioning import StaleEdit
 from ..forms import ContactForm, StaffInviteForm
 from ..models import ContactChange, MembershipChange, Organisation, User
-from ..versioning import StaleEdit
 
 
 class OwnOrganisationMixin:

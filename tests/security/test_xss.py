@@ -70,6 +70,7 @@ from disaster_support.models import (
 )
 from members import csv_io, permissions
 from members import services as member_services
+from members.common import spreadsheets
 from members.models import (
     ContactChange,
     MembershipApplication,
@@ -1279,8 +1280,8 @@ def test_realised_collaborations_workbook_neutralises_formulas(world, as_user):
 
 def test_spreadsheet_safe_quotes_every_formula_payload():
     for payload in PAYLOADS:
-        safe = csv_io.spreadsheet_safe(payload.text)
-        writable = csv_io.UNWRITABLE.sub("", payload.text)
+        safe = spreadsheets.spreadsheet_safe(payload.text)
+        writable = spreadsheets.UNWRITABLE.sub("", payload.text)
         assert not safe.startswith(FORMULA_TRIGGERS), payload
         if writable.startswith(FORMULA_TRIGGERS):
             assert safe == "'" + writable, payload
