@@ -6,13 +6,13 @@ from django.utils.translation import gettext_lazy as _
 def _sync_role_permissions(sender, **kwargs):
     # Permission rows are made after each app's migrations, so the role
     # groups get theirs here, after every app, rather than in a migration.
-    from .services import group_permissions_sync
+    from .services.accounts import group_permissions_sync
 
     group_permissions_sync()
 
 
 def _verify_address_after_reset(sender, request, user, **kwargs):
-    from .services import email_verify_after_password_setup
+    from .services.accounts import email_verify_after_password_setup
 
     email_verify_after_password_setup(user=user)
 

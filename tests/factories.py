@@ -2,8 +2,9 @@
 
 import itertools
 
-from members import permissions, services
+from members import permissions
 from members.models import MembershipStatus, Organisation
+from members.services import accounts as services
 from members.validators import local_government_check_digit
 
 PASSWORD = "correct-horse-battery"
