@@ -27,8 +27,15 @@ class MembersConfig(AppConfig):
         from django.contrib.auth import signals as auth_signals
         from django.tasks.signals import task_started
 
-        from . import sign_ins
+        from . import permissions, sign_ins
         from .common import changes, workers
+        from .models import User
+
+        # Django admin lets a user in by is_staff; who that is, is a rule of
+        # members.permissions (models cannot import it: it imports models).
+        User.is_staff = property(
+            permissions.can_use_admin, doc="Django admin access (can_use_admin)."
+        )
 
         post_migrate.connect(_sync_role_permissions)
         # After every migrate, so that new tables are counted too.

@@ -385,6 +385,10 @@ class User(AbstractBaseUser, PermissionsMixin):
             ),
         ]
 
+    # is_staff (Django admin access) is members.permissions.can_use_admin,
+    # set on this class by members.apps so that models need not import
+    # permissions, which imports models.
+
     def __str__(self):
         return self.signature
 
@@ -393,13 +397,6 @@ class User(AbstractBaseUser, PermissionsMixin):
         """How a person is shown on posts: 石川県七尾市 観光交流課 山田."""
         parts = [self.organisation.full_name, self.department, self.display_name]
         return " ".join(part for part in parts if part)
-
-    @property
-    def is_staff(self):
-        """Django admin access, decided by members.permissions."""
-        from .permissions import can_use_admin
-
-        return can_use_admin(self)
 
     def get_full_name(self):
         return self.display_name
