@@ -71,12 +71,14 @@ VALID_ROWS = "valid_rows"
 def member_rows(queryset):
     """One list of cell texts per organisation, in the order of COLUMNS."""
     for organisation in queryset.select_related("prefecture"):
-        if organisation.prefecture_id:
-            prefecture = organisation.prefecture.name
-        elif organisation.kind == Organisation.Kind.PREFECTURE:
-            prefecture = organisation.name
-        else:
-            prefecture = ""
+        prefecture = (
+            Organisation.compose_area_name(
+                organisation.name,
+                organisation.kind,
+                organisation.prefecture.name if organisation.prefecture_id else None,
+            )
+            or ""
+        )
         confirmed = organisation.contact_confirmed_at
         yield [
             organisation.code or "",

@@ -73,12 +73,9 @@ class OrganisationChoiceField(forms.ModelChoiceField):
             "pk", "name", "kana", "kind", "prefecture__name"
         )
         for pk, name, kana, kind, prefecture_name in rows:
-            if prefecture_name:
-                group = prefecture_name
-            elif kind == Organisation.Kind.PREFECTURE:
-                group = name
-            else:
-                group = _("Other organisations")
+            group = Organisation.compose_area_name(name, kind, prefecture_name) or _(
+                "Other organisations"
+            )
             groups.setdefault(group, []).append(
                 (pk, Organisation.compose_full_name(name, kind, prefecture_name))
             )
