@@ -1,14 +1,13 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, FormView, UpdateView, View
 
-from .. import permissions
+from .. import selectors
 from ..common.versioning import StaleEdit
 from ..forms import ContactForm, StaffInviteForm
-from ..models import ContactChange, MembershipChange, Organisation, User
+from ..models import ContactChange, MembershipChange, User
 from ..services import accounts, organisations
 
 
@@ -17,12 +16,9 @@ class OwnOrganisationMixin:
 
     def get_organisation(self):
         if not hasattr(self, "_organisation"):
-            organisation = get_object_or_404(
-                Organisation.objects.with_prefecture(), pk=self.kwargs["pk"]
+            self._organisation = selectors.access_organisation(
+                user=self.request.user, pk=self.kwargs["pk"]
             )
-            if not permissions.can_edit_organisation(self.request.user, organisation):
-                raise Http404
-            self._organisation = organisation
         return self._organisation
 
     def get_object(self, queryset=None):
