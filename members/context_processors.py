@@ -10,6 +10,6 @@ def roles(request):
     return {
         "can_use_admin": lambda: permissions.can_use_admin(user),
         "confirmation_pending": lambda: organisations.confirmation_pending(
-            user.organisation
+            organisation=user.organisation
         ),
     }

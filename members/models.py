@@ -1,3 +1,5 @@
+import datetime
+
 from django.contrib.auth.models import (
     AbstractBaseUser,
     BaseUserManager,
@@ -25,19 +27,22 @@ KATAKANA_TO_HIRAGANA = {code: code - 0x60 for code in range(ord("ァ"), ord("ヴ
 
 
 class OrganisationQuerySet(models.QuerySet):
-    def members(self):
+    def members(self) -> "OrganisationQuerySet":
+        """Organisations that are members now."""
         return self.filter(membership_status=MembershipStatus.MEMBER)
 
-    def prefectures(self):
+    def prefectures(self) -> "OrganisationQuerySet":
+        """The 47 prefectures."""
         return self.filter(kind=Organisation.Kind.PREFECTURE)
 
-    def local_governments(self):
+    def local_governments(self) -> "OrganisationQuerySet":
         """Municipalities and the 23 wards: what can join as a local government."""
         return self.exclude(
             kind__in=[Organisation.Kind.PREFECTURE, Organisation.Kind.BODY]
         )
 
-    def with_prefecture(self):
+    def with_prefecture(self) -> "OrganisationQuerySet":
+        """With the prefecture loaded, for full_name."""
         return self.select_related("prefecture")
 
     def search(self, text: str) -> "OrganisationQuerySet":
@@ -83,7 +88,9 @@ class OrganisationQuerySet(models.QuerySet):
             .order_by(F("area_code").asc(nulls_last=True))
         )
 
-    def unconfirmed_in(self, fiscal_year_start):
+    def unconfirmed_in(
+        self, fiscal_year_start: datetime.datetime
+    ) -> "OrganisationQuerySet":
         """Members that have not confirmed their details since fiscal_year_start."""
         return self.members().filter(
             models.Q(contact_confirmed_at__isnull=True)

@@ -35,6 +35,7 @@ def _access_change_record(
 
 
 def _yes_no(flag: bool) -> str:
+    """A flag as the access record writes it."""
     return AccessChange.YES if flag else AccessChange.NO
 
 
@@ -168,7 +169,7 @@ def staff_invite(
         role=role,
         actor=actor,
     )
-    context = {"user": user, "invited_by": actor, "url": password_setup_url(user)}
+    context = {"user": user, "invited_by": actor, "url": password_setup_url(user=user)}
     transaction.on_commit(
         lambda: tasks.mail_send(
             to=[user.email], template="members/email/invitation", context=context

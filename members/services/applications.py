@@ -15,7 +15,7 @@ from . import accounts, organisations
 from .mail import office_addresses, password_setup_url, site_link
 
 
-def application_refusal(organisation: Organisation) -> str | None:
+def application_refusal(*, organisation: Organisation) -> str | None:
     """Why an organisation cannot apply now, or None if it can."""
     if organisation.kind == Organisation.Kind.PREFECTURE and not organisation.code:
         return _("This organisation cannot apply.")
@@ -44,13 +44,13 @@ APPLICATION_CONFIRM_MAX_AGE = timedelta(days=3)
 APPLICATION_CONFIRM_SALT = "members.application_confirm"
 
 
-def application_confirm_url(application: MembershipApplication) -> str:
+def application_confirm_url(*, application: MembershipApplication) -> str:
     """The mailed link with which an applicant confirms the address."""
     token = signing.dumps(application.pk, salt=APPLICATION_CONFIRM_SALT)
     return site_link(reverse("join_confirm", args=[token]))
 
 
-def application_from_token(token: str) -> MembershipApplication:
+def application_from_token(*, token: str) -> MembershipApplication:
     """The application a confirmation link stands for.
 
     Raises ValidationError (code "expired" or "invalid") for a link that
@@ -99,7 +99,7 @@ def application_submit(
     address that already has an account gets a notice instead and no
     application is made; the applicant is answered alike in both cases.
     """
-    refusal = application_refusal(organisation)
+    refusal = application_refusal(organisation=organisation)
     if refusal:
         raise ValidationError(refusal, code="cannot_apply")
     email = User.objects.normalize_email(email)
@@ -129,7 +129,10 @@ def application_submit(
     )
     application.full_clean()
     application.save()
-    context = {"application": application, "url": application_confirm_url(application)}
+    context = {
+        "application": application,
+        "url": application_confirm_url(application=application),
+    }
     transaction.on_commit(
         lambda: tasks.mail_send(
             to=[application.email],
@@ -158,7 +161,7 @@ def application_confirm(*, application: MembershipApplication) -> MembershipAppl
     organisation = Organisation.objects.select_for_update().get(
         pk=application.organisation_id
     )
-    refusal = application_refusal(organisation)
+    refusal = application_refusal(organisation=organisation)
     if refusal:
         raise ValidationError(refusal, code="cannot_apply")
     # The applicant has just proven the address, so saying so reveals nothing.
@@ -249,7 +252,7 @@ def application_approve(*, application: MembershipApplication, actor: User) -> U
     context = {
         "user": user,
         "organisation": organisation,
-        "url": password_setup_url(user),
+        "url": password_setup_url(user=user),
     }
     transaction.on_commit(
         lambda: tasks.mail_send(

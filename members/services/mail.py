@@ -36,7 +36,7 @@ def site_link(path: str) -> str:
     return settings.SITE_URL + path
 
 
-def password_setup_url(user: User) -> str:
+def password_setup_url(*, user: User) -> str:
     """A one-time link with which a new account sets its password."""
     return site_link(
         reverse(

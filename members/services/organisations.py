@@ -129,7 +129,7 @@ def organisation_confirm_contact(
 
 
 def confirmation_pending(
-    organisation: Organisation, *, now: datetime | None = None
+    *, organisation: Organisation, now: datetime | None = None
 ) -> bool:
     """True while a member has not confirmed its details this fiscal year."""
     if not organisation.is_member:

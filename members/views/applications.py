@@ -54,14 +54,14 @@ class JoinConfirmView(View):
 
     def get(self, request, token):
         try:
-            application = applications.application_from_token(token)
+            application = applications.application_from_token(token=token)
         except ValidationError as error:
             return self.render(error=error)
         return self.render(application=application)
 
     def post(self, request, token):
         try:
-            application = applications.application_from_token(token)
+            application = applications.application_from_token(token=token)
             applications.application_confirm(application=application)
         except ValidationError as error:
             return self.render(error=error)

@@ -37,7 +37,7 @@ class ContactUpdateView(OwnOrganisationMixin, UpdateView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(
             confirmation_pending=organisations.confirmation_pending(
-                self.get_organisation()
+                organisation=self.get_organisation()
             ),
             **kwargs,
         )

@@ -55,7 +55,7 @@ def test_saving_also_confirms_the_details_for_the_year(member_client, member):
     organisation = member.organisation
     member_client.post(contact_url(organisation), contact_data(organisation))
     organisation.refresh_from_db()
-    assert not organisations.confirmation_pending(organisation)
+    assert not organisations.confirmation_pending(organisation=organisation)
 
 
 def test_office_changes_are_recorded_but_not_mailed_to_the_office(
@@ -219,13 +219,15 @@ def test_confirmation_is_due_again_from_april(member):
     )
     assert (
         organisations.confirmation_pending(
-            organisation, now=timezone.make_aware(datetime.datetime(2026, 3, 31, 23))
+            organisation=organisation,
+            now=timezone.make_aware(datetime.datetime(2026, 3, 31, 23)),
         )
         is False
     )
     assert (
         organisations.confirmation_pending(
-            organisation, now=timezone.make_aware(datetime.datetime(2026, 4, 1, 0, 1))
+            organisation=organisation,
+            now=timezone.make_aware(datetime.datetime(2026, 4, 1, 0, 1)),
         )
         is True
     )
