@@ -70,8 +70,9 @@ from bench.corpus import RARE_WORDS, TextMaker  # noqa: E402
 from bench.pgcopy import copy_rows, copy_text  # noqa: E402
 from boards import markdown, search  # noqa: E402
 from boards.models import Attachment, Category, Post, Thread  # noqa: E402
-from members import permissions, services  # noqa: E402
+from members import permissions  # noqa: E402
 from members.models import MembershipStatus, Organisation, User  # noqa: E402
+from members.services import accounts  # noqa: E402
 
 BENCH_DOMAIN = "bench.example.jp"
 BENCH_PASSWORD = "bench-password-2026"  # noqa: S105 (benchmark accounts only)
@@ -282,7 +283,7 @@ def make_users(rng, count, organisations):
         kind=Organisation.Kind.BODY,
         defaults={"membership_status": MembershipStatus.MEMBER},
     )
-    services.user_create(
+    accounts.user_create(
         email=BENCH_OFFICE_EMAIL,
         display_name=maker.person(),
         department="事務局",

@@ -6,16 +6,11 @@ counts for the wards that answered 関心あり; one without such a ward is
 listed once with the ward column left empty.
 """
 
-import io
-
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
-from members.csv_io import spreadsheet_safe
-from members.eras import fiscal_year, format_fiscal_year
+from members.common.eras import fiscal_year, format_fiscal_year
+from members.common.spreadsheets import Sheet, xlsx_workbook
 
 from .models import Addressee, Proposal
 
@@ -57,8 +52,6 @@ def realised_rows(year=None):
 
 def realised_collaborations_xlsx(year=None):
     """The workbook as bytes."""
-    workbook = Workbook()
-    workbook.remove(workbook.active)
     headers = [
         _("Ward"),
         _("Partner (proposer)"),
@@ -68,28 +61,16 @@ def realised_collaborations_xlsx(year=None):
     ]
     rows = realised_rows(year)
     years = sorted({row[0] for row in rows}) or [year or 0]
-    for each_year in years:
-        sheet = workbook.create_sheet(
-            format_fiscal_year(each_year) if each_year else _("No data")
+    return xlsx_workbook(
+        Sheet(
+            title=format_fiscal_year(each_year) if each_year else _("No data"),
+            header=headers,
+            rows=[
+                [ward, partner, title, field, realised_on]
+                for _year, ward, partner, title, field, realised_on, _pk in rows
+                if _year == each_year
+            ],
+            widths=[16, 24, 48, 12, 14],
         )
-        sheet.append(headers)
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for _year, ward, partner, title, field, realised_on, _pk in rows:
-            if _year != each_year:
-                continue
-            sheet.append(
-                [
-                    spreadsheet_safe(ward),
-                    spreadsheet_safe(partner),
-                    spreadsheet_safe(title),
-                    field,
-                    realised_on,
-                ]
-            )
-        for column, width in enumerate([16, 24, 48, 12, 14], start=1):
-            sheet.column_dimensions[get_column_letter(column)].width = width
-        sheet.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+        for each_year in years
+    )

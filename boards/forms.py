@@ -2,10 +2,10 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from members.eras import fiscal_year, format_fiscal_year
+from members.common.eras import fiscal_year, format_fiscal_year
+from members.common.widgets import QuickSelect
 from members.forms import DayField, OrganisationChoiceField
 from members.models import Organisation
-from members.widgets import QuickSelect
 
 from . import search
 from .attachments import max_files_per_post

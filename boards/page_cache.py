@@ -3,7 +3,7 @@
 Someone who reloads the board, goes back to a category, opens the same
 thread page or runs the same search again is given the page rendered the
 first time, as long as nothing it shows can have changed since: the key
-holds the change counter's sums (members/changes.py), the content sum and
+holds the change counter's sums (members/common/changes.py), the content sum and
 the person's own, read in the page's transaction before it is rendered. It
 also holds the session and the CSRF secret (a page carries its own form
 tokens), the language and the date (fiscal years).
@@ -25,7 +25,7 @@ from django.core.cache import caches
 from django.http import HttpResponse
 from django.utils import timezone, translation
 
-from members.changes import sums
+from members.common.changes import sums
 
 
 def enabled():

@@ -9,11 +9,9 @@ import io
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
-from members.csv_io import spreadsheet_safe
-from members.eras import format_wareki
+from members.common.eras import format_wareki
+from members.common.spreadsheets import Sheet, spreadsheet_safe, xlsx_workbook
 
 from . import reports
 
@@ -239,19 +237,13 @@ def to_csv(table, source):
 
 def to_xlsx(table, source):
     title, header, body, note = table_rows(table, source)
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = title[:31]
-    sheet.append([spreadsheet_safe(value) for value in header])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in body:
-        sheet.append([spreadsheet_safe(value) for value in row])
-    for line in _closing_lines(table, source, note):
-        sheet.append(line)
-    sheet.column_dimensions["A"].width = 60
-    sheet.column_dimensions["B"].width = 18
-    sheet.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return xlsx_workbook(
+        [
+            Sheet(
+                title=title,
+                header=header,
+                rows=[*body, *_closing_lines(table, source, note)],
+                widths=[60, 18],
+            )
+        ]
+    )

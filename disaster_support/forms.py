@@ -2,10 +2,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from members.common.versioning import VersionedForm
+from members.common.widgets import QuickSelect
 from members.forms import DayField
 from members.models import Organisation
-from members.versioning import VersionedForm
-from members.widgets import QuickSelect
 
 from .models import (
     Disaster,

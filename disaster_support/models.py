@@ -164,7 +164,7 @@ class HelpRequest(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     # Saved edits so far; an edit form opened before the last one is refused
-    # (members.versioning).
+    # (members.common.versioning).
     version = models.PositiveIntegerField(default=0, editable=False)
 
     objects = HelpRequestQuerySet.as_manager()
@@ -330,7 +330,7 @@ class Dispatch(models.Model):
     # The day the team was agreed. A report "as of" a day counts the teams
     # known by then, planned ones included, as the published tables did.
     decided_on = models.DateField(_("decided on"), default=timezone.localdate)
-    # Saved edits of the team and its seats (members.versioning).
+    # Saved edits of the team and its seats (members.common.versioning).
     version = models.PositiveIntegerField(default=0, editable=False)
 
     objects = DispatchQuerySet.as_manager()

@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from members.eras import format_wareki
+from members.common.eras import format_wareki
 from members.models import Organisation
 
 from . import charts

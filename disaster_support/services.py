@@ -16,8 +16,8 @@ from django.db.models import Model, QuerySet
 from django.db.models.deletion import Collector
 from django.utils.translation import gettext as _
 
+from members.common.versioning import version_bump, version_check
 from members.models import Organisation, User
-from members.versioning import version_bump, version_check
 
 from . import reports, snapshots
 from .models import (

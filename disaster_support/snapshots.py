@@ -9,11 +9,9 @@ import io
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
-from members.csv_io import spreadsheet_safe
-from members.eras import format_wareki
+from members.common.eras import format_wareki
+from members.common.spreadsheets import Sheet, spreadsheet_safe, xlsx_workbook
 
 from . import reports
 
@@ -96,16 +94,7 @@ def to_csv(snapshot, table):
 
 
 def to_xlsx(snapshot, table):
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = str(TABLES[table][0])[:31]
-    for line in _lines(snapshot, table):
-        sheet.append([spreadsheet_safe(value) for value in line])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    sheet.column_dimensions["A"].width = 60
-    sheet.column_dimensions["B"].width = 18
-    sheet.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    header, *rows = _lines(snapshot, table)
+    return xlsx_workbook(
+        [Sheet(title=TABLES[table][0], header=header, rows=rows, widths=[60, 18])]
+    )

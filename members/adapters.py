@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext
 
 from . import sign_ins, tasks
-from .services import site_link
+from .services.mail import site_link
 
 
 def on_site(url):

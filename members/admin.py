@@ -8,10 +8,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import permissions, services
+from . import permissions
 from .admin_lists import ModelAdmin
+from .common.eras import fiscal_year, fiscal_year_start
 from .csv_admin import OrganisationCsvAdminMixin
-from .eras import fiscal_year, fiscal_year_start
 from .forms import ApplicationRejectForm, UserAdminForm
 from .models import (
     AccessChange,
@@ -23,6 +23,7 @@ from .models import (
     SignInEvent,
     User,
 )
+from .services import accounts, applications, organisations
 
 
 class ConfirmationFilter(admin.SimpleListFilter):
@@ -191,13 +192,13 @@ class OrganisationAdmin(OrganisationCsvAdminMixin, ModelAdmin):
         for field in [*Organisation.CONTACT_FIELDS, "membership_status"]:
             setattr(obj, field, getattr(stored, field))
         super().save_model(request, obj, form, change)
-        services.organisation_update_contact(
-            organisation=obj, changed_by=request.user, changes=contact
+        organisations.organisation_update_contact(
+            organisation=obj, actor=request.user, changes=contact
         )
-        services.organisation_set_status(
+        organisations.organisation_set_status(
             organisation=obj,
             status=status,
-            changed_by=request.user,
+            actor=request.user,
             reason=_("Changed in administration"),
         )
         obj.refresh_from_db()
@@ -210,7 +211,7 @@ class OrganisationAdmin(OrganisationCsvAdminMixin, ModelAdmin):
         permissions=["change"],
     )
     def send_confirmation_reminders(self, request, queryset):
-        count = services.confirmation_reminders_send(organisations=queryset)
+        count = organisations.confirmation_reminders_send(organisations=queryset)
         self.message_user(
             request,
             _("Reminders are being sent to %(count)s organisations.")
@@ -286,8 +287,8 @@ class MembershipApplicationAdmin(ModelAdmin):
             return HttpResponseNotAllowed(["POST"])
         application = self._decidable(request, pk)
         try:
-            user = services.application_approve(
-                application=application, decided_by=request.user
+            user = applications.application_approve(
+                application=application, actor=request.user
             )
         except ValidationError as error:
             self.message_user(request, error.messages[0], messages.ERROR)
@@ -305,9 +306,9 @@ class MembershipApplicationAdmin(ModelAdmin):
         form = ApplicationRejectForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
-                services.application_reject(
+                applications.application_reject(
                     application=application,
-                    decided_by=request.user,
+                    actor=request.user,
                     reason=form.cleaned_data["reason"],
                 )
             except ValidationError as error:
@@ -335,8 +336,8 @@ class MembershipApplicationAdmin(ModelAdmin):
         approved = 0
         for application in queryset.filter(status=MembershipApplication.Status.PENDING):
             try:
-                services.application_approve(
-                    application=application, decided_by=request.user
+                applications.application_approve(
+                    application=application, actor=request.user
                 )
             except ValidationError as error:
                 self.message_user(
@@ -411,20 +412,20 @@ class UserAdmin(ModelAdmin):
     def save_model(self, request, obj, form, change):
         if not change:
             # A new account is an invitation: it gets a set-your-password mail.
-            invited = services.staff_invite(
+            invited = accounts.staff_invite(
                 organisation=obj.organisation,
                 email=obj.email,
                 display_name=obj.display_name,
                 department=obj.department,
-                invited_by=request.user,
+                actor=request.user,
                 role=form.cleaned_data["role"],
             )
             obj.pk = invited.pk
             obj.refresh_from_db()
         else:
             super().save_model(request, obj, form, change)
-            services.user_set_role(
-                user=obj, role=form.cleaned_data["role"], changed_by=request.user
+            accounts.user_set_role(
+                user=obj, role=form.cleaned_data["role"], actor=request.user
             )
 
     @admin.action(
@@ -434,7 +435,7 @@ class UserAdmin(ModelAdmin):
     def deactivate(self, request, queryset):
         for user in queryset.filter(is_active=True):
             try:
-                services.staff_deactivate(user=user, deactivated_by=request.user)
+                accounts.staff_deactivate(user=user, actor=request.user)
             except ValidationError as error:
                 self.message_user(request, error.messages[0], messages.ERROR)
             else:
@@ -451,7 +452,7 @@ class UserAdmin(ModelAdmin):
     )
     def reactivate(self, request, queryset):
         for user in queryset.filter(is_active=False):
-            services.staff_reactivate(user=user, reactivated_by=request.user)
+            accounts.staff_reactivate(user=user, actor=request.user)
             self.message_user(
                 request,
                 _("The account of %(name)s has been turned back on.")

@@ -6,13 +6,13 @@ from django.utils.translation import gettext_lazy as _
 def _sync_role_permissions(sender, **kwargs):
     # Permission rows are made after each app's migrations, so the role
     # groups get theirs here, after every app, rather than in a migration.
-    from .services import group_permissions_sync
+    from .services.accounts import group_permissions_sync
 
     group_permissions_sync()
 
 
 def _verify_address_after_reset(sender, request, user, **kwargs):
-    from .services import email_verify_after_password_setup
+    from .services.accounts import email_verify_after_password_setup
 
     email_verify_after_password_setup(user=user)
 
@@ -27,7 +27,15 @@ class MembersConfig(AppConfig):
         from django.contrib.auth import signals as auth_signals
         from django.tasks.signals import task_started
 
-        from . import changes, sign_ins, workers
+        from . import permissions, sign_ins
+        from .common import changes, workers
+        from .models import User
+
+        # Django admin lets a user in by is_staff; who that is, is a rule of
+        # members.permissions (models cannot import it: it imports models).
+        User.is_staff = property(
+            permissions.can_use_admin, doc="Django admin access (can_use_admin)."
+        )
 
         post_migrate.connect(_sync_role_permissions)
         # After every migrate, so that new tables are counted too.

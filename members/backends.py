@@ -5,7 +5,8 @@ from django.contrib.postgres.aggregates import ArrayAgg
 from django.core.cache import caches
 from django.db.models import Q, Value
 
-from . import changes, permissions
+from . import permissions
+from .common import changes
 
 # Bumped when what is cached of an account changes shape.
 ACCOUNT_CACHE_VERSION = 1
@@ -20,7 +21,7 @@ class AuthenticationBackend(AllauthBackend):
         Kept in the "pages" cache (config/cache.py) while the change
         counter's content sum stays the same, so that most requests read one
         small sum instead of the account; any write to accounts,
-        organisations or role membership moves the sum (members/changes.py).
+        organisations or role membership moves the sum (members/common/changes.py).
         Without the account cache the sums come in the account's own query.
         Either way they are kept on the user for the page cache, read no
         later than the account.

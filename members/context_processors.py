@@ -1,4 +1,5 @@
-from . import permissions, services
+from . import permissions
+from .services import organisations
 
 
 def roles(request):
@@ -8,7 +9,7 @@ def roles(request):
         return {}
     return {
         "can_use_admin": lambda: permissions.can_use_admin(user),
-        "confirmation_pending": lambda: services.confirmation_pending(
-            user.organisation
+        "confirmation_pending": lambda: organisations.confirmation_pending(
+            organisation=user.organisation
         ),
     }

@@ -9,7 +9,6 @@ import csv
 import hashlib
 import io
 import json
-import re
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -18,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from .common.spreadsheets import FORMULA_TRIGGERS, spreadsheet_safe
 from .models import MembershipStatus, Organisation
 from .validators import local_government_check_digit, validate_local_government_code
 
@@ -49,11 +49,6 @@ IMPORTABLE_STATUSES = [
     MembershipStatus.SUSPENDED,
     MembershipStatus.WITHDRAWN,
 ]
-# Spreadsheets run a cell starting with one of these as a formula.
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-# Control characters that XML, and so an .xlsx sheet, cannot hold: one
-# pasted into a field would otherwise make every export of it fail.
-UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 CREATE = "create"
 UPDATE = "update"
@@ -73,25 +68,17 @@ VALID_ROWS = "valid_rows"
 # ----- export -----
 
 
-def spreadsheet_safe(value):
-    """Keep a spreadsheet from running a cell as a formula (every export)."""
-    if not isinstance(value, str):
-        return value
-    value = UNWRITABLE.sub("", value)
-    if value.startswith(FORMULA_TRIGGERS):
-        return "'" + value
-    return value
-
-
 def member_rows(queryset):
     """One list of cell texts per organisation, in the order of COLUMNS."""
     for organisation in queryset.select_related("prefecture"):
-        if organisation.prefecture_id:
-            prefecture = organisation.prefecture.name
-        elif organisation.kind == Organisation.Kind.PREFECTURE:
-            prefecture = organisation.name
-        else:
-            prefecture = ""
+        prefecture = (
+            Organisation.compose_area_name(
+                organisation.name,
+                organisation.kind,
+                organisation.prefecture.name if organisation.prefecture_id else None,
+            )
+            or ""
+        )
         confirmed = organisation.contact_confirmed_at
         yield [
             organisation.code or "",

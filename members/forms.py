@@ -6,9 +6,9 @@ from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext_lazy as _
 
 from . import csv_io, permissions
+from .common.versioning import VersionedForm
+from .common.widgets import QuickSelect
 from .models import MembershipApplication, Organisation, User
-from .versioning import VersionedForm
-from .widgets import QuickSelect
 
 # The days a form accepts: any day a record of the project can fall on, and
 # far enough inside the calendar (1-01-01 to 9999-12-31) that a day or a
@@ -73,12 +73,9 @@ class OrganisationChoiceField(forms.ModelChoiceField):
             "pk", "name", "kana", "kind", "prefecture__name"
         )
         for pk, name, kana, kind, prefecture_name in rows:
-            if prefecture_name:
-                group = prefecture_name
-            elif kind == Organisation.Kind.PREFECTURE:
-                group = name
-            else:
-                group = _("Other organisations")
+            group = Organisation.compose_area_name(name, kind, prefecture_name) or _(
+                "Other organisations"
+            )
             groups.setdefault(group, []).append(
                 (pk, Organisation.compose_full_name(name, kind, prefecture_name))
             )

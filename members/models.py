@@ -1,10 +1,13 @@
+import datetime
+
 from django.contrib.auth.models import (
     AbstractBaseUser,
     BaseUserManager,
     PermissionsMixin,
 )
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models import Case, Count, F, Q, Value, When
+from django.db.models.functions import Coalesce, Concat, Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -19,23 +22,75 @@ class MembershipStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
+# The kana in the registry is hiragana; people also type katakana.
+KATAKANA_TO_HIRAGANA = {code: code - 0x60 for code in range(ord("ァ"), ord("ヴ") + 1)}
+
+
 class OrganisationQuerySet(models.QuerySet):
-    def members(self):
+    def members(self) -> "OrganisationQuerySet":
+        """Organisations that are members now."""
         return self.filter(membership_status=MembershipStatus.MEMBER)
 
-    def prefectures(self):
+    def prefectures(self) -> "OrganisationQuerySet":
+        """The 47 prefectures."""
         return self.filter(kind=Organisation.Kind.PREFECTURE)
 
-    def local_governments(self):
+    def local_governments(self) -> "OrganisationQuerySet":
         """Municipalities and the 23 wards: what can join as a local government."""
         return self.exclude(
             kind__in=[Organisation.Kind.PREFECTURE, Organisation.Kind.BODY]
         )
 
-    def with_prefecture(self):
+    def with_prefecture(self) -> "OrganisationQuerySet":
+        """With the prefecture loaded, for full_name."""
         return self.select_related("prefecture")
 
-    def unconfirmed_in(self, fiscal_year_start):
+    def search(self, text: str) -> "OrganisationQuerySet":
+        """Every word must appear in the full name (石川県七尾市) or its reading."""
+        organisations = self.annotate(
+            search_name=Concat(Coalesce("prefecture__name", Value("")), "name"),
+            search_kana=Concat(Coalesce("prefecture__kana", Value("")), "kana"),
+        )
+        for word in text.split():
+            organisations = organisations.filter(
+                Q(search_name__icontains=word)
+                | Q(search_kana__icontains=word.translate(KATAKANA_TO_HIRAGANA))
+            )
+        return organisations
+
+    def in_area(self, prefecture: "Organisation") -> "OrganisationQuerySet":
+        """Those in a prefecture's area: its municipalities and itself."""
+        return self.filter(Q(prefecture=prefecture) | Q(pk=prefecture.pk))
+
+    def with_area(self) -> "OrganisationQuerySet":
+        """Annotate area_pk, area_name and area_code: the organisation's
+        prefecture, or the organisation itself when it is a prefecture."""
+        is_prefecture = Q(kind=Organisation.Kind.PREFECTURE)
+        return self.annotate(
+            area_pk=Coalesce("prefecture", Case(When(is_prefecture, then="pk"))),
+            area_name=Coalesce(
+                "prefecture__name", Case(When(is_prefecture, then="name"))
+            ),
+            area_code=Coalesce(
+                "prefecture__code", Case(When(is_prefecture, then="code"))
+            ),
+        )
+
+    def area_counts(self) -> list[dict]:
+        """How many per area (see with_area), in one query, by area code.
+
+        Rows of area_pk, area_name, area_code and count.
+        """
+        return list(
+            self.with_area()
+            .values("area_pk", "area_name", "area_code")
+            .annotate(count=Count("pk"))
+            .order_by(F("area_code").asc(nulls_last=True))
+        )
+
+    def unconfirmed_in(
+        self, fiscal_year_start: datetime.datetime
+    ) -> "OrganisationQuerySet":
         """Members that have not confirmed their details since fiscal_year_start."""
         return self.members().filter(
             models.Q(contact_confirmed_at__isnull=True)
@@ -151,6 +206,16 @@ class Organisation(models.Model):
         if prefecture_name and kind in cls.PREFIXED_KINDS:
             return f"{prefecture_name}{name}"
         return name
+
+    @classmethod
+    def compose_area_name(cls, name, kind, prefecture_name):
+        """The area an organisation counts in (see OrganisationQuerySet.with_area):
+        its prefecture's name, its own for a prefecture, else None."""
+        if prefecture_name:
+            return prefecture_name
+        if kind == cls.Kind.PREFECTURE:
+            return name
+        return None
 
     @property
     def is_member(self):
@@ -385,6 +450,10 @@ class User(AbstractBaseUser, PermissionsMixin):
             ),
         ]
 
+    # is_staff (Django admin access) is members.permissions.can_use_admin,
+    # set on this class by members.apps so that models need not import
+    # permissions, which imports models.
+
     def __str__(self):
         return self.signature
 
@@ -393,13 +462,6 @@ class User(AbstractBaseUser, PermissionsMixin):
         """How a person is shown on posts: 石川県七尾市 観光交流課 山田."""
         parts = [self.organisation.full_name, self.department, self.display_name]
         return " ".join(part for part in parts if part)
-
-    @property
-    def is_staff(self):
-        """Django admin access, decided by members.permissions."""
-        from .permissions import can_use_admin
-
-        return can_use_admin(self)
 
     def get_full_name(self):
         return self.display_name

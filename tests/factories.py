@@ -5,8 +5,9 @@ import itertools
 
 from disaster_support import services as disaster_services
 from disaster_support.models import Disaster, HelpRequest, Offer, Seat, WorkType
-from members import permissions, services
+from members import permissions
 from members.models import MembershipStatus, Organisation
+from members.services import accounts as services
 from members.validators import local_government_check_digit
 
 PASSWORD = "correct-horse-battery"

@@ -4,7 +4,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.template import Context, Template
 
-from members.eras import era_year, format_wareki
+from members.common.eras import era_year, format_wareki
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
 
-from members.eras import fiscal_year_start
+from members.common.eras import fiscal_year_start
 
 from .. import permissions, selectors
 from ..forms import (

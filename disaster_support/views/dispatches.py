@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import FormView
 
-from members.versioning import StaleEdit
+from members.common.versioning import StaleEdit
 
 from .. import services
 from ..access import access_dispatch_for_change, access_offer_for_dispatch

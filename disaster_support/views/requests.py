@@ -6,7 +6,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView, View
 
-from members.versioning import StaleEdit
+from members.common.versioning import StaleEdit
 
 from .. import permissions, services
 from ..access import access_disaster_for_request, access_request

@@ -16,7 +16,7 @@ from ..csv_io import (
     PlanRow,
 )
 from ..models import User
-from . import organisation_set_status, organisation_update_contact
+from .organisations import organisation_set_status, organisation_update_contact
 
 
 @dataclass
@@ -87,13 +87,13 @@ def _apply_row(row: PlanRow, actor: User) -> None:
         organisation = organisation_set_status(
             organisation=organisation,
             status=status_change[1],
-            changed_by=actor,
+            actor=actor,
             reason=_("CSV import"),
         )
     if changes:
         organisation_update_contact(
             organisation=organisation,
-            changed_by=actor,
+            actor=actor,
             changes={name: new for name, (_old, new) in changes.items()},
             version=row.organisation.contact_version,
             notify=False,

@@ -1,6 +1,6 @@
 from django import template
 
-from members.eras import format_fiscal_year, format_wareki
+from members.common.eras import format_fiscal_year, format_wareki
 
 register = template.Library()
 

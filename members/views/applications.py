@@ -5,9 +5,9 @@ from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
 from django.views.generic import FormView, TemplateView, View
 
-from .. import services
 from ..forms import JoinForm
 from ..models import MembershipApplication
+from ..services import applications
 
 
 @method_decorator(login_not_required, name="dispatch")
@@ -26,7 +26,7 @@ class JoinView(FormView):
     def form_valid(self, form):
         data = form.cleaned_data
         try:
-            services.application_submit(
+            applications.application_submit(
                 organisation=data["organisation"],
                 department=data["department"],
                 contact_person=data["contact_person"],
@@ -54,15 +54,15 @@ class JoinConfirmView(View):
 
     def get(self, request, token):
         try:
-            application = services.application_from_token(token)
+            application = applications.application_from_token(token=token)
         except ValidationError as error:
             return self.render(error=error)
         return self.render(application=application)
 
     def post(self, request, token):
         try:
-            application = services.application_from_token(token)
-            services.application_confirm(application=application)
+            application = applications.application_from_token(token=token)
+            applications.application_confirm(application=application)
         except ValidationError as error:
             return self.render(error=error)
         return redirect("join_done")

@@ -1,8 +1,7 @@
 """The member directory: who the members are, where they are, whom to ask."""
 
 from django.core.cache import cache
-from django.db.models import Case, Count, F, Max, Prefetch, Q, Sum, Value, When
-from django.db.models.functions import Coalesce, Concat
+from django.db.models import Count, Max, Prefetch, Sum
 from django.http import HttpResponse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -14,45 +13,7 @@ from .. import maps, permissions
 from ..forms import DirectorySearchForm
 from ..models import DirectorySettings, Organisation, User
 
-PREFECTURE = Organisation.Kind.PREFECTURE
 MAP_CACHE_SECONDS = 10 * 60
-
-# The kana in the registry is hiragana; people also type katakana.
-KATAKANA_TO_HIRAGANA = {code: code - 0x60 for code in range(ord("ァ"), ord("ヴ") + 1)}
-
-
-def _search(organisations, text):
-    """Every word must appear in the full name (石川県七尾市) or its reading."""
-    organisations = organisations.annotate(
-        search_name=Concat(Coalesce("prefecture__name", Value("")), "name"),
-        search_kana=Concat(Coalesce("prefecture__kana", Value("")), "kana"),
-    )
-    for word in text.split():
-        organisations = organisations.filter(
-            Q(search_name__icontains=word)
-            | Q(search_kana__icontains=word.translate(KATAKANA_TO_HIRAGANA))
-        )
-    return organisations
-
-
-def prefecture_counts():
-    """Members per prefecture in one query; a prefecture counts as its own."""
-    is_prefecture = Q(kind=PREFECTURE)
-    return list(
-        Organisation.objects.members()
-        .annotate(
-            area_pk=Coalesce("prefecture", Case(When(is_prefecture, then="pk"))),
-            area_name=Coalesce(
-                "prefecture__name", Case(When(is_prefecture, then="name"))
-            ),
-            area_code=Coalesce(
-                "prefecture__code", Case(When(is_prefecture, then="code"))
-            ),
-        )
-        .values("area_pk", "area_name", "area_code")
-        .annotate(count=Count("pk"))
-        .order_by(F("area_code").asc(nulls_last=True))
-    )
 
 
 class DirectoryView(ListView):
@@ -78,13 +39,11 @@ class DirectoryView(ListView):
             .order_by("code", "name", "pk")
         )
         if prefecture := self.filters.get("prefecture"):
-            organisations = organisations.filter(
-                Q(prefecture=prefecture) | Q(pk=prefecture.pk)
-            )
+            organisations = organisations.in_area(prefecture)
         if kind := self.filters.get("kind"):
             organisations = organisations.filter(kind=kind)
         if text := self.filters.get("q"):
-            organisations = _search(organisations, text)
+            organisations = organisations.search(text)
         return organisations
 
     def paginate_queryset(self, queryset, page_size):
@@ -108,7 +67,8 @@ class DirectoryView(ListView):
         return shown
 
     def get_context_data(self, **kwargs):
-        counts = prefecture_counts()
+        # Members per prefecture; a prefecture counts as its own.
+        counts = Organisation.objects.members().area_counts()
         return super().get_context_data(
             form=self.form,
             active_filters=self.active_filters(),

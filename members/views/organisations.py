@@ -1,14 +1,14 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, FormView, UpdateView, View
 
-from .. import permissions, services
+from .. import selectors
+from ..common.versioning import StaleEdit
 from ..forms import ContactForm, StaffInviteForm
-from ..models import ContactChange, MembershipChange, Organisation, User
-from ..versioning import StaleEdit
+from ..models import ContactChange, MembershipChange, User
+from ..services import accounts, organisations
 
 
 class OwnOrganisationMixin:
@@ -16,12 +16,9 @@ class OwnOrganisationMixin:
 
     def get_organisation(self):
         if not hasattr(self, "_organisation"):
-            organisation = get_object_or_404(
-                Organisation.objects.with_prefecture(), pk=self.kwargs["pk"]
+            self._organisation = selectors.access_organisation(
+                user=self.request.user, pk=self.kwargs["pk"]
             )
-            if not permissions.can_edit_organisation(self.request.user, organisation):
-                raise Http404
-            self._organisation = organisation
         return self._organisation
 
     def get_object(self, queryset=None):
@@ -39,15 +36,17 @@ class ContactUpdateView(OwnOrganisationMixin, UpdateView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            confirmation_pending=services.confirmation_pending(self.get_organisation()),
+            confirmation_pending=organisations.confirmation_pending(
+                organisation=self.get_organisation()
+            ),
             **kwargs,
         )
 
     def form_valid(self, form):
         try:
-            services.organisation_update_contact(
+            organisations.organisation_update_contact(
                 organisation=self.object,
-                changed_by=self.request.user,
+                actor=self.request.user,
                 changes=form.contact_changes(),
                 version=form.cleaned_data["version"],
             )
@@ -55,8 +54,8 @@ class ContactUpdateView(OwnOrganisationMixin, UpdateView):
             form.instance.refresh_from_db()
             form.refuse_stale(error, version=form.instance.contact_version)
             return self.form_invalid(form)
-        services.organisation_confirm_contact(
-            organisation=self.object, confirmed_by=self.request.user
+        organisations.organisation_confirm_contact(
+            organisation=self.object, actor=self.request.user
         )
         messages.success(self.request, _("The contact details have been saved."))
         return redirect("members:organisation_contact", pk=self.object.pk)
@@ -68,8 +67,8 @@ class ContactConfirmView(OwnOrganisationMixin, View):
     http_method_names = ["post"]
 
     def post(self, request, pk):
-        services.organisation_confirm_contact(
-            organisation=self.get_organisation(), confirmed_by=request.user
+        organisations.organisation_confirm_contact(
+            organisation=self.get_organisation(), actor=request.user
         )
         messages.success(request, _("Thank you. The contact details are confirmed."))
         return redirect("members:organisation_contact", pk=pk)
@@ -109,9 +108,9 @@ class StaffView(OwnOrganisationMixin, FormView):
         )
 
     def form_valid(self, form):
-        services.staff_invite(
+        accounts.staff_invite(
             organisation=self.get_organisation(),
-            invited_by=self.request.user,
+            actor=self.request.user,
             **form.cleaned_data,
         )
         # The same answer whether or not the address has an account.
@@ -130,7 +129,7 @@ class StaffDeactivateView(OwnOrganisationMixin, View):
         organisation = self.get_organisation()
         user = get_object_or_404(User, pk=user_pk, organisation=organisation)
         try:
-            services.staff_deactivate(user=user, deactivated_by=request.user)
+            accounts.staff_deactivate(user=user, actor=request.user)
         except ValidationError as error:
             messages.error(request, error.messages[0])
         else:

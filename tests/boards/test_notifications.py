@@ -30,8 +30,8 @@ from boards.services import (
     posts,
     watching,
 )
-from members import services as member_services
 from members.models import MembershipStatus, User
+from members.services import organisations
 
 pytestmark = pytest.mark.django_db
 
@@ -559,10 +559,10 @@ def test_staff_of_a_suspended_organisation_get_no_board_mail(
     queued, member, office_staff, mailoutbox, frequency
 ):
     queued(frequency=frequency)
-    member_services.organisation_set_status(
+    organisations.organisation_set_status(
         organisation=member.organisation,
         status=MembershipStatus.SUSPENDED,
-        changed_by=office_staff,
+        actor=office_staff,
     )
     assert send(frequency) == 0
     assert mailoutbox == []

@@ -25,8 +25,8 @@ from django.urls import reverse
 from boards.services import moderation
 from disaster_support import services as disaster_services
 from disaster_support.models import SupportMoney
-from members import services as member_services
 from members.models import DirectorySettings
+from members.services import applications
 from tests import factories
 from tests.security.test_authorisation_matrix import MATRIX, all_url_names
 
@@ -122,8 +122,8 @@ def complete_world(world):
     applicant = factories.make_organisation(
         name="輪島市", membership_status="applying", prefecture=w["ishikawa"]
     )
-    member_services.application_confirm(
-        application=member_services.application_submit(
+    applications.application_confirm(
+        application=applications.application_submit(
             organisation=applicant,
             department="企画課",
             contact_person="能登 花子",

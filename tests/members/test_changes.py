@@ -4,8 +4,8 @@ from django.apps import apps
 from django.db import connection, transaction
 
 from boards.models import BoardVisit, Thread
-from members import changes
 from members.backends import AuthenticationBackend
+from members.common import changes
 from members.models import Organisation
 
 

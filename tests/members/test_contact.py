@@ -5,8 +5,8 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from members import services
 from members.models import ContactChange, MembershipStatus
+from members.services import accounts, organisations
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +55,7 @@ def test_saving_also_confirms_the_details_for_the_year(member_client, member):
     organisation = member.organisation
     member_client.post(contact_url(organisation), contact_data(organisation))
     organisation.refresh_from_db()
-    assert not services.confirmation_pending(organisation)
+    assert not organisations.confirmation_pending(organisation=organisation)
 
 
 def test_office_changes_are_recorded_but_not_mailed_to_the_office(
@@ -108,9 +108,9 @@ def test_a_stale_form_is_refused_and_nothing_is_overwritten(
 ):
     organisation = member.organisation
     opened_at = organisation.contact_version
-    services.organisation_update_contact(
+    organisations.organisation_update_contact(
         organisation=organisation,
-        changed_by=member,
+        actor=member,
         changes={"contact_person": "先に保存した人"},
     )
     response = member_client.post(
@@ -152,8 +152,8 @@ def test_anonymous_visitors_are_sent_to_login(client, member):
 
 def test_history_shows_who_changed_what(member_client, member):
     organisation = member.organisation
-    services.organisation_update_contact(
-        organisation=organisation, changed_by=member, changes={"phone": "0767-00-0000"}
+    organisations.organisation_update_contact(
+        organisation=organisation, actor=member, changes={"phone": "0767-00-0000"}
     )
     response = member_client.get(
         reverse("members:organisation_history", args=[organisation.pk])
@@ -176,17 +176,17 @@ def test_history_query_count_stays_flat(
     organisation = member.organisation
     url = reverse("members:organisation_history", args=[organisation.pk])
     for number in range(3):
-        services.organisation_update_contact(
+        organisations.organisation_update_contact(
             organisation=organisation,
-            changed_by=member,
+            actor=member,
             changes={"phone": f"03-0000-000{number}"},
         )
     with django_assert_max_num_queries(12):
         member_client.get(url)
     for number in range(30):
-        services.organisation_update_contact(
+        organisations.organisation_update_contact(
             organisation=organisation,
-            changed_by=member,
+            actor=member,
             changes={"address": f"住所{number}"},
         )
     with django_assert_max_num_queries(12):
@@ -218,14 +218,16 @@ def test_confirmation_is_due_again_from_april(member):
         datetime.datetime(2026, 3, 31, 12)
     )
     assert (
-        services.confirmation_pending(
-            organisation, now=timezone.make_aware(datetime.datetime(2026, 3, 31, 23))
+        organisations.confirmation_pending(
+            organisation=organisation,
+            now=timezone.make_aware(datetime.datetime(2026, 3, 31, 23)),
         )
         is False
     )
     assert (
-        services.confirmation_pending(
-            organisation, now=timezone.make_aware(datetime.datetime(2026, 4, 1, 0, 1))
+        organisations.confirmation_pending(
+            organisation=organisation,
+            now=timezone.make_aware(datetime.datetime(2026, 4, 1, 0, 1)),
         )
         is True
     )
@@ -243,12 +245,12 @@ def test_reminders_go_to_unconfirmed_members_only(
     type(stale).objects.filter(pk=stale.pk).update(
         contact_confirmed_at=timezone.now() - datetime.timedelta(days=400)
     )
-    services.organisation_confirm_contact(
-        organisation=other_member.organisation, confirmed_by=other_member
+    organisations.organisation_confirm_contact(
+        organisation=other_member.organisation, actor=other_member
     )
     non_member = make_organisation(membership_status=MembershipStatus.SUSPENDED)
     make_user(organisation=non_member)
-    count = services.confirmation_reminders_send()
+    count = organisations.confirmation_reminders_send()
     assert count == 1
     (reminder,) = mail.outbox
     assert reminder.to == [member.email]
@@ -276,7 +278,7 @@ def test_reminders_can_be_limited_to_a_selection(member, other_member):
             contact_confirmed_at=None
         )
     selection = type(member.organisation).objects.filter(pk=member.organisation.pk)
-    assert services.confirmation_reminders_send(organisations=selection) == 1
+    assert organisations.confirmation_reminders_send(organisations=selection) == 1
     assert [m.to for m in mail.outbox] == [[member.email]]
 
 
@@ -285,7 +287,7 @@ def test_office_turns_an_account_back_on_in_admin(
 ):
     settings.RENKEI_REQUIRE_STAFF_MFA = False
     colleague = make_user(organisation=member.organisation)
-    services.staff_deactivate(user=colleague, deactivated_by=office_staff)
+    accounts.staff_deactivate(user=colleague, actor=office_staff)
     client.force_login(office_staff)
     client.post(
         reverse("admin:members_user_changelist"),

@@ -10,7 +10,7 @@ from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from members import csv_io, services
+from members import csv_io
 from members.forms import CSV_IMPORT_MODES, MemberCsvApplyForm, MemberCsvImportForm
 from members.models import (
     ContactChange,
@@ -18,7 +18,7 @@ from members.models import (
     MembershipStatus,
     Organisation,
 )
-from members.services import imports
+from members.services import imports, organisations
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -527,8 +527,8 @@ def test_apply_form_plans_the_previewed_text_again(joining):
 
 def test_apply_form_notices_a_plan_that_changed(changing, office_staff):
     pending = pending_import(row(changing))
-    services.organisation_update_contact(
-        organisation=changing, changed_by=office_staff, changes=contact()
+    organisations.organisation_update_contact(
+        organisation=changing, actor=office_staff, changes=contact()
     )
     form = MemberCsvApplyForm(
         data={"token": "previewed", "mode": csv_io.VALID_ROWS}, pending=pending
@@ -662,8 +662,8 @@ def test_admin_import_shows_a_new_preview_when_the_data_changed(
     upload = SimpleUploadedFile("members.csv", csv_file(row(changing)))
     response = office_client.post(url, {"file": upload, "mode": "all_or_nothing"})
     token = response.context["form"].initial["token"]
-    services.organisation_update_contact(
-        organisation=changing, changed_by=office_staff, changes=contact()
+    organisations.organisation_update_contact(
+        organisation=changing, actor=office_staff, changes=contact()
     )
     response = office_client.post(url, {"token": token, "mode": "all_or_nothing"})
     assert response.status_code == 200

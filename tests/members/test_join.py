@@ -5,8 +5,9 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from members import permissions, services
+from members import permissions
 from members.models import MembershipApplication, MembershipStatus, Organisation
+from members.services import applications
 
 pytestmark = pytest.mark.django_db
 
@@ -202,7 +203,9 @@ def test_an_expired_link_is_refused_with_a_clear_message(
 ):
     apply(nanao)
     link = confirmation_link("yamada@city.nanao.example.jp")
-    monkeypatch.setattr(services, "APPLICATION_CONFIRM_MAX_AGE", timedelta(seconds=-1))
+    monkeypatch.setattr(
+        applications, "APPLICATION_CONFIRM_MAX_AGE", timedelta(seconds=-1)
+    )
     for response in (client.get(link), client.post(link)):
         assert response.status_code == 200
         assert "有効期限が切れています" in response.content.decode()
@@ -227,7 +230,7 @@ def test_expired_unconfirmed_applications_are_cleared_away(apply, nanao):
     apply(nanao, email="old@example.jp")
     MembershipApplication.objects.update(
         submitted_at=MembershipApplication.objects.get().submitted_at
-        - services.APPLICATION_CONFIRM_MAX_AGE
+        - applications.APPLICATION_CONFIRM_MAX_AGE
         - timedelta(minutes=1)
     )
     apply(nanao)

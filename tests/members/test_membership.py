@@ -1,17 +1,17 @@
 import pytest
 from django.core.management import call_command
 
-from members import services
 from members.models import MembershipChange, MembershipStatus, Organisation
+from members.services import organisations
 
 pytestmark = pytest.mark.django_db
 
 
 def test_staff_of_a_suspended_organisation_cannot_use_the_members_pages(client, member):
-    services.organisation_set_status(
+    organisations.organisation_set_status(
         organisation=member.organisation,
         status=MembershipStatus.SUSPENDED,
-        changed_by=None,
+        actor=None,
     )
     client.force_login(member)
     response = client.get("/")
@@ -23,10 +23,10 @@ def test_staff_of_a_suspended_organisation_cannot_use_the_members_pages(client, 
 
 def test_status_changes_record_who_when_and_why(member, office_staff):
     organisation = member.organisation
-    services.organisation_set_status(
+    organisations.organisation_set_status(
         organisation=organisation,
         status=MembershipStatus.WITHDRAWN,
-        changed_by=office_staff,
+        actor=office_staff,
         reason="退会届の受理",
     )
     change = MembershipChange.objects.get(organisation=organisation)
@@ -37,8 +37,8 @@ def test_status_changes_record_who_when_and_why(member, office_staff):
 
 def test_becoming_a_member_sets_the_registration_date(make_organisation):
     organisation = make_organisation(membership_status=MembershipStatus.APPLIED)
-    services.organisation_set_status(
-        organisation=organisation, status=MembershipStatus.MEMBER, changed_by=None
+    organisations.organisation_set_status(
+        organisation=organisation, status=MembershipStatus.MEMBER, actor=None
     )
     organisation.refresh_from_db()
     assert organisation.joined_on is not None
@@ -108,11 +108,11 @@ def test_load_local_governments_is_complete_and_idempotent():
 def test_loading_again_keeps_membership_and_contact_details():
     call_command("load_local_governments", verbosity=0)
     nanao = Organisation.objects.get(code="172022")
-    services.organisation_set_status(
-        organisation=nanao, status=MembershipStatus.MEMBER, changed_by=None
+    organisations.organisation_set_status(
+        organisation=nanao, status=MembershipStatus.MEMBER, actor=None
     )
-    services.organisation_update_contact(
-        organisation=nanao, changed_by=None, changes={"department": "観光交流課"}
+    organisations.organisation_update_contact(
+        organisation=nanao, actor=None, changes={"department": "観光交流課"}
     )
     call_command("load_local_governments", verbosity=0)
     nanao.refresh_from_db()

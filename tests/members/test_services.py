@@ -3,8 +3,9 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 
-from members import permissions, services
+from members import permissions
 from members.models import User
+from members.services import accounts
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +28,7 @@ def test_member_group_has_no_admin_permissions():
 
 def test_user_create_makes_member_with_unverified_address(make_organisation):
     organisation = make_organisation(name="七尾市")
-    user = services.user_create(
+    user = accounts.user_create(
         email="Someone@Example.JP",
         display_name="山田 太郎",
         organisation=organisation,
@@ -47,7 +48,7 @@ def test_user_create_refuses_a_duplicate_address_ignoring_case(
     member, make_organisation
 ):
     with pytest.raises(ValidationError):
-        services.user_create(
+        accounts.user_create(
             email=member.email.upper(),
             display_name="別人",
             organisation=make_organisation(),
@@ -59,7 +60,7 @@ def test_user_create_refuses_ward_role_outside_a_ward_and_saves_nothing(
     make_organisation,
 ):
     with pytest.raises(ValidationError) as raised:
-        services.user_create(
+        accounts.user_create(
             email="ward@example.jp",
             display_name="区 職員",
             organisation=make_organisation(kind="city"),
@@ -71,9 +72,7 @@ def test_user_create_refuses_ward_role_outside_a_ward_and_saves_nothing(
 
 
 def test_user_set_role_replaces_the_previous_role(ward_staff):
-    services.user_set_role(
-        user=ward_staff, role=permissions.OFFICE_STAFF, changed_by=None
-    )
+    accounts.user_set_role(user=ward_staff, role=permissions.OFFICE_STAFF, actor=None)
     fresh = User.objects.get(pk=ward_staff.pk)
     assert permissions.roles_of(fresh) == {permissions.OFFICE_STAFF}
 

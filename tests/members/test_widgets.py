@@ -5,7 +5,7 @@ import re
 import pytest
 from django import forms
 
-from members.widgets import QuickSelect
+from members.common.widgets import QuickSelect
 
 CHOICES = [
     ("", "すべて"),

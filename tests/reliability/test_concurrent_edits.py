@@ -10,8 +10,8 @@ from django.urls import reverse
 from disaster_support import services
 from disaster_support.models import ChangeLog, Dispatch, HelpRequest, Seat
 from members import permissions
+from members.common.versioning import StaleEdit
 from members.models import Organisation
-from members.versioning import StaleEdit
 from tests import factories
 
 pytestmark = pytest.mark.django_db

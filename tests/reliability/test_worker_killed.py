@@ -21,7 +21,7 @@ from django.tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from boards.models import Notification
-from members import workers
+from members.common import workers
 from tests import factories
 
 from .conftest import site_environment

@@ -21,7 +21,7 @@ from django.utils import timezone
 from boards.models import ModerationLog, Report
 from boards.services import moderation
 from disaster_support.models import ChangeLog, Dispatch, Seat
-from members import csv_io, permissions, services, sign_ins
+from members import csv_io, permissions, sign_ins
 from members.models import (
     AccessChange,
     ContactChange,
@@ -32,7 +32,7 @@ from members.models import (
     SignInEvent,
     User,
 )
-from members.services import imports
+from members.services import accounts, applications, imports
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -230,7 +230,7 @@ def test_csv_import_of_membership_status_records_the_importer(
 
 def test_online_application_records_who_applied(make_organisation, started):
     organisation = make_organisation(membership_status=MembershipStatus.NONE)
-    application = services.application_submit(
+    application = applications.application_submit(
         organisation=organisation,
         department="防災課",
         contact_person="申込 太郎",
@@ -238,7 +238,7 @@ def test_online_application_records_who_applied(make_organisation, started):
         phone="0767-53-1111",
     )
     assert not MembershipChange.objects.filter(organisation=organisation).exists()
-    services.application_confirm(application=application)
+    applications.application_confirm(application=application)
     change = MembershipChange.objects.get(organisation=organisation)
     assert change.new_status == MembershipStatus.APPLIED
     assert change.changed_by is None  # no account yet: the reason names them
@@ -251,8 +251,8 @@ def test_office_approving_an_application_in_admin_is_recorded(
     office_client, office_staff, make_organisation, started
 ):
     organisation = make_organisation(membership_status=MembershipStatus.NONE)
-    application = services.application_confirm(
-        application=services.application_submit(
+    application = applications.application_confirm(
+        application=applications.application_submit(
             organisation=organisation,
             department="防災課",
             contact_person="申込 太郎",
@@ -386,8 +386,8 @@ def test_approving_an_application_records_the_first_accounts_role(
     office_staff, make_organisation
 ):
     organisation = make_organisation(membership_status=MembershipStatus.NONE)
-    application = services.application_confirm(
-        application=services.application_submit(
+    application = applications.application_confirm(
+        application=applications.application_submit(
             organisation=organisation,
             department="防災課",
             contact_person="申込 太郎",
@@ -395,9 +395,7 @@ def test_approving_an_application_records_the_first_accounts_role(
             phone="0767-53-1111",
         )
     )
-    user = services.application_approve(
-        application=application, decided_by=office_staff
-    )
+    user = applications.application_approve(application=application, actor=office_staff)
     change = AccessChange.objects.get(user=user)
     assert (change.field, change.new_value, change.changed_by) == (
         Field.ROLE,
@@ -452,7 +450,7 @@ def test_office_sees_who_changed_an_accounts_access_in_admin(
     office_client, office_staff, member, make_user
 ):
     make_user(organisation=member.organisation)
-    services.staff_deactivate(user=member, deactivated_by=office_staff)
+    accounts.staff_deactivate(user=member, actor=office_staff)
     response = office_client.get(reverse("admin:members_user_change", args=[member.pk]))
     assert response.status_code == 200
     inline = next(

@@ -69,7 +69,8 @@ from disaster_support.models import (
     WorkType,
 )
 from members import csv_io, permissions
-from members import services as member_services
+from members import tasks as member_tasks
+from members.common import spreadsheets
 from members.models import (
     ContactChange,
     MembershipApplication,
@@ -77,6 +78,7 @@ from members.models import (
     Organisation,
     User,
 )
+from members.services import applications as member_applications
 from tests import factories
 
 from .xss_payloads import (
@@ -1184,7 +1186,7 @@ def test_member_mails_are_plain_text_with_the_text_as_typed(
     }
     mail.outbox.clear()
     for payload in STORED:
-        member_services.mail_send(
+        member_tasks.mail_send(
             to=["office@example.jp"],
             template=template,
             context=context_of(world, payload),
@@ -1278,8 +1280,8 @@ def test_realised_collaborations_workbook_neutralises_formulas(world, as_user):
 
 def test_spreadsheet_safe_quotes_every_formula_payload():
     for payload in PAYLOADS:
-        safe = csv_io.spreadsheet_safe(payload.text)
-        writable = csv_io.UNWRITABLE.sub("", payload.text)
+        safe = spreadsheets.spreadsheet_safe(payload.text)
+        writable = spreadsheets.UNWRITABLE.sub("", payload.text)
         assert not safe.startswith(FORMULA_TRIGGERS), payload
         if writable.startswith(FORMULA_TRIGGERS):
             assert safe == "'" + writable, payload
@@ -1347,7 +1349,7 @@ def test_join_form_payloads_reach_the_office_as_text(
     application = applicant.applications.get()
     assert application.purpose == payload.text
     with django_capture_on_commit_callbacks(execute=True):
-        member_services.application_confirm(application=application)
+        member_applications.application_confirm(application=application)
     get_page(
         as_user(world.office),
         reverse("admin:members_membershipapplication_change", args=[application.pk]),

@@ -15,8 +15,8 @@ from boards.models import Category, Thread
 from boards.sample_pdf import minimal_pdf
 from boards.services import collaboration, moderation, posts, watching
 from members import permissions
-from members import services as member_services
 from members.models import Organisation, User
+from members.services import accounts
 
 # Extra demo accounts so that threads come from several places.
 # (e-mail, name, department, organisation code, role)
@@ -302,7 +302,7 @@ class Command(BaseCommand):
         password = os.environ.get("DEMO_PASSWORD", "renkei-demo-2026")
         for email, name, department, code, role in EXTRA_ACCOUNTS:
             if not User.objects.filter(email__iexact=email).exists():
-                member_services.user_create(
+                accounts.user_create(
                     email=email,
                     display_name=name,
                     department=department,

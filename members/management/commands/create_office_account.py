@@ -5,8 +5,9 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from members import permissions, services
+from members import permissions
 from members.models import MembershipStatus, Organisation
+from members.services import accounts, organisations
 
 
 class Command(BaseCommand):
@@ -35,15 +36,15 @@ class Command(BaseCommand):
         office, _created = Organisation.objects.get_or_create(
             name=organisation, kind=Organisation.Kind.BODY
         )
-        services.organisation_set_status(
-            organisation=office, status=MembershipStatus.MEMBER, changed_by=None
+        organisations.organisation_set_status(
+            organisation=office, status=MembershipStatus.MEMBER, actor=None
         )
         password = getpass("Password: ")
         if password != getpass("Password (again): "):
             raise CommandError("The passwords differ.")
         try:
             validate_password(password)
-            user = services.user_create(
+            user = accounts.user_create(
                 email=email,
                 display_name=name,
                 department=department,
@@ -55,5 +56,5 @@ class Command(BaseCommand):
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from None
         if superuser:
-            services.user_set_superuser(user=user, is_superuser=True, changed_by=None)
+            accounts.user_set_superuser(user=user, is_superuser=True, actor=None)
         self.stdout.write(self.style.SUCCESS(f"Office account {user.email} created."))

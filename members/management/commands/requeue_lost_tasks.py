@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from django.core.management.base import BaseCommand
 
-from members import workers
+from members.common import workers
 
 
 class Command(BaseCommand):

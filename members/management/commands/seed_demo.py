@@ -7,8 +7,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from members import permissions, services
+from members import permissions
 from members.models import MembershipApplication, MembershipStatus, Organisation, User
+from members.services import accounts, applications, organisations
 
 DEFAULT_PASSWORD = "renkei-demo-2026"  # noqa: S105 (documented demo password)
 
@@ -99,7 +100,7 @@ class Command(BaseCommand):
         for email, name, department, code, role in ACCOUNTS:
             if User.objects.filter(email__iexact=email).exists():
                 continue
-            services.user_create(
+            accounts.user_create(
                 email=email,
                 display_name=name,
                 department=department,
@@ -129,18 +130,18 @@ class Command(BaseCommand):
         )
         self._make_member(office, None)
         contact = {field: OFFICE[field] for field in Organisation.CONTACT_FIELDS}
-        services.organisation_update_contact(
-            organisation=office, changed_by=None, changes=contact, notify=False
+        organisations.organisation_update_contact(
+            organisation=office, actor=None, changes=contact, notify=False
         )
         return office
 
     def _make_member(self, organisation, contact):
         if organisation.is_member:
             return
-        services.organisation_set_status(
+        organisations.organisation_set_status(
             organisation=organisation,
             status=MembershipStatus.MEMBER,
-            changed_by=None,
+            actor=None,
             reason="デモデータ",
         )
         Organisation.objects.filter(pk=organisation.pk).update(
@@ -149,9 +150,9 @@ class Command(BaseCommand):
         )
         if contact:
             department, person, email, phone = contact
-            services.organisation_update_contact(
+            organisations.organisation_update_contact(
                 organisation=organisation,
-                changed_by=None,
+                actor=None,
                 changes={
                     "department": department,
                     "contact_person": person,
@@ -168,8 +169,8 @@ class Command(BaseCommand):
         if MembershipApplication.objects.filter(organisation=wajima).exists():
             return
         # Confirmed at once: the demo shows the office a waiting application.
-        services.application_confirm(
-            application=services.application_submit(
+        applications.application_confirm(
+            application=applications.application_submit(
                 organisation=wajima,
                 department="企画課",
                 contact_person="輪島 太郎",

@@ -8,7 +8,7 @@ own, from its first task for as long as it lives; PostgreSQL drops the lock
 when the process dies. requeue_lost_tasks() puts RUNNING tasks whose
 worker's lock is free back in the queue. The project's tasks are safe to
 run again: a repeated run has the effect of one (boards.notifications,
-members.services.confirmation_reminders_deliver).
+members.tasks.confirmation_reminders_deliver).
 """
 
 import logging
