@@ -5,6 +5,8 @@ Roles are Django groups created by a data migration; their names are fixed.
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
 from .models import MembershipStatus, Organisation, User
@@ -195,3 +197,15 @@ def members_area_users(users):
 def moderator_users(users):
     """The set-based ward-or-office-staff test."""
     return users.filter(Q(is_superuser=True) | Q(_in_role(OFFICE_STAFF, WARD_STAFF)))
+
+
+def access_organisation(user: User, pk: int) -> Organisation:
+    """The organisation `pk` for one who may edit it (its staff, the office).
+
+    Raises Http404 both when it does not exist and when the user may not
+    edit it, so that pages do not tell which organisations exist.
+    """
+    organisation = get_object_or_404(Organisation.objects.with_prefecture(), pk=pk)
+    if not can_edit_organisation(user, organisation):
+        raise Http404
+    return organisation

@@ -4,7 +4,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, FormView, UpdateView, View
 
-from .. import selectors
+from .. import permissions
 from ..common.versioning import StaleEdit
 from ..forms import ContactForm, StaffInviteForm
 from ..models import ContactChange, MembershipChange, User
@@ -16,8 +16,8 @@ class OwnOrganisationMixin:
 
     def get_organisation(self):
         if not hasattr(self, "_organisation"):
-            self._organisation = selectors.access_organisation(
-                user=self.request.user, pk=self.kwargs["pk"]
+            self._organisation = permissions.access_organisation(
+                self.request.user, self.kwargs["pk"]
             )
         return self._organisation
 
