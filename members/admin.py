@@ -55,7 +55,7 @@ class RoleFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() in permissions.ROLE_LABELS:
-            return queryset.filter(groups__name=self.value())
+            return permissions.users_in_role(queryset, self.value())
         return queryset
 
 

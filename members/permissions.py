@@ -199,6 +199,16 @@ def moderator_users(users):
     return users.filter(Q(is_superuser=True) | Q(_in_role(OFFICE_STAFF, WARD_STAFF)))
 
 
+def users_in_role(users, role):
+    """The people among users who hold role (one of ROLE_LABELS)."""
+    return users.filter(_in_role(role))
+
+
+def office_staff_users(users):
+    """The set-based is_office_staff, for the active office staff to mail."""
+    return users_in_role(users, OFFICE_STAFF).filter(is_active=True)
+
+
 def access_organisation(user: User, pk: int) -> Organisation:
     """The organisation `pk` for one who may edit it (its staff, the office).
 

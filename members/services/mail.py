@@ -25,9 +25,9 @@ def mail_render(*, template: str, context: dict) -> tuple[str, str]:
 def office_addresses() -> list[str]:
     """E-mail addresses of the active office staff."""
     return list(
-        User.objects.filter(
-            is_active=True, groups__name=permissions.OFFICE_STAFF
-        ).values_list("email", flat=True)
+        permissions.office_staff_users(User.objects.all()).values_list(
+            "email", flat=True
+        )
     )
 
 
