@@ -4,7 +4,7 @@ people and of pages compare.
 One row per statement that changed rows: `person_id` NULL for a change to what
 everyone sees, or the person whose own state (read marks, visits, watches,
 notifications) changed. The triggers that add the rows are (re)installed
-after every migrate by members.changes.install_triggers, so tables added
+after every migrate by members.common.changes.install_triggers, so tables added
 later are covered without a migration of their own.
 """
 
