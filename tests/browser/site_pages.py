@@ -164,7 +164,7 @@ def complete_world(world):
     )
     apps.get_model("django_tasks_database", "DBTaskResult").objects.create(
         args_kwargs={"args": [], "kwargs": {}},
-        task_path="members.tasks.confirmation_reminders_deliver",
+        task_path="members.tasks.send_confirmation_reminders",
         backend_name="default",
         run_after=datetime.datetime(2024, 4, 1, tzinfo=datetime.UTC),
         exception_class_path="",
