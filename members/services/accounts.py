@@ -153,12 +153,10 @@ def staff_invite(
             "invited_by": actor,
             "organisation": organisation,
         }
-        transaction.on_commit(
-            lambda: tasks.mail_send(
-                to=[owner.email],
-                template="members/email/invitation_address_in_use",
-                context=context,
-            )
+        tasks.mail_send_on_commit(
+            to=[owner.email],
+            template="members/email/invitation_address_in_use",
+            context=context,
         )
         return None
     user = user_create(
@@ -170,10 +168,23 @@ def staff_invite(
         actor=actor,
     )
     context = {"user": user, "invited_by": actor, "url": password_setup_url(user=user)}
-    transaction.on_commit(
-        lambda: tasks.mail_send(
-            to=[user.email], template="members/email/invitation", context=context
-        )
+    tasks.mail_send_on_commit(
+        to=[user.email], template="members/email/invitation", context=context
+    )
+    return user
+
+
+def _set_active(*, user: User, is_active: bool, actor: User) -> User:
+    """Switch an account on or off and record who did it."""
+    was_active = user.is_active
+    user.is_active = is_active
+    user.save(update_fields=["is_active"])
+    _access_change_record(
+        user=user,
+        field=AccessChange.Field.ACTIVE,
+        old=_yes_no(was_active),
+        new=_yes_no(is_active),
+        actor=actor,
     )
     return user
 
@@ -181,17 +192,7 @@ def staff_invite(
 @transaction.atomic
 def staff_reactivate(*, user: User, actor: User) -> User:
     """Turn an account back on, e.g. for someone who returned."""
-    was_active = user.is_active
-    user.is_active = True
-    user.save(update_fields=["is_active"])
-    _access_change_record(
-        user=user,
-        field=AccessChange.Field.ACTIVE,
-        old=_yes_no(was_active),
-        new=AccessChange.YES,
-        actor=actor,
-    )
-    return user
+    return _set_active(user=user, is_active=True, actor=actor)
 
 
 @transaction.atomic
@@ -208,16 +209,7 @@ def staff_deactivate(*, user: User, actor: User) -> User:
             % {"name": user.display_name},
             code="last_active",
         )
-    was_active = user.is_active
-    user.is_active = False
-    user.save(update_fields=["is_active"])
-    _access_change_record(
-        user=user,
-        field=AccessChange.Field.ACTIVE,
-        old=_yes_no(was_active),
-        new=AccessChange.NO,
-        actor=actor,
-    )
+    _set_active(user=user, is_active=False, actor=actor)
     for session in UserSession.objects.filter(user=user):
         session.end()
     return user
