@@ -83,22 +83,16 @@ def access_request(
 
 def access_offer_for_dispatch(user: User, pk: int) -> Offer:
     """An offer the user may add a team to (404 if none, 403 if not theirs)."""
-    return _get_or_403(
-        Offer.objects.select_related("ward", "request__disaster"),
-        pk,
-        user=user,
-        may=permissions.can_add_dispatch,
-    )
+    offers = Offer.objects.select_related("ward", "request__disaster")
+    return _get_or_403(offers, pk, user=user, may=permissions.can_add_dispatch)
 
 
 def access_dispatch_for_change(user: User, pk: int) -> Dispatch:
     """A team the user may edit (404 if none, 403 if not theirs)."""
-    return _get_or_403(
-        Dispatch.objects.select_related("offer__ward", "offer__request__disaster"),
-        pk,
-        user=user,
-        may=permissions.can_edit_dispatch,
+    dispatches = Dispatch.objects.select_related(
+        "offer__ward", "offer__request__disaster"
     )
+    return _get_or_403(dispatches, pk, user=user, may=permissions.can_edit_dispatch)
 
 
 def access_snapshot(user: User, pk: int) -> ReportSnapshot:

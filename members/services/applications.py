@@ -103,14 +103,11 @@ def application_submit(
     if refusal:
         raise ValidationError(refusal, code="cannot_apply")
     email = User.objects.normalize_email(email)
-    owner = User.objects.filter(email__iexact=email).first()
-    if owner is not None:
-        context = {"owner": owner, "organisation": organisation}
-        tasks.mail_send_on_commit(
-            to=[owner.email],
-            template="members/email/application_address_in_use",
-            context=context,
-        )
+    if accounts.address_owner_notified(
+        email=email,
+        template="members/email/application_address_in_use",
+        context={"organisation": organisation},
+    ):
         return None
     MembershipApplication.objects.filter(
         status=MembershipApplication.Status.UNCONFIRMED,
