@@ -9,6 +9,7 @@ not depend on the row (history, snapshots), it is checked first.
 from collections.abc import Callable
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Model, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -16,6 +17,16 @@ from members.models import User
 
 from . import permissions
 from .models import Disaster, Dispatch, HelpRequest, Offer, ReportSnapshot
+
+
+def _get_or_403[T: Model](
+    queryset: QuerySet[T], pk: int, *, user: User, may: Callable[[User, T], bool]
+) -> T:
+    """The row (404 if none); 403 unless may(user, row)."""
+    obj = get_object_or_404(queryset, pk=pk)
+    if not may(user, obj):
+        raise PermissionDenied
+    return obj
 
 
 def access_disaster(
@@ -72,23 +83,16 @@ def access_request(
 
 def access_offer_for_dispatch(user: User, pk: int) -> Offer:
     """An offer the user may add a team to (404 if none, 403 if not theirs)."""
-    offer = get_object_or_404(
-        Offer.objects.select_related("ward", "request__disaster"), pk=pk
-    )
-    if not permissions.can_add_dispatch(user, offer):
-        raise PermissionDenied
-    return offer
+    offers = Offer.objects.select_related("ward", "request__disaster")
+    return _get_or_403(offers, pk, user=user, may=permissions.can_add_dispatch)
 
 
 def access_dispatch_for_change(user: User, pk: int) -> Dispatch:
     """A team the user may edit (404 if none, 403 if not theirs)."""
-    dispatch = get_object_or_404(
-        Dispatch.objects.select_related("offer__ward", "offer__request__disaster"),
-        pk=pk,
+    dispatches = Dispatch.objects.select_related(
+        "offer__ward", "offer__request__disaster"
     )
-    if not permissions.can_edit_dispatch(user, dispatch):
-        raise PermissionDenied
-    return dispatch
+    return _get_or_403(dispatches, pk, user=user, may=permissions.can_edit_dispatch)
 
 
 def access_snapshot(user: User, pk: int) -> ReportSnapshot:

@@ -14,6 +14,18 @@ from django.utils.translation import gettext_lazy as _
 from members.models import ChangeRecord, Organisation
 
 
+def _date_order_errors(start_on, end_on) -> dict[str, ValidationError]:
+    """A period's end on or after its start (requests, dispatches)."""
+    if start_on and end_on and end_on < start_on:
+        return {
+            "end_on": ValidationError(
+                _("The end date must be on or after the start date."),
+                code="end_before_start",
+            )
+        }
+    return {}
+
+
 class Disaster(models.Model):
     class Kind(models.TextChoices):
         EARTHQUAKE = "earthquake", _("Earthquake")
@@ -192,12 +204,7 @@ class HelpRequest(models.Model):
         return self.place_kind == self.PlaceKind.REMOTE
 
     def clean(self):
-        errors = {}
-        if self.start_on and self.end_on and self.end_on < self.start_on:
-            errors["end_on"] = ValidationError(
-                _("The end date must be on or after the start date."),
-                code="end_before_start",
-            )
+        errors = _date_order_errors(self.start_on, self.end_on)
         if self.people_requested is not None and self.people_requested < 1:
             errors["people_requested"] = ValidationError(
                 _("Enter one person or more."), code="no_people"
@@ -362,12 +369,7 @@ class Dispatch(models.Model):
         return (self.end_on - self.start_on).days + 1
 
     def clean(self):
-        errors = {}
-        if self.start_on and self.end_on and self.end_on < self.start_on:
-            errors["end_on"] = ValidationError(
-                _("The end date must be on or after the start date."),
-                code="end_before_start",
-            )
+        errors = _date_order_errors(self.start_on, self.end_on)
         if (
             self.offer_id
             and not self.offer.is_joint

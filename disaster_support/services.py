@@ -15,6 +15,7 @@ from django.db import router, transaction
 from django.db.models import Model, QuerySet
 from django.db.models.deletion import Collector
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from members.common.versioning import version_bump, version_check
 from members.models import Organisation, User
@@ -262,11 +263,30 @@ def dispatch_delete(*, dispatch: Dispatch, actor: User | None) -> None:
     _delete(dispatch, actor=actor)
 
 
-def _check_aid(disaster, *, day_field, day, number_field, number, message):
-    """Aid is given after the disaster and in a positive amount."""
+# Per kind of aid: the field with its day, the field with its amount, and
+# what to say when the amount is not positive.
+_AID_FIELDS = {
+    SupportMoney: (
+        "paid_on",
+        "amount",
+        gettext_lazy("Enter an amount of one yen or more."),
+    ),
+    SupportGoods: (
+        "sent_on",
+        "quantity",
+        gettext_lazy("Enter a quantity of one or more."),
+    ),
+}
+
+
+def _aid_create(model, *, disaster, actor, fields):
+    """Record aid, given after the disaster and in a positive amount."""
+    day_field, number_field, message = _AID_FIELDS[model]
     errors = {}
+    number = fields.get(number_field)
     if number is not None and number < 1:
         errors[number_field] = ValidationError(message, code="not_positive")
+    day = fields.get(day_field)
     if day is not None and day < disaster.occurred_on:
         errors[day_field] = ValidationError(
             _("The date must be on or after the day of the disaster."),
@@ -274,6 +294,7 @@ def _check_aid(disaster, *, day_field, day, number_field, number, message):
         )
     if errors:
         raise ValidationError(errors)
+    return _create(model(disaster=disaster, **fields), actor=actor)
 
 
 @transaction.atomic
@@ -281,15 +302,7 @@ def money_create(
     *, disaster: Disaster, actor: User | None, **fields: Any
 ) -> SupportMoney:
     """Record support money paid for a disaster."""
-    _check_aid(
-        disaster,
-        day_field="paid_on",
-        day=fields.get("paid_on"),
-        number_field="amount",
-        number=fields.get("amount"),
-        message=_("Enter an amount of one yen or more."),
-    )
-    return _create(SupportMoney(disaster=disaster, **fields), actor=actor)
+    return _aid_create(SupportMoney, disaster=disaster, actor=actor, fields=fields)
 
 
 @transaction.atomic
@@ -297,15 +310,7 @@ def goods_create(
     *, disaster: Disaster, actor: User | None, **fields: Any
 ) -> SupportGoods:
     """Record support goods sent for a disaster."""
-    _check_aid(
-        disaster,
-        day_field="sent_on",
-        day=fields.get("sent_on"),
-        number_field="quantity",
-        number=fields.get("quantity"),
-        message=_("Enter a quantity of one or more."),
-    )
-    return _create(SupportGoods(disaster=disaster, **fields), actor=actor)
+    return _aid_create(SupportGoods, disaster=disaster, actor=actor, fields=fields)
 
 
 @transaction.atomic

@@ -21,6 +21,18 @@ ROLE_LABELS = {
     OFFICE_STAFF: _("Office staff"),
 }
 
+# Reading the boards and handling reports of posts, for ward staff and the
+# office alike.
+_BOARDS_MODERATION = [
+    "boards.view_thread",
+    "boards.change_thread",
+    "boards.view_post",
+    "boards.view_attachment",
+    "boards.view_report",
+    "boards.change_report",
+    "boards.view_moderationlog",
+]
+
 # Model permissions each role gets in Django admin, kept in step with the
 # groups after every migrate (members.apps).
 ROLE_MODEL_PERMISSIONS = {
@@ -28,13 +40,7 @@ ROLE_MODEL_PERMISSIONS = {
     WARD_STAFF: [
         "members.view_organisation",
         "boards.view_category",
-        "boards.view_thread",
-        "boards.change_thread",
-        "boards.view_post",
-        "boards.view_attachment",
-        "boards.view_report",
-        "boards.change_report",
-        "boards.view_moderationlog",
+        *_BOARDS_MODERATION,
         "disaster_support.view_disaster",
         "disaster_support.view_worktype",
         "disaster_support.view_helprequest",
@@ -64,13 +70,7 @@ ROLE_MODEL_PERMISSIONS = {
         "boards.add_category",
         "boards.change_category",
         "boards.delete_category",
-        "boards.view_thread",
-        "boards.change_thread",
-        "boards.view_post",
-        "boards.view_attachment",
-        "boards.view_report",
-        "boards.change_report",
-        "boards.view_moderationlog",
+        *_BOARDS_MODERATION,
         *(
             f"disaster_support.{action}_{model}"
             for model in [

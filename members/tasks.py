@@ -37,6 +37,11 @@ def mail_send(*, to, template: str, context: dict) -> None:
     send_mail.enqueue(to=list(to), subject=subject, body=body)
 
 
+def mail_send_on_commit(*, to: list[str], template: str, context: dict) -> None:
+    """Send a mail once the current transaction commits, never for a rollback."""
+    transaction.on_commit(lambda: mail_send(to=to, template=template, context=context))
+
+
 @task
 def send_confirmation_reminders(*, organisation_ids, requested_at=None):
     """Remind each organisation to confirm its contact details."""

@@ -17,7 +17,7 @@ from .. import charts, exports, permissions, reports, selectors, services
 from ..access import access_disaster, access_history
 from ..forms import AsOfForm, DisasterForm
 from ..models import Disaster
-from .common import attachment
+from .common import download
 
 
 class DisasterListView(TemplateView):
@@ -123,18 +123,9 @@ class ExportView(DisasterReportMixin, View):
             all_requests=all_requests,
             requests=requests,
         )
-        if fmt == "csv":
-            response = HttpResponse(
-                exports.to_csv(table, source),
-                content_type="text/csv; charset=utf-8",
-            )
-        else:
-            response = HttpResponse(
-                exports.to_xlsx(table, source),
-                content_type=exports.XLSX_TYPE,
-            )
+        to_file = exports.to_csv if fmt == "csv" else exports.to_xlsx
         name = f"disaster-{self.disaster.pk}-{table}-{self.as_of:%Y%m%d}.{fmt}"
-        return attachment(response, name)
+        return download(fmt, to_file(table, source), name)
 
 
 class ChangeHistoryView(TemplateView):

@@ -3,8 +3,10 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.generic import FormView
 
 from members.common.versioning import StaleEdit
@@ -12,12 +14,13 @@ from members.common.versioning import StaleEdit
 from .. import services
 from ..access import access_dispatch_for_change, access_offer_for_dispatch
 from ..forms import DispatchEditForm, DispatchForm, SeatFormSet
-from .common import form_errors
+from .common import ServiceFormView, form_errors
 
 
-class DispatchCreateView(FormView):
+class DispatchCreateView(ServiceFormView):
     form_class = DispatchForm
     template_name = "disaster_support/dispatch_form.html"
+    success_message = gettext_lazy("The dispatch was recorded.")
 
     def dispatch(self, request, *args, pk, **kwargs):
         self.offer = access_offer_for_dispatch(request.user, pk)
@@ -35,18 +38,15 @@ class DispatchCreateView(FormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(offer=self.offer, **kwargs)
 
-    def form_valid(self, form):
+    def save(self, form):
         fields = form.dispatch_fields()
         fields.setdefault("ward", self.offer.ward)
-        try:
-            services.dispatch_create(
-                offer=self.offer, actor=self.request.user, seats=form.seats(), **fields
-            )
-        except ValidationError as error:
-            form_errors(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("The dispatch was recorded."))
-        return redirect("disaster_support:request_detail", pk=self.offer.request_id)
+        services.dispatch_create(
+            offer=self.offer, actor=self.request.user, seats=form.seats(), **fields
+        )
+        return reverse(
+            "disaster_support:request_detail", kwargs={"pk": self.offer.request_id}
+        )
 
 
 class DispatchUpdateView(FormView):

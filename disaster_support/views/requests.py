@@ -1,22 +1,25 @@
 """A municipality's requests for help and the wards' offers to them."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.generic import FormView, TemplateView, View
+from django.utils.translation import gettext_lazy
+from django.views.generic import TemplateView, View
 
 from members.common.versioning import StaleEdit
 
 from .. import permissions, services
 from ..access import access_disaster_for_request, access_request
 from ..forms import OfferForm, RequestForm, RequestStatusForm
-from .common import form_errors
+from .common import ActingForMixin, ServiceFormView
 
 
-class RequestCreateView(FormView):
+class RequestCreateView(ServiceFormView):
     form_class = RequestForm
     template_name = "disaster_support/request_form.html"
+    success_message = gettext_lazy("The request was recorded.")
 
     def dispatch(self, request, *args, pk, **kwargs):
         self.disaster = access_disaster_for_request(request.user, pk)
@@ -29,22 +32,19 @@ class RequestCreateView(FormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(disaster=self.disaster, **kwargs)
 
-    def form_valid(self, form):
+    def save(self, form):
         fields = dict(form.cleaned_data)
         fields.setdefault("municipality", self.request.user.organisation)
         if not permissions.can_enter_request(
             self.request.user, self.disaster, fields["municipality"]
         ):
             raise PermissionDenied
-        try:
-            help_request = services.request_create(
-                disaster=self.disaster, actor=self.request.user, **fields
-            )
-        except ValidationError as error:
-            form_errors(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("The request was recorded."))
-        return redirect("disaster_support:request_detail", pk=help_request.pk)
+        help_request = services.request_create(
+            disaster=self.disaster, actor=self.request.user, **fields
+        )
+        return reverse(
+            "disaster_support:request_detail", kwargs={"pk": help_request.pk}
+        )
 
 
 class RequestDetailView(TemplateView):
@@ -94,34 +94,28 @@ class RequestStatusView(View):
         return redirect("disaster_support:request_detail", pk=pk)
 
 
-class OfferCreateView(FormView):
+class OfferCreateView(ActingForMixin, ServiceFormView):
     """A ward offers people in its own name; the office for any ward, or
     for the 23 wards jointly."""
 
     form_class = OfferForm
     template_name = "disaster_support/offer_form.html"
+    success_message = gettext_lazy("The offer was recorded.")
 
     def dispatch(self, request, *args, pk, **kwargs):
         self.help_request = access_request(request.user, pk, may=permissions.can_offer)
-        self.acting_for = permissions.acting_organisation(request.user)
         return super().dispatch(request, *args, **kwargs)
-
-    def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "office": self.acting_for is None}
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(help_request=self.help_request, **kwargs)
 
-    def form_valid(self, form):
+    def save(self, form):
         fields = dict(form.cleaned_data)
         if self.acting_for is not None:
             fields.update(ward=self.acting_for, is_joint=False)
-        try:
-            services.offer_create(
-                request=self.help_request, actor=self.request.user, **fields
-            )
-        except ValidationError as error:
-            form_errors(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("The offer was recorded."))
-        return redirect("disaster_support:request_detail", pk=self.help_request.pk)
+        services.offer_create(
+            request=self.help_request, actor=self.request.user, **fields
+        )
+        return reverse(
+            "disaster_support:request_detail", kwargs={"pk": self.help_request.pk}
+        )

@@ -1,15 +1,15 @@
 """Reports frozen and published by the office as of a day."""
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
-from .. import exports, permissions, services, snapshots
+from .. import permissions, services, snapshots
 from ..access import access_disaster, access_snapshot
 from ..forms import AsOfForm
-from .common import attachment
+from .common import download
 
 
 class SnapshotPublishView(View):
@@ -46,14 +46,6 @@ class SnapshotExportView(View):
         if table not in snapshots.TABLES or fmt not in ("csv", "xlsx"):
             raise Http404
         snapshot = access_snapshot(request.user, pk)
-        if fmt == "csv":
-            response = HttpResponse(
-                snapshots.to_csv(snapshot, table),
-                content_type="text/csv; charset=utf-8",
-            )
-        else:
-            response = HttpResponse(
-                snapshots.to_xlsx(snapshot, table), content_type=exports.XLSX_TYPE
-            )
+        to_file = snapshots.to_csv if fmt == "csv" else snapshots.to_xlsx
         name = f"snapshot-{snapshot.pk}-{table}-{snapshot.as_of:%Y%m%d}.{fmt}"
-        return attachment(response, name)
+        return download(fmt, to_file(snapshot, table), name)

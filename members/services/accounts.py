@@ -39,6 +39,28 @@ def _yes_no(flag: bool) -> str:
     return AccessChange.YES if flag else AccessChange.NO
 
 
+# The account's on/off switches and how the access record names them.
+_FLAG_FIELDS = {
+    "is_active": AccessChange.Field.ACTIVE,
+    "is_superuser": AccessChange.Field.SUPERUSER,
+}
+
+
+def _set_flag(*, user: User, name: str, value: bool, actor: User | None) -> User:
+    """Switch is_active or is_superuser and record who did it."""
+    old = getattr(user, name)
+    setattr(user, name, value)
+    user.save(update_fields=[name])
+    _access_change_record(
+        user=user,
+        field=_FLAG_FIELDS[name],
+        old=_yes_no(old),
+        new=_yes_no(value),
+        actor=actor,
+    )
+    return user
+
+
 @transaction.atomic
 def user_set_role(*, user: User, role: str, actor: User | None) -> User:
     """Give a person exactly one role; ward staff must belong to a ward.
@@ -74,17 +96,7 @@ def user_set_role(*, user: User, role: str, actor: User | None) -> User:
 @transaction.atomic
 def user_set_superuser(*, user: User, is_superuser: bool, actor: User | None) -> User:
     """Give or take away every permission, recording who did it."""
-    old = user.is_superuser
-    user.is_superuser = is_superuser
-    user.save(update_fields=["is_superuser"])
-    _access_change_record(
-        user=user,
-        field=AccessChange.Field.SUPERUSER,
-        old=_yes_no(old),
-        new=_yes_no(is_superuser),
-        actor=actor,
-    )
-    return user
+    return _set_flag(user=user, name="is_superuser", value=is_superuser, actor=actor)
 
 
 @transaction.atomic
@@ -131,6 +143,21 @@ def email_verify_after_password_setup(*, user: User) -> None:
     )
 
 
+def address_owner_notified(*, email: str, template: str, context: dict) -> bool:
+    """If an account already has this address, mail its owner a notice
+    (`context` plus "owner") and say so.
+
+    For forms that answer alike whether or not the address is taken.
+    """
+    owner = User.objects.filter(email__iexact=email).first()
+    if owner is None:
+        return False
+    tasks.mail_send_on_commit(
+        to=[owner.email], template=template, context={"owner": owner, **context}
+    )
+    return True
+
+
 @transaction.atomic
 def staff_invite(
     *,
@@ -146,20 +173,11 @@ def staff_invite(
     An address that already has an account gets a notice instead, and None
     is returned: the inviter is answered alike in both cases.
     """
-    owner = User.objects.filter(email__iexact=email).first()
-    if owner is not None:
-        context = {
-            "owner": owner,
-            "invited_by": actor,
-            "organisation": organisation,
-        }
-        transaction.on_commit(
-            lambda: tasks.mail_send(
-                to=[owner.email],
-                template="members/email/invitation_address_in_use",
-                context=context,
-            )
-        )
+    if address_owner_notified(
+        email=email,
+        template="members/email/invitation_address_in_use",
+        context={"invited_by": actor, "organisation": organisation},
+    ):
         return None
     user = user_create(
         email=email,
@@ -170,10 +188,8 @@ def staff_invite(
         actor=actor,
     )
     context = {"user": user, "invited_by": actor, "url": password_setup_url(user=user)}
-    transaction.on_commit(
-        lambda: tasks.mail_send(
-            to=[user.email], template="members/email/invitation", context=context
-        )
+    tasks.mail_send_on_commit(
+        to=[user.email], template="members/email/invitation", context=context
     )
     return user
 
@@ -181,17 +197,7 @@ def staff_invite(
 @transaction.atomic
 def staff_reactivate(*, user: User, actor: User) -> User:
     """Turn an account back on, e.g. for someone who returned."""
-    was_active = user.is_active
-    user.is_active = True
-    user.save(update_fields=["is_active"])
-    _access_change_record(
-        user=user,
-        field=AccessChange.Field.ACTIVE,
-        old=_yes_no(was_active),
-        new=AccessChange.YES,
-        actor=actor,
-    )
-    return user
+    return _set_flag(user=user, name="is_active", value=True, actor=actor)
 
 
 @transaction.atomic
@@ -208,16 +214,7 @@ def staff_deactivate(*, user: User, actor: User) -> User:
             % {"name": user.display_name},
             code="last_active",
         )
-    was_active = user.is_active
-    user.is_active = False
-    user.save(update_fields=["is_active"])
-    _access_change_record(
-        user=user,
-        field=AccessChange.Field.ACTIVE,
-        old=_yes_no(was_active),
-        new=AccessChange.NO,
-        actor=actor,
-    )
+    _set_flag(user=user, name="is_active", value=False, actor=actor)
     for session in UserSession.objects.filter(user=user):
         session.end()
     return user

@@ -103,16 +103,11 @@ def application_submit(
     if refusal:
         raise ValidationError(refusal, code="cannot_apply")
     email = User.objects.normalize_email(email)
-    owner = User.objects.filter(email__iexact=email).first()
-    if owner is not None:
-        context = {"owner": owner, "organisation": organisation}
-        transaction.on_commit(
-            lambda: tasks.mail_send(
-                to=[owner.email],
-                template="members/email/application_address_in_use",
-                context=context,
-            )
-        )
+    if accounts.address_owner_notified(
+        email=email,
+        template="members/email/application_address_in_use",
+        context={"organisation": organisation},
+    ):
         return None
     MembershipApplication.objects.filter(
         status=MembershipApplication.Status.UNCONFIRMED,
@@ -133,12 +128,10 @@ def application_submit(
         "application": application,
         "url": application_confirm_url(application=application),
     }
-    transaction.on_commit(
-        lambda: tasks.mail_send(
-            to=[application.email],
-            template="members/email/application_confirm",
-            context=context,
-        )
+    tasks.mail_send_on_commit(
+        to=[application.email],
+        template="members/email/application_confirm",
+        context=context,
     )
     return application
 
@@ -183,18 +176,16 @@ def application_confirm(*, application: MembershipApplication) -> MembershipAppl
     )
     context = {"application": application}
     transaction.on_commit(
-        lambda: (
-            tasks.mail_send(
-                to=office_addresses(),
-                template="members/email/application_received",
-                context=context,
-            ),
-            tasks.mail_send(
-                to=[application.email],
-                template="members/email/application_acknowledged",
-                context=context,
-            ),
+        lambda: tasks.mail_send(
+            to=office_addresses(),
+            template="members/email/application_received",
+            context=context,
         )
+    )
+    tasks.mail_send_on_commit(
+        to=[application.email],
+        template="members/email/application_acknowledged",
+        context=context,
     )
     return application
 
@@ -254,12 +245,8 @@ def application_approve(*, application: MembershipApplication, actor: User) -> U
         "organisation": organisation,
         "url": password_setup_url(user=user),
     }
-    transaction.on_commit(
-        lambda: tasks.mail_send(
-            to=[user.email],
-            template="members/email/application_approved",
-            context=context,
-        )
+    tasks.mail_send_on_commit(
+        to=[user.email], template="members/email/application_approved", context=context
     )
     return user
 
@@ -284,11 +271,9 @@ def application_reject(
         reason=reason,
     )
     context = {"application": application}
-    transaction.on_commit(
-        lambda: tasks.mail_send(
-            to=[application.email],
-            template="members/email/application_rejected",
-            context=context,
-        )
+    tasks.mail_send_on_commit(
+        to=[application.email],
+        template="members/email/application_rejected",
+        context=context,
     )
     return application
