@@ -79,6 +79,7 @@ class ThreadAdmin(ModelAdmin):
     list_filter = ["category", "is_pinned", "is_locked", "is_hidden"]
     search_fields = ["title", "organisation__name"]
     list_select_related = ["category", "organisation__prefecture"]
+    list_joined = ("category",)
     show_full_result_count = False
     date_hierarchy = "created_at"
     fields = [

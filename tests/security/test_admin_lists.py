@@ -161,5 +161,10 @@ def test_a_full_table_believed_empty_is_not_read_once_per_row(
     with connection.cursor() as cursor:
         # A misplanned query fails the test here instead of holding the core.
         cursor.execute("SET LOCAL statement_timeout = '60s'")
+    # The queries that grow with the table: the page and its count. The
+    # related rows are read by the page's keys afterwards, at most a page
+    # of each, whatever the plan.
+    table = model._meta.db_table
     for sql in list_queries(admin_client, model):
-        assert not whole_table_loops(sql, None), sql
+        if f'FROM "{table}"' in sql:
+            assert not whole_table_loops(sql, None), sql
