@@ -9,6 +9,7 @@ from functools import cached_property
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, View
@@ -49,17 +50,32 @@ def _moderate(request, service, success_message, **target):
         messages.success(request, success_message)
 
 
-class ThreadActionView(ModeratorRequiredMixin, View):
-    """Hide, restore, lock, unlock, pin or unpin a thread, then show it."""
+class ModerationActionView(ModeratorRequiredMixin, View):
+    """Run one moderation service on a thread or post, then show it."""
 
     http_method_names = ["post"]
+    model = None
     service = None
     success_message = ""
 
     def post(self, request, pk):
-        thread = get_object_or_404(Thread, pk=pk)
-        _moderate(request, self.service, self.success_message, thread=thread)
-        return redirect("boards:thread", pk=thread.pk)
+        target = get_object_or_404(self.model, pk=pk)
+        _moderate(
+            request,
+            self.service,
+            self.success_message,
+            **{self.model._meta.model_name: target},
+        )
+        return redirect(self.shown_at(target))
+
+
+class ThreadActionView(ModerationActionView):
+    """Hide, restore, lock, unlock, pin or unpin a thread, then show it."""
+
+    model = Thread
+
+    def shown_at(self, thread):
+        return reverse("boards:thread", kwargs={"pk": thread.pk})
 
 
 class ThreadHideView(ThreadActionView):
@@ -92,17 +108,13 @@ class ThreadUnpinView(ThreadActionView):
     success_message = gettext_lazy("The thread is no longer pinned.")
 
 
-class PostActionView(ModeratorRequiredMixin, View):
+class PostActionView(ModerationActionView):
     """Hide or restore a post, then show it in its thread."""
 
-    http_method_names = ["post"]
-    service = None
-    success_message = ""
+    model = Post
 
-    def post(self, request, pk):
-        post = get_object_or_404(Post, pk=pk)
-        _moderate(request, self.service, self.success_message, post=post)
-        return redirect(post_url(post))
+    def shown_at(self, post):
+        return post_url(post)
 
 
 class PostHideView(PostActionView):
@@ -116,7 +128,14 @@ class PostRestoreView(PostActionView):
 
 
 class ThreadFormView(ModeratorRequiredMixin, FormView):
-    """A moderation page with a form about one thread."""
+    """A moderation page with a form about one thread.
+
+    The form's fields are the service's keyword arguments; the thread goes
+    in as ``thread_argument``.
+    """
+
+    service = None
+    thread_argument = "thread"
 
     @cached_property
     def thread(self):
@@ -132,7 +151,11 @@ class ThreadFormView(ModeratorRequiredMixin, FormView):
 
     def form_valid(self, form):
         try:
-            thread = self.act(form.cleaned_data)
+            thread = self.service(
+                **{self.thread_argument: self.thread},
+                **form.cleaned_data,
+                actor=self.request.user,
+            )
         except ValidationError as error:
             form.add_error(None, error)
             return self.form_invalid(form)
@@ -142,51 +165,30 @@ class ThreadFormView(ModeratorRequiredMixin, FormView):
 
 class ThreadMoveView(ThreadFormView):
     form_class = ThreadMoveForm
+    service = staticmethod(moderation.thread_move)
     template_name = "boards/thread_move.html"
     success_message = gettext_lazy("The thread has been moved.")
-
-    def act(self, data):
-        return moderation.thread_move(
-            thread=self.thread,
-            category=data["category"],
-            actor=self.request.user,
-            reason=data["reason"],
-        )
 
 
 class ThreadSplitView(ThreadFormView):
     """The thread's replies with checkboxes; those chosen become a new thread."""
 
     form_class = ThreadSplitForm
+    service = staticmethod(moderation.thread_split)
     template_name = "boards/thread_split.html"
     success_message = gettext_lazy(
         "The replies are now a thread of their own. This is the new thread."
     )
 
-    def act(self, data):
-        return moderation.thread_split(
-            thread=self.thread,
-            posts=data["posts"],
-            title=data["title"],
-            actor=self.request.user,
-            reason=data["reason"],
-        )
-
 
 class ThreadMergeView(ThreadFormView):
     form_class = ThreadMergeForm
+    service = staticmethod(moderation.thread_merge)
+    thread_argument = "source"
     template_name = "boards/thread_merge.html"
     success_message = gettext_lazy(
         "The threads have been merged. This is the thread they are in now."
     )
-
-    def act(self, data):
-        return moderation.thread_merge(
-            source=self.thread,
-            target=data["target"],
-            actor=self.request.user,
-            reason=data["reason"],
-        )
 
 
 class ReportCreateView(FormView):
