@@ -10,6 +10,13 @@ from django.utils.translation import pgettext_lazy
 from .threads import Thread
 
 
+def _in_order(first: str, last: str, *, name: str) -> models.CheckConstraint:
+    """A check that a period's last day is not before its first."""
+    return models.CheckConstraint(
+        condition=models.Q(**{f"{last}__gte": models.F(first)}), name=name
+    )
+
+
 class Proposal(models.Model):
     """A proposal of a collaboration or exchange project to the wards."""
 
@@ -93,10 +100,7 @@ class EventDetails(models.Model):
         verbose_name = _("event")
         verbose_name_plural = _("events")
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(ends_on__gte=models.F("starts_on")),
-                name="boards_event_dates_in_order",
-            ),
+            _in_order("starts_on", "ends_on", name="boards_event_dates_in_order")
         ]
 
     def __str__(self):
@@ -126,10 +130,9 @@ class PamphletRequest(models.Model):
         verbose_name = _("pamphlet request")
         verbose_name_plural = _("pamphlet requests")
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(wished_until__gte=models.F("wished_from")),
-                name="boards_pamphlet_period_in_order",
-            ),
+            _in_order(
+                "wished_from", "wished_until", name="boards_pamphlet_period_in_order"
+            )
         ]
 
     def __str__(self):
