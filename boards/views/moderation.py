@@ -10,9 +10,8 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.generic import FormView, View
+from django.views.generic import View
 
 from .. import permissions
 from ..forms import (
@@ -24,6 +23,7 @@ from ..forms import (
 )
 from ..models import Post, Thread
 from ..services import moderation
+from .common import ServiceFormView
 from .posts import post_url
 
 
@@ -127,7 +127,7 @@ class PostRestoreView(PostActionView):
     success_message = gettext_lazy("Members can see the post again.")
 
 
-class ThreadFormView(ModeratorRequiredMixin, FormView):
+class ThreadFormView(ModeratorRequiredMixin, ServiceFormView):
     """A moderation page with a form about one thread.
 
     The form's fields are the service's keyword arguments; the thread goes
@@ -149,18 +149,11 @@ class ThreadFormView(ModeratorRequiredMixin, FormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(thread=self.thread, **kwargs)
 
-    def form_valid(self, form):
-        try:
-            thread = self.service(
-                **{self.thread_argument: self.thread},
-                **form.cleaned_data,
-                actor=self.request.user,
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-            return self.form_invalid(form)
-        messages.success(self.request, self.success_message)
-        return redirect("boards:thread", pk=thread.pk)
+    def act(self, data):
+        thread = self.service(
+            **{self.thread_argument: self.thread}, **data, actor=self.request.user
+        )
+        return reverse("boards:thread", kwargs={"pk": thread.pk})
 
 
 class ThreadMoveView(ThreadFormView):
@@ -191,11 +184,14 @@ class ThreadMergeView(ThreadFormView):
     )
 
 
-class ReportCreateView(FormView):
+class ReportCreateView(ServiceFormView):
     """A member reports a post to the moderators, with a reason."""
 
     form_class = ReportForm
     template_name = "boards/report_form.html"
+    success_message = gettext_lazy(
+        "Thank you. The moderators will look at the post you reported."
+    )
 
     def dispatch(self, request, *args, **kwargs):
         self.reported = permissions.access_post(
@@ -206,18 +202,8 @@ class ReportCreateView(FormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(post=self.reported, **kwargs)
 
-    def form_valid(self, form):
-        try:
-            moderation.report_create(
-                post=self.reported,
-                reporter=self.request.user,
-                reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-            return self.form_invalid(form)
-        messages.success(
-            self.request,
-            _("Thank you. The moderators will look at the post you reported."),
+    def act(self, data):
+        moderation.report_create(
+            post=self.reported, reporter=self.request.user, reason=data["reason"]
         )
-        return redirect(post_url(self.reported))
+        return post_url(self.reported)
