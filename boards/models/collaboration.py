@@ -17,7 +17,14 @@ def _in_order(first: str, last: str, *, name: str) -> models.CheckConstraint:
     )
 
 
-class Proposal(models.Model):
+class ThreadDetails:
+    """The part of a structured thread kept beside it: named after the thread."""
+
+    def __str__(self):
+        return str(self.thread)
+
+
+class Proposal(ThreadDetails, models.Model):
     """A proposal of a collaboration or exchange project to the wards."""
 
     class Field(models.TextChoices):
@@ -49,9 +56,6 @@ class Proposal(models.Model):
         verbose_name = _("proposal")
         verbose_name_plural = _("proposals")
 
-    def __str__(self):
-        return str(self.thread)
-
 
 class ProposalStatusChange(models.Model):
     """One step of a proposal's status, with who moved it."""
@@ -82,7 +86,7 @@ class ProposalStatusChange(models.Model):
         return f"{self.proposal}: {self.old_status} → {self.new_status}"
 
 
-class EventDetails(models.Model):
+class EventDetails(ThreadDetails, models.Model):
     """When and where an event is, and how to take part."""
 
     thread = models.OneToOneField(
@@ -103,11 +107,8 @@ class EventDetails(models.Model):
             _in_order("starts_on", "ends_on", name="boards_event_dates_in_order")
         ]
 
-    def __str__(self):
-        return str(self.thread)
 
-
-class PamphletRequest(models.Model):
+class PamphletRequest(ThreadDetails, models.Model):
     """A request to hand out a pamphlet in the wards."""
 
     class Placement(models.TextChoices):
@@ -135,15 +136,12 @@ class PamphletRequest(models.Model):
             )
         ]
 
-    def __str__(self):
-        return str(self.thread)
-
     def get_placements_display(self):
         labels = dict(self.Placement.choices)
         return [labels[value] for value in self.placements if value in labels]
 
 
-class Publicity(models.Model):
+class Publicity(ThreadDetails, models.Model):
     """A newsletter or PR video being promoted."""
 
     thread = models.OneToOneField(
@@ -156,9 +154,6 @@ class Publicity(models.Model):
     class Meta:
         verbose_name = _("newsletter or video PR")
         verbose_name_plural = _("newsletter or video PR")
-
-    def __str__(self):
-        return str(self.thread)
 
 
 class AddresseeQuerySet(models.QuerySet):
