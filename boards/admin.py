@@ -64,6 +64,19 @@ class PostInline(admin.TabularInline):
         return super().get_queryset(request).select_related("author")
 
 
+def _thread_action(service, *, only, description):
+    """An admin action running a moderation service on the selected threads.
+
+    ``only`` picks those it would change; the others are left alone.
+    """
+
+    @admin.action(description=description, permissions=["change"])
+    def action(modeladmin, request, queryset):
+        modeladmin._moderate(request, queryset.filter(**only), service)
+
+    return action
+
+
 @admin.register(Thread)
 class ThreadAdmin(ModelAdmin):
     list_display = [
@@ -127,51 +140,36 @@ class ThreadAdmin(ModelAdmin):
             messages.SUCCESS,
         )
 
-    @admin.action(
+    hide_threads = _thread_action(
+        moderation.thread_hide,
+        only={"is_hidden": False},
         description=_("Hide the selected threads from members"),
-        permissions=["change"],
     )
-    def hide_threads(self, request, queryset):
-        self._moderate(
-            request, queryset.filter(is_hidden=False), moderation.thread_hide
-        )
-
-    @admin.action(
+    restore_threads = _thread_action(
+        moderation.thread_restore,
+        only={"is_hidden": True},
         description=_("Show the selected threads to members again"),
-        permissions=["change"],
     )
-    def restore_threads(self, request, queryset):
-        self._moderate(
-            request, queryset.filter(is_hidden=True), moderation.thread_restore
-        )
-
-    @admin.action(
+    lock_threads = _thread_action(
+        moderation.thread_lock,
+        only={"is_locked": False},
         description=_("Close the selected threads to new replies"),
-        permissions=["change"],
     )
-    def lock_threads(self, request, queryset):
-        self._moderate(
-            request, queryset.filter(is_locked=False), moderation.thread_lock
-        )
-
-    @admin.action(
+    unlock_threads = _thread_action(
+        moderation.thread_unlock,
+        only={"is_locked": True},
         description=_("Reopen the selected threads to replies"),
-        permissions=["change"],
     )
-    def unlock_threads(self, request, queryset):
-        self._moderate(
-            request, queryset.filter(is_locked=True), moderation.thread_unlock
-        )
-
-    @admin.action(description=_("Pin the selected threads"), permissions=["change"])
-    def pin_threads(self, request, queryset):
-        self._moderate(request, queryset.filter(is_pinned=False), moderation.thread_pin)
-
-    @admin.action(description=_("Unpin the selected threads"), permissions=["change"])
-    def unpin_threads(self, request, queryset):
-        self._moderate(
-            request, queryset.filter(is_pinned=True), moderation.thread_unpin
-        )
+    pin_threads = _thread_action(
+        moderation.thread_pin,
+        only={"is_pinned": False},
+        description=_("Pin the selected threads"),
+    )
+    unpin_threads = _thread_action(
+        moderation.thread_unpin,
+        only={"is_pinned": True},
+        description=_("Unpin the selected threads"),
+    )
 
 
 class AttachmentInline(admin.TabularInline):

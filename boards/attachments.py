@@ -216,6 +216,18 @@ def _display_name(name, file_type):
     return _fit(name + file_type.extension)
 
 
+def _prepared(file_type, *, content, name, **image) -> PreparedUpload:
+    """A checked file of ``file_type``, named as what it really is."""
+    return PreparedUpload(
+        content=content,
+        original_name=_display_name(name, file_type),
+        kind=file_type.kind,
+        content_type=file_type.content_type,
+        extension=file_type.extension,
+        **image,
+    )
+
+
 def _refusal(message, code, name, **params):
     return ValidationError(message, code=code, params={"name": name, **params})
 
@@ -306,13 +318,7 @@ def _prepare_pdf(data, name):
             "pdf_active_content",
             name,
         )
-    return PreparedUpload(
-        content=data,
-        original_name=_display_name(name, PDF),
-        kind=PDF.kind,
-        content_type=PDF.content_type,
-        extension=PDF.extension,
-    )
+    return _prepared(PDF, content=data, name=name)
 
 
 # ----- Images -----
@@ -337,12 +343,10 @@ def _prepare_image(data, name, image_format):
     # Palette images can only be scaled coarsely; thumbnails need colours.
     thumbnail = image.convert("RGB") if image.mode == "P" else image.copy()
     thumbnail.thumbnail(THUMBNAIL_BOX)
-    return PreparedUpload(
+    return _prepared(
+        file_type,
         content=content,
-        original_name=_display_name(name, file_type),
-        kind=file_type.kind,
-        content_type=file_type.content_type,
-        extension=file_type.extension,
+        name=name,
         width=image.width,
         height=image.height,
         thumbnail=_encode(thumbnail, "WEBP"),
@@ -490,13 +494,7 @@ def _prepare_document(data, name):
             "invalid_document",
             name,
         )
-    return PreparedUpload(
-        content=data,
-        original_name=_display_name(name, file_type),
-        kind=file_type.kind,
-        content_type=file_type.content_type,
-        extension=file_type.extension,
-    )
+    return _prepared(file_type, content=data, name=name)
 
 
 def _document_type(entries):

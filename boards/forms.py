@@ -140,6 +140,22 @@ def check_period(form, start_field, end_field, message=None):
         )
 
 
+class PeriodsMixin:
+    """A form whose ``periods`` must each be in order.
+
+    Each is (start field, end field) or (start field, end field, message),
+    checked with check_period once the fields are clean.
+    """
+
+    periods = ()
+
+    def clean(self):
+        cleaned_data = super().clean()
+        for period in self.periods:
+            check_period(self, *period)
+        return cleaned_data
+
+
 class AddressingForm(forms.Form):
     """Which wards a proposal, pamphlet request or announcement is for."""
 
@@ -177,7 +193,16 @@ class ProposalForm(forms.ModelForm):
         fields = ["field"]
 
 
-class EventForm(forms.ModelForm):
+class EventForm(PeriodsMixin, forms.ModelForm):
+    periods = (
+        ("starts_on", "ends_on", _("The last day cannot be before the first day.")),
+        (
+            "application_deadline",
+            "ends_on",
+            _("The application deadline cannot be after the event."),
+        ),
+    )
+
     class Meta:
         model = EventDetails
         fields = ["starts_on", "ends_on", "place", "application_deadline", "contact"]
@@ -192,24 +217,10 @@ class EventForm(forms.ModelForm):
             "application_deadline": DayField,
         }
 
-    def clean(self):
-        cleaned_data = super().clean()
-        check_period(
-            self,
-            "starts_on",
-            "ends_on",
-            _("The last day cannot be before the first day."),
-        )
-        check_period(
-            self,
-            "application_deadline",
-            "ends_on",
-            _("The application deadline cannot be after the event."),
-        )
-        return cleaned_data
 
+class PamphletForm(PeriodsMixin, forms.ModelForm):
+    periods = (("wished_from", "wished_until"),)
 
-class PamphletForm(forms.ModelForm):
     placements = forms.MultipleChoiceField(
         label=_("Where"),
         choices=PamphletRequest.Placement.choices,
@@ -230,23 +241,15 @@ class PamphletForm(forms.ModelForm):
             )
         return copies
 
-    def clean(self):
-        cleaned_data = super().clean()
-        check_period(self, "wished_from", "wished_until")
-        return cleaned_data
 
+class PublicityForm(PeriodsMixin, forms.ModelForm):
+    periods = (("period_from", "period_until"),)
 
-class PublicityForm(forms.ModelForm):
     class Meta:
         model = Publicity
         fields = ["url", "period_from", "period_until"]
         widgets = {"period_from": DateInput, "period_until": DateInput}
         field_classes = {"period_from": DayField, "period_until": DayField}
-
-    def clean(self):
-        cleaned_data = super().clean()
-        check_period(self, "period_from", "period_until")
-        return cleaned_data
 
 
 class AnnouncementForm(forms.Form):
@@ -343,8 +346,10 @@ class ThreadPageForm(forms.Form):
     page = forms.IntegerField(required=False)
 
 
-class SearchForm(forms.Form):
+class SearchForm(PeriodsMixin, forms.Form):
     """Words to find and filters for board search; every field is optional."""
+
+    periods = (("date_from", "date_to"),)
 
     q = forms.CharField(
         label=_("Keywords"),
@@ -405,11 +410,6 @@ class SearchForm(forms.Form):
                 _("Enter words with letters or digits."), code="no_words"
             )
         return words
-
-    def clean(self):
-        cleaned_data = super().clean()
-        check_period(self, "date_from", "date_to")
-        return cleaned_data
 
 
 # ----- moderation -----

@@ -10,7 +10,21 @@ from django.utils.translation import pgettext_lazy
 from .threads import Thread
 
 
-class Proposal(models.Model):
+def _in_order(first: str, last: str, *, name: str) -> models.CheckConstraint:
+    """A check that a period's last day is not before its first."""
+    return models.CheckConstraint(
+        condition=models.Q(**{f"{last}__gte": models.F(first)}), name=name
+    )
+
+
+class ThreadDetails:
+    """The part of a structured thread kept beside it: named after the thread."""
+
+    def __str__(self):
+        return str(self.thread)
+
+
+class Proposal(ThreadDetails, models.Model):
     """A proposal of a collaboration or exchange project to the wards."""
 
     class Field(models.TextChoices):
@@ -42,9 +56,6 @@ class Proposal(models.Model):
         verbose_name = _("proposal")
         verbose_name_plural = _("proposals")
 
-    def __str__(self):
-        return str(self.thread)
-
 
 class ProposalStatusChange(models.Model):
     """One step of a proposal's status, with who moved it."""
@@ -75,7 +86,7 @@ class ProposalStatusChange(models.Model):
         return f"{self.proposal}: {self.old_status} → {self.new_status}"
 
 
-class EventDetails(models.Model):
+class EventDetails(ThreadDetails, models.Model):
     """When and where an event is, and how to take part."""
 
     thread = models.OneToOneField(
@@ -93,17 +104,11 @@ class EventDetails(models.Model):
         verbose_name = _("event")
         verbose_name_plural = _("events")
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(ends_on__gte=models.F("starts_on")),
-                name="boards_event_dates_in_order",
-            ),
+            _in_order("starts_on", "ends_on", name="boards_event_dates_in_order")
         ]
 
-    def __str__(self):
-        return str(self.thread)
 
-
-class PamphletRequest(models.Model):
+class PamphletRequest(ThreadDetails, models.Model):
     """A request to hand out a pamphlet in the wards."""
 
     class Placement(models.TextChoices):
@@ -126,21 +131,17 @@ class PamphletRequest(models.Model):
         verbose_name = _("pamphlet request")
         verbose_name_plural = _("pamphlet requests")
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(wished_until__gte=models.F("wished_from")),
-                name="boards_pamphlet_period_in_order",
-            ),
+            _in_order(
+                "wished_from", "wished_until", name="boards_pamphlet_period_in_order"
+            )
         ]
-
-    def __str__(self):
-        return str(self.thread)
 
     def get_placements_display(self):
         labels = dict(self.Placement.choices)
         return [labels[value] for value in self.placements if value in labels]
 
 
-class Publicity(models.Model):
+class Publicity(ThreadDetails, models.Model):
     """A newsletter or PR video being promoted."""
 
     thread = models.OneToOneField(
@@ -153,9 +154,6 @@ class Publicity(models.Model):
     class Meta:
         verbose_name = _("newsletter or video PR")
         verbose_name_plural = _("newsletter or video PR")
-
-    def __str__(self):
-        return str(self.thread)
 
 
 class AddresseeQuerySet(models.QuerySet):

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from members.models import User
 
@@ -35,42 +36,70 @@ def _log(*, actor, action, thread=None, post=None, reason="", details=None):
     return entry
 
 
-def _flag_set(instance, field, value, *, unchanged):
-    """Set a moderation flag; refuse when it is already so, so logs stay true."""
+# The flag each plain moderation action sets, and what to say when it is
+# already so (refused, so that the log stays true).
+_FLAG_ACTIONS = {
+    Action.HIDE_POST: ("is_hidden", True, gettext_lazy("This post is already hidden.")),
+    Action.RESTORE_POST: ("is_hidden", False, gettext_lazy("This post is not hidden.")),
+    Action.HIDE_THREAD: (
+        "is_hidden",
+        True,
+        gettext_lazy("This thread is already hidden."),
+    ),
+    Action.RESTORE_THREAD: (
+        "is_hidden",
+        False,
+        gettext_lazy("This thread is not hidden."),
+    ),
+    Action.LOCK: (
+        "is_locked",
+        True,
+        gettext_lazy("This thread is already closed to new replies."),
+    ),
+    Action.UNLOCK: (
+        "is_locked",
+        False,
+        gettext_lazy("This thread is already open to replies."),
+    ),
+    Action.PIN: ("is_pinned", True, gettext_lazy("This thread is already pinned.")),
+    Action.UNPIN: ("is_pinned", False, gettext_lazy("This thread is not pinned.")),
+}
+
+
+def _flag_set(target, action, *, actor, reason):
+    """Set the flag of a plain moderation action on a thread or post, and log it."""
+    field, value, unchanged = _FLAG_ACTIONS[action]
     current = (
-        type(instance)
+        type(target)
         .objects.select_for_update()
         .values_list(field, flat=True)
-        .get(pk=instance.pk)
+        .get(pk=target.pk)
     )
     if current == value:
-        raise ValidationError(unchanged, code="unchanged")
-    setattr(instance, field, value)
-    instance.save(update_fields=[field])
+        raise ValidationError(str(unchanged), code="unchanged")
+    setattr(target, field, value)
+    target.save(update_fields=[field])
+    kind = "post" if isinstance(target, Post) else "thread"
+    _log(actor=actor, action=action, reason=reason, **{kind: target})
+    return target
 
 
 @transaction.atomic
 def post_hide(*, post: Post, actor: User, reason: str = "") -> Post:
     """Hide a post: members see a placeholder, moderators the post, marked."""
-    _flag_set(post, "is_hidden", True, unchanged=_("This post is already hidden."))
-    _log(actor=actor, action=Action.HIDE_POST, post=post, reason=reason)
-    return post
+    return _flag_set(post, Action.HIDE_POST, actor=actor, reason=reason)
 
 
 @transaction.atomic
 def post_restore(*, post: Post, actor: User, reason: str = "") -> Post:
     """Show a hidden post to members again."""
-    _flag_set(post, "is_hidden", False, unchanged=_("This post is not hidden."))
-    _log(actor=actor, action=Action.RESTORE_POST, post=post, reason=reason)
-    return post
+    return _flag_set(post, Action.RESTORE_POST, actor=actor, reason=reason)
 
 
 @transaction.atomic
 def thread_hide(*, thread: Thread, actor: User, reason: str = "") -> Thread:
     """Hide a thread from members: it leaves lists and search; its page is 404."""
-    _flag_set(thread, "is_hidden", True, unchanged=_("This thread is already hidden."))
-    _log(actor=actor, action=Action.HIDE_THREAD, thread=thread, reason=reason)
-    return thread
+    return _flag_set(thread, Action.HIDE_THREAD, actor=actor, reason=reason)
 
 
 @transaction.atomic
@@ -81,51 +110,31 @@ def thread_restore(*, thread: Thread, actor: User, reason: str = "") -> Thread:
             _("This thread was merged into another one; its posts are there now."),
             code="merged",
         )
-    _flag_set(thread, "is_hidden", False, unchanged=_("This thread is not hidden."))
-    _log(actor=actor, action=Action.RESTORE_THREAD, thread=thread, reason=reason)
-    return thread
+    return _flag_set(thread, Action.RESTORE_THREAD, actor=actor, reason=reason)
 
 
 @transaction.atomic
 def thread_lock(*, thread: Thread, actor: User, reason: str = "") -> Thread:
     """Close a thread to new replies; what it has stays readable."""
-    _flag_set(
-        thread,
-        "is_locked",
-        True,
-        unchanged=_("This thread is already closed to new replies."),
-    )
-    _log(actor=actor, action=Action.LOCK, thread=thread, reason=reason)
-    return thread
+    return _flag_set(thread, Action.LOCK, actor=actor, reason=reason)
 
 
 @transaction.atomic
 def thread_unlock(*, thread: Thread, actor: User, reason: str = "") -> Thread:
     """Open a closed thread to replies again."""
-    _flag_set(
-        thread,
-        "is_locked",
-        False,
-        unchanged=_("This thread is already open to replies."),
-    )
-    _log(actor=actor, action=Action.UNLOCK, thread=thread, reason=reason)
-    return thread
+    return _flag_set(thread, Action.UNLOCK, actor=actor, reason=reason)
 
 
 @transaction.atomic
 def thread_pin(*, thread: Thread, actor: User, reason: str = "") -> Thread:
     """Pin a thread to the top of its category."""
-    _flag_set(thread, "is_pinned", True, unchanged=_("This thread is already pinned."))
-    _log(actor=actor, action=Action.PIN, thread=thread, reason=reason)
-    return thread
+    return _flag_set(thread, Action.PIN, actor=actor, reason=reason)
 
 
 @transaction.atomic
 def thread_unpin(*, thread: Thread, actor: User, reason: str = "") -> Thread:
     """Let a pinned thread take its place by activity again."""
-    _flag_set(thread, "is_pinned", False, unchanged=_("This thread is not pinned."))
-    _log(actor=actor, action=Action.UNPIN, thread=thread, reason=reason)
-    return thread
+    return _flag_set(thread, Action.UNPIN, actor=actor, reason=reason)
 
 
 def _category_shift(category_id, *, threads=0, posts=0):

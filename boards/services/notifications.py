@@ -79,23 +79,31 @@ def on_addressed(*, thread: Thread, organisations: list[Organisation]) -> None:
         )
 
 
-def on_answer(*, addressee: Addressee) -> None:
-    """A ward answered an addressed thread: the author hears of it."""
+def _author_hears(*, thread_id: int, actor_id: int, at) -> None:
+    """A ward answered the author's thread, or marked interest in it, at ``at``."""
     _fan_out_on_commit(
         kind=NotificationKind.ANSWER,
+        thread_id=thread_id,
+        actor_id=actor_id,
+        since=at.isoformat(),
+    )
+
+
+def on_answer(*, addressee: Addressee) -> None:
+    """A ward answered an addressed thread: the author hears of it."""
+    _author_hears(
         thread_id=addressee.thread_id,
         actor_id=addressee.answered_by_id,
-        since=addressee.answered_at.isoformat(),
+        at=addressee.answered_at,
     )
 
 
 def on_interest(*, interest: Interest) -> None:
     """An organisation marked interest: the author hears of it."""
-    _fan_out_on_commit(
-        kind=NotificationKind.ANSWER,
+    _author_hears(
         thread_id=interest.thread_id,
         actor_id=interest.marked_by_id,
-        since=interest.created_at.isoformat(),
+        at=interest.created_at,
     )
 
 

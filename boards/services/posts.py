@@ -82,6 +82,15 @@ def _category_touch(category_id, *, threads, posts, at):
     )
 
 
+def _latest_post(*, author: User, at) -> dict:
+    """What a thread keeps of its newest post, for its place in the lists."""
+    return {
+        "last_activity_at": at,
+        "last_post_author": author,
+        "last_post_organisation": author.organisation,
+    }
+
+
 @transaction.atomic
 def thread_create(
     *,
@@ -99,9 +108,7 @@ def thread_create(
         author=author,
         organisation=author.organisation,
         created_at=now,
-        last_activity_at=now,
-        last_post_author=author,
-        last_post_organisation=author.organisation,
+        **_latest_post(author=author, at=now),
     )
     thread.full_clean()
     thread.save()
@@ -144,9 +151,7 @@ def post_reply(
     Thread.objects.filter(pk=thread.pk).update(
         reply_count=F("reply_count") + 1,
         last_position=position,
-        last_activity_at=now,
-        last_post_author=author,
-        last_post_organisation=author.organisation,
+        **_latest_post(author=author, at=now),
     )
     _category_touch(thread.category_id, threads=0, posts=1, at=now)
     thread_mark_read(thread=thread, user=author, position=position)

@@ -9,9 +9,9 @@ from functools import cached_property
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect
-from django.utils.translation import gettext as _
+from django.urls import reverse
 from django.utils.translation import gettext_lazy
-from django.views.generic import FormView, View
+from django.views.generic import View
 
 from .. import permissions
 from ..forms import (
@@ -23,6 +23,7 @@ from ..forms import (
 )
 from ..models import Post, Thread
 from ..services import moderation
+from .common import ServiceFormView
 from .posts import post_url
 
 
@@ -49,17 +50,32 @@ def _moderate(request, service, success_message, **target):
         messages.success(request, success_message)
 
 
-class ThreadActionView(ModeratorRequiredMixin, View):
-    """Hide, restore, lock, unlock, pin or unpin a thread, then show it."""
+class ModerationActionView(ModeratorRequiredMixin, View):
+    """Run one moderation service on a thread or post, then show it."""
 
     http_method_names = ["post"]
+    model = None
     service = None
     success_message = ""
 
     def post(self, request, pk):
-        thread = get_object_or_404(Thread, pk=pk)
-        _moderate(request, self.service, self.success_message, thread=thread)
-        return redirect("boards:thread", pk=thread.pk)
+        target = get_object_or_404(self.model, pk=pk)
+        _moderate(
+            request,
+            self.service,
+            self.success_message,
+            **{self.model._meta.model_name: target},
+        )
+        return redirect(self.shown_at(target))
+
+
+class ThreadActionView(ModerationActionView):
+    """Hide, restore, lock, unlock, pin or unpin a thread, then show it."""
+
+    model = Thread
+
+    def shown_at(self, thread):
+        return reverse("boards:thread", kwargs={"pk": thread.pk})
 
 
 class ThreadHideView(ThreadActionView):
@@ -92,17 +108,13 @@ class ThreadUnpinView(ThreadActionView):
     success_message = gettext_lazy("The thread is no longer pinned.")
 
 
-class PostActionView(ModeratorRequiredMixin, View):
+class PostActionView(ModerationActionView):
     """Hide or restore a post, then show it in its thread."""
 
-    http_method_names = ["post"]
-    service = None
-    success_message = ""
+    model = Post
 
-    def post(self, request, pk):
-        post = get_object_or_404(Post, pk=pk)
-        _moderate(request, self.service, self.success_message, post=post)
-        return redirect(post_url(post))
+    def shown_at(self, post):
+        return post_url(post)
 
 
 class PostHideView(PostActionView):
@@ -115,8 +127,15 @@ class PostRestoreView(PostActionView):
     success_message = gettext_lazy("Members can see the post again.")
 
 
-class ThreadFormView(ModeratorRequiredMixin, FormView):
-    """A moderation page with a form about one thread."""
+class ThreadFormView(ModeratorRequiredMixin, ServiceFormView):
+    """A moderation page with a form about one thread.
+
+    The form's fields are the service's keyword arguments; the thread goes
+    in as ``thread_argument``.
+    """
+
+    service = None
+    thread_argument = "thread"
 
     @cached_property
     def thread(self):
@@ -130,70 +149,49 @@ class ThreadFormView(ModeratorRequiredMixin, FormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(thread=self.thread, **kwargs)
 
-    def form_valid(self, form):
-        try:
-            thread = self.act(form.cleaned_data)
-        except ValidationError as error:
-            form.add_error(None, error)
-            return self.form_invalid(form)
-        messages.success(self.request, self.success_message)
-        return redirect("boards:thread", pk=thread.pk)
+    def act(self, data):
+        thread = self.service(
+            **{self.thread_argument: self.thread}, **data, actor=self.request.user
+        )
+        return reverse("boards:thread", kwargs={"pk": thread.pk})
 
 
 class ThreadMoveView(ThreadFormView):
     form_class = ThreadMoveForm
+    service = staticmethod(moderation.thread_move)
     template_name = "boards/thread_move.html"
     success_message = gettext_lazy("The thread has been moved.")
-
-    def act(self, data):
-        return moderation.thread_move(
-            thread=self.thread,
-            category=data["category"],
-            actor=self.request.user,
-            reason=data["reason"],
-        )
 
 
 class ThreadSplitView(ThreadFormView):
     """The thread's replies with checkboxes; those chosen become a new thread."""
 
     form_class = ThreadSplitForm
+    service = staticmethod(moderation.thread_split)
     template_name = "boards/thread_split.html"
     success_message = gettext_lazy(
         "The replies are now a thread of their own. This is the new thread."
     )
 
-    def act(self, data):
-        return moderation.thread_split(
-            thread=self.thread,
-            posts=data["posts"],
-            title=data["title"],
-            actor=self.request.user,
-            reason=data["reason"],
-        )
-
 
 class ThreadMergeView(ThreadFormView):
     form_class = ThreadMergeForm
+    service = staticmethod(moderation.thread_merge)
+    thread_argument = "source"
     template_name = "boards/thread_merge.html"
     success_message = gettext_lazy(
         "The threads have been merged. This is the thread they are in now."
     )
 
-    def act(self, data):
-        return moderation.thread_merge(
-            source=self.thread,
-            target=data["target"],
-            actor=self.request.user,
-            reason=data["reason"],
-        )
 
-
-class ReportCreateView(FormView):
+class ReportCreateView(ServiceFormView):
     """A member reports a post to the moderators, with a reason."""
 
     form_class = ReportForm
     template_name = "boards/report_form.html"
+    success_message = gettext_lazy(
+        "Thank you. The moderators will look at the post you reported."
+    )
 
     def dispatch(self, request, *args, **kwargs):
         self.reported = permissions.access_post(
@@ -204,18 +202,8 @@ class ReportCreateView(FormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(post=self.reported, **kwargs)
 
-    def form_valid(self, form):
-        try:
-            moderation.report_create(
-                post=self.reported,
-                reporter=self.request.user,
-                reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-            return self.form_invalid(form)
-        messages.success(
-            self.request,
-            _("Thank you. The moderators will look at the post you reported."),
+    def act(self, data):
+        moderation.report_create(
+            post=self.reported, reporter=self.request.user, reason=data["reason"]
         )
-        return redirect(post_url(self.reported))
+        return post_url(self.reported)

@@ -1,14 +1,15 @@
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.generic import DetailView, FormView, TemplateView
+from django.utils.translation import gettext_lazy
+from django.views.generic import DetailView, TemplateView
 
 from .. import permissions
 from ..forms import PostEditForm, ReplyForm
 from ..models import Post
 from ..services import posts
+from .common import ServiceFormView
 from .threads import page_of
 
 
@@ -34,11 +35,12 @@ def quote_markdown(post):
     return "\n".join([f"> {heading}", ">", *(f"> {line}" for line in lines), "", ""])
 
 
-class ReplyView(FormView):
+class ReplyView(ServiceFormView):
     """Write a reply; ?quote=<post id> starts it with that post quoted."""
 
     form_class = ReplyForm
     template_name = "boards/reply_form.html"
+    success_message = gettext_lazy("Your reply has been posted.")
 
     def dispatch(self, request, *args, **kwargs):
         self.thread = permissions.access_thread(
@@ -65,20 +67,15 @@ class ReplyView(FormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(thread=self.thread, **kwargs)
 
-    def form_valid(self, form):
-        try:
-            post = posts.post_reply(
-                thread=self.thread,
-                author=self.request.user,
-                body=form.cleaned_data["body"],
-                quoted=self.quoted_post(form.cleaned_data["quoted"]),
-                uploads=form.cleaned_data["attachments"],
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("Your reply has been posted."))
-        return redirect(post_url(post))
+    def act(self, data):
+        post = posts.post_reply(
+            thread=self.thread,
+            author=self.request.user,
+            body=data["body"],
+            quoted=self.quoted_post(data["quoted"]),
+            uploads=data["attachments"],
+        )
+        return post_url(post)
 
 
 class OwnPostMixin:
@@ -90,9 +87,10 @@ class OwnPostMixin:
         )
 
 
-class PostEditView(OwnPostMixin, FormView):
+class PostEditView(OwnPostMixin, ServiceFormView):
     form_class = PostEditForm
     template_name = "boards/post_form.html"
+    success_message = gettext_lazy("Your post has been updated.")
 
     def dispatch(self, request, *args, **kwargs):
         self.post_object = self.get_post()
@@ -104,20 +102,15 @@ class PostEditView(OwnPostMixin, FormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(post=self.post_object, **kwargs)
 
-    def form_valid(self, form):
-        try:
-            posts.post_edit(
-                post=self.post_object,
-                actor=self.request.user,
-                body=form.cleaned_data["body"],
-                title=form.cleaned_data.get("title"),
-                uploads=form.cleaned_data["attachments"],
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("Your post has been updated."))
-        return redirect(post_url(self.post_object))
+    def act(self, data):
+        posts.post_edit(
+            post=self.post_object,
+            actor=self.request.user,
+            body=data["body"],
+            title=data.get("title"),
+            uploads=data["attachments"],
+        )
+        return post_url(self.post_object)
 
 
 class PostDeleteView(OwnPostMixin, TemplateView):
