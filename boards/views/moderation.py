@@ -13,6 +13,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy
 from django.views.generic import View
 
+from members.common.views import ServiceFormView
+
 from .. import permissions
 from ..forms import (
     ModerationReasonForm,
@@ -23,7 +25,6 @@ from ..forms import (
 )
 from ..models import Post, Thread
 from ..services import moderation
-from .common import ServiceFormView
 from .posts import post_url
 
 
@@ -149,7 +150,8 @@ class ThreadFormView(ModeratorRequiredMixin, ServiceFormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(thread=self.thread, **kwargs)
 
-    def act(self, data):
+    def act(self, form):
+        data = form.cleaned_data
         thread = self.service(
             **{self.thread_argument: self.thread}, **data, actor=self.request.user
         )
@@ -202,7 +204,8 @@ class ReportCreateView(ServiceFormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(post=self.reported, **kwargs)
 
-    def act(self, data):
+    def act(self, form):
+        data = form.cleaned_data
         moderation.report_create(
             post=self.reported, reporter=self.request.user, reason=data["reason"]
         )

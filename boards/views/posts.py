@@ -5,11 +5,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView, TemplateView
 
+from members.common.views import ServiceFormView
+
 from .. import permissions
 from ..forms import PostEditForm, ReplyForm
 from ..models import Post
 from ..services import posts
-from .common import ServiceFormView
 from .threads import page_of
 
 
@@ -67,7 +68,8 @@ class ReplyView(ServiceFormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(thread=self.thread, **kwargs)
 
-    def act(self, data):
+    def act(self, form):
+        data = form.cleaned_data
         post = posts.post_reply(
             thread=self.thread,
             author=self.request.user,
@@ -102,7 +104,8 @@ class PostEditView(OwnPostMixin, ServiceFormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(post=self.post_object, **kwargs)
 
-    def act(self, data):
+    def act(self, form):
+        data = form.cleaned_data
         posts.post_edit(
             post=self.post_object,
             actor=self.request.user,

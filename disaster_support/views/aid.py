@@ -3,10 +3,12 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
+from members.common.views import ServiceFormView
+
 from .. import permissions, services
 from ..access import access_disaster
 from ..forms import GoodsForm, MoneyForm
-from .common import ActingForMixin, ServiceFormView
+from .common import ActingForMixin
 
 
 class AidCreateView(ActingForMixin, ServiceFormView):
@@ -23,7 +25,7 @@ class AidCreateView(ActingForMixin, ServiceFormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(disaster=self.disaster, **kwargs)
 
-    def save(self, form):
+    def act(self, form):
         fields = dict(form.cleaned_data)
         if self.acting_for is not None:
             fields.update(payer=self.acting_for, is_joint=False)

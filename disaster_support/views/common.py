@@ -1,42 +1,8 @@
 from functools import cached_property
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.forms import Form
 from django.http import HttpResponse
-from django.shortcuts import redirect
-from django.views.generic import FormView
 
 from .. import exports, permissions
-
-
-def form_errors(form: Form, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form it came from."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
-class ServiceFormView(FormView):
-    """A form whose valid data a service records: save() calls the service
-    and returns where to go next; a ValidationError it raises is shown on
-    the form instead."""
-
-    success_message: str
-
-    def save(self, form: Form) -> str:
-        raise NotImplementedError
-
-    def form_valid(self, form):
-        try:
-            next_url = self.save(form)
-        except ValidationError as error:
-            form_errors(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, self.success_message)
-        return redirect(next_url)
 
 
 class ActingForMixin:

@@ -10,11 +10,11 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import FormView
 
 from members.common.versioning import StaleEdit
+from members.common.views import ServiceFormView, form_errors
 
 from .. import services
 from ..access import access_dispatch_for_change, access_offer_for_dispatch
 from ..forms import DispatchEditForm, DispatchForm, SeatFormSet
-from .common import ServiceFormView, form_errors
 
 
 class DispatchCreateView(ServiceFormView):
@@ -38,7 +38,7 @@ class DispatchCreateView(ServiceFormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(offer=self.offer, **kwargs)
 
-    def save(self, form):
+    def act(self, form):
         fields = form.dispatch_fields()
         fields.setdefault("ward", self.offer.ward)
         services.dispatch_create(

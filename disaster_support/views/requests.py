@@ -9,11 +9,12 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView, View
 
 from members.common.versioning import StaleEdit
+from members.common.views import ServiceFormView
 
 from .. import permissions, services
 from ..access import access_disaster_for_request, access_request
 from ..forms import OfferForm, RequestForm, RequestStatusForm
-from .common import ActingForMixin, ServiceFormView
+from .common import ActingForMixin
 
 
 class RequestCreateView(ServiceFormView):
@@ -32,7 +33,7 @@ class RequestCreateView(ServiceFormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(disaster=self.disaster, **kwargs)
 
-    def save(self, form):
+    def act(self, form):
         fields = dict(form.cleaned_data)
         fields.setdefault("municipality", self.request.user.organisation)
         if not permissions.can_enter_request(
@@ -109,7 +110,7 @@ class OfferCreateView(ActingForMixin, ServiceFormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(help_request=self.help_request, **kwargs)
 
-    def save(self, form):
+    def act(self, form):
         fields = dict(form.cleaned_data)
         if self.acting_for is not None:
             fields.update(ward=self.acting_for, is_joint=False)
