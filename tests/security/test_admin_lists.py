@@ -109,12 +109,27 @@ def plan_nodes(sql, params):
         stack.extend(node.get("Plans", []))
 
 
+# Tables of a handful of fixed rows, which an admin list may join
+# (ModelAdmin.list_joined): read once per listed row, they stay cheap.
+FIXED_TABLES = {"boards_category"}
+
+
+def scanned_table(node):
+    """The table a Seq Scan reads, or a Materialize keeps, if any."""
+    if node["Node Type"] == "Seq Scan":
+        return node.get("Relation Name")
+    tables = [scanned_table(child) for child in node.get("Plans", [])]
+    return next((table for table in tables if table), None)
+
+
 def whole_table_loops(sql, params):
     """Tables read whole again for every row of another: the plan that hung."""
     return [
-        f"{node['Node Type']} {node.get('Relation Name', '')} x{node['Actual Loops']}"
+        f"{node['Node Type']} {scanned_table(node)} x{node['Actual Loops']}"
         for node in plan_nodes(sql, params)
-        if node["Node Type"] in {"Seq Scan", "Materialize"} and node["Actual Loops"] > 1
+        if node["Node Type"] in {"Seq Scan", "Materialize"}
+        and node["Actual Loops"] > 1
+        and scanned_table(node) not in FIXED_TABLES
     ]
 
 
