@@ -155,6 +155,11 @@ def can_use_members_area(user):
     return user.organisation.is_member or is_office_staff(user)
 
 
+def office_hears_of_changes_by(user) -> bool:
+    """Whether the office is told of a change this person made: not its own."""
+    return user is not None and not is_office_staff(user)
+
+
 def can_edit_organisation(user, organisation):
     """An organisation's own staff and the office edit its details and staff."""
     return can_use_members_area(user) and (

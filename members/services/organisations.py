@@ -98,7 +98,7 @@ def organisation_update_contact(
     locked.save(update_fields=[*changes, "contact_version"])
     locked.refresh_from_db(fields=["contact_version"])
     ContactChange.objects.bulk_create(records)
-    if notify and actor is not None and not permissions.is_office_staff(actor):
+    if notify and permissions.office_hears_of_changes_by(actor):
         context = {"organisation": locked, "changes": records, "changed_by": actor}
         transaction.on_commit(
             lambda: tasks.mail_send(

@@ -94,3 +94,12 @@ def test_special_ward_staff(make_organisation, make_user, role, kind, ward, staf
     user = make_user(organisation=make_organisation(kind=kind), role=role)
     assert permissions.is_special_ward(user.organisation) is ward
     assert permissions.is_special_ward_staff(user) is staff
+
+
+@pytest.mark.parametrize(
+    ("who", "told"),
+    [("member", True), ("ward", True), ("office", False), (None, False)],
+)
+def test_the_office_hears_of_changes_made_by_others(people, who, told):
+    user = people[who] if who else None
+    assert permissions.office_hears_of_changes_by(user) is told
