@@ -114,23 +114,37 @@ def plan_nodes(sql, params):
 FIXED_TABLES = {"boards_category"}
 
 
-def scanned_table(node):
-    """The table a Seq Scan reads, or a Materialize keeps, if any."""
-    if node["Node Type"] == "Seq Scan":
-        return node.get("Relation Name")
-    tables = [scanned_table(child) for child in node.get("Plans", [])]
-    return next((table for table in tables if table), None)
+def tables_read(node):
+    """Every table a plan node reads, itself or below."""
+    tables = {node["Relation Name"]} if "Relation Name" in node else set()
+    for child in node.get("Plans", []):
+        tables |= tables_read(child)
+    return tables
 
 
 def whole_table_loops(sql, params):
-    """Tables read whole again for every row of another: the plan that hung."""
-    return [
-        f"{node['Node Type']} {scanned_table(node)} x{node['Actual Loops']}"
-        for node in plan_nodes(sql, params)
-        if node["Node Type"] in {"Seq Scan", "Materialize"}
-        and node["Actual Loops"] > 1
-        and scanned_table(node) not in FIXED_TABLES
-    ]
+    """Tables read whole again for every row of another: the plan that hung.
+
+    A nested loop whose inner side scans (or keeps and rescans) a table of
+    the site's own once per row of its outer side; an outer side of fixed
+    rows only (the categories) bounds the loops by a handful.
+    """
+    loops = []
+    for node in plan_nodes(sql, params):
+        if node["Node Type"] != "Nested Loop":
+            continue
+        outer, inner = node["Plans"][0], node["Plans"][1]
+        scanned = tables_read(inner) - FIXED_TABLES
+        if (
+            inner["Node Type"] in {"Seq Scan", "Materialize"}
+            and inner["Actual Loops"] > 1
+            and scanned
+            and not tables_read(outer) <= FIXED_TABLES
+        ):
+            loops.append(
+                f"{inner['Node Type']} {sorted(scanned)} x{inner['Actual Loops']}"
+            )
+    return loops
 
 
 def list_queries(client, model):
