@@ -62,9 +62,12 @@ class KeyedChangeList(ChangeList):
                 deeper[first].add(rest)
         prefetches = []
         for name, rest in deeper.items():
-            related = self.lookup_opts.get_field(name).related_model
-            queryset = related._base_manager.select_related(*sorted(rest))
-            prefetches.append(models.Prefetch(name, queryset=queryset))
+            queryset = self.lookup_opts.get_field(name).related_model._base_manager
+            if rest:
+                # Only these: select_related() with no names would join every
+                # foreign key of the related rows.
+                queryset = queryset.select_related(*sorted(rest))
+            prefetches.append(models.Prefetch(name, queryset=queryset.all()))
         return prefetches
 
     def related_to_read(self) -> list[str]:
