@@ -329,6 +329,29 @@ if os.environ.get("DJANGO_EMAIL_HOST") or not DEBUG:
 else:
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 
+# Mail from members (boards.inbound): replies to reply+<key>@ and bounces
+# to bounce+<key>@ this domain reach `manage.py mail_receiver` (or the
+# IMAP mailbox `manage.py mail_fetch` reads). Unset in production, mail
+# goes out without reply addresses and nothing is received.
+MAIL_DOMAIN = os.environ.get("RENKEI_MAIL_DOMAIN", "").strip().lower()
+if not MAIL_DOMAIN and DEBUG:
+    MAIL_DOMAIN = "renkei.localhost"
+# A reply address works this many days after its mail went out.
+MAIL_REPLY_DAYS = env_int("RENKEI_MAIL_REPLY_DAYS", 90)
+# Larger mail is refused (with a reply saying so); base64 makes a 10 MB
+# attachment 13.7 MB.
+MAIL_MAX_BYTES = env_int("RENKEI_MAIL_MAX_BYTES", 25 * 1024 * 1024)
+# Received messages are kept whole this long for the office to look into.
+MAIL_KEEP_DAYS = env_int("RENKEI_MAIL_KEEP_DAYS", 90)
+MAIL_IMAP = {
+    "host": os.environ.get("RENKEI_MAIL_IMAP_HOST", ""),
+    "port": env_int("RENKEI_MAIL_IMAP_PORT", 993),
+    "user": os.environ.get("RENKEI_MAIL_IMAP_USER", ""),
+    "password": os.environ.get("RENKEI_MAIL_IMAP_PASSWORD", ""),
+    "folder": os.environ.get("RENKEI_MAIL_IMAP_FOLDER", "INBOX"),
+    "ssl": env_bool("RENKEI_MAIL_IMAP_SSL", True),
+}
+
 # ----- SECURITY -----
 
 SECURE_CSP = {

@@ -98,6 +98,13 @@ class OrganisationQuerySet(models.QuerySet):
         )
 
 
+class MailEncoding(models.TextChoices):
+    """How mail to a person is encoded (members.common.japanese_mail)."""
+
+    UTF8 = "utf-8", _("UTF-8 (recommended)")
+    ISO2022JP = "iso-2022-jp", _("ISO-2022-JP (JIS)")
+
+
 class Organisation(models.Model):
     """A local government or other body taking part in the project."""
 
@@ -166,6 +173,17 @@ class Organisation(models.Model):
     address = models.CharField(_("address"), max_length=200, blank=True)
     contact_confirmed_at = models.DateTimeField(
         _("contact details confirmed at"), null=True, blank=True
+    )
+    mail_encoding = models.CharField(
+        _("mail encoding"),
+        max_length=20,
+        choices=MailEncoding.choices,
+        default=MailEncoding.UTF8,
+        db_default=MailEncoding.UTF8,
+        help_text=_(
+            "ISO-2022-JP for mail systems that cannot read UTF-8; "
+            "each person may choose otherwise."
+        ),
     )
     confirmation_reminded_at = models.DateTimeField(
         _("last reminded at"), null=True, blank=True
@@ -416,6 +434,14 @@ class UserManager(BaseUserManager):
         return user
 
 
+class MailMode(models.TextChoices):
+    """How a person takes part in the board by mail."""
+
+    NOTICES = "notices", _("Notifications only")
+    EVERY_POST = "every_post", _("Every post in full")
+    DAILY = "daily", _("Daily summary")
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     """A person's account; every account belongs to one organisation."""
 
@@ -434,6 +460,27 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text=_("Turn off instead of deleting the account of someone who left."),
     )
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    mail_mode = models.CharField(
+        _("board mail"),
+        max_length=20,
+        choices=MailMode.choices,
+        default=MailMode.NOTICES,
+        db_default=MailMode.NOTICES,
+    )
+    # Blank: the organisation's choice.
+    mail_encoding = models.CharField(
+        _("mail encoding"),
+        max_length=20,
+        choices=MailEncoding.choices,
+        blank=True,
+        default="",
+        db_default="",
+    )
+    # Set when mail to the address bounced: no mail goes to it until the
+    # address is changed or confirmed again.
+    mail_bouncing_since = models.DateTimeField(
+        _("mail bouncing since"), null=True, blank=True
+    )
 
     objects = UserManager()
 
@@ -462,6 +509,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         """How a person is shown on posts: 石川県七尾市 観光交流課 山田."""
         parts = [self.organisation.full_name, self.department, self.display_name]
         return " ".join(part for part in parts if part)
+
+    @property
+    def effective_mail_encoding(self):
+        """The person's mail encoding, else their organisation's."""
+        return self.mail_encoding or self.organisation.mail_encoding
 
     def get_full_name(self):
         return self.display_name

@@ -15,6 +15,7 @@ from .collaboration import (
     ProposalStatusChange,
     Publicity,
 )
+from .mail import InboundMail, ReplyKey
 from .moderation import ModerationLog, Report
 from .notifications import (
     Frequency,
@@ -43,6 +44,7 @@ __all__ = [
     "Category",
     "EventDetails",
     "Frequency",
+    "InboundMail",
     "Interest",
     "ModerationLog",
     "Notification",
@@ -57,6 +59,7 @@ __all__ = [
     "ProposalStatusChange",
     "Publicity",
     "ReadState",
+    "ReplyKey",
     "Report",
     "Thread",
     "ThreadQuerySet",

@@ -44,6 +44,15 @@ class Category(models.Model):
         choices=ThreadType.choices,
         default=ThreadType.GENERAL,
     )
+    accepts_mail = models.BooleanField(
+        _("new threads by mail"),
+        default=False,
+        db_default=False,
+        help_text=_(
+            "Members may start a thread by mailing the category's address; "
+            "each is posted only after the sender confirms it by a mailed link."
+        ),
+    )
     # Kept in step by boards.services, so the board home needs no counting.
     thread_count = models.PositiveIntegerField(
         _("number of threads"), default=0, editable=False
