@@ -19,7 +19,7 @@ from .services.mail import mail_render
 
 
 @task
-def send_mail(*, to, subject, body, reply_to=None):
+def send_mail(*, to, subject, body, reply_to=None, headers=None):
     """Send one plain-text mail; raises (and so fails the task) if SMTP does."""
     message = EmailMultiAlternatives(
         subject=subject,
@@ -27,19 +27,27 @@ def send_mail(*, to, subject, body, reply_to=None):
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=to,
         reply_to=reply_to or None,
+        headers=headers or None,
     )
     message.send()
 
 
-def mail_send(*, to, template: str, context: dict) -> None:
-    """Render a mail now and hand it to the task worker to send."""
+def mail_send(*, to, template: str, context: dict, headers=None) -> None:
+    """Render a mail now and hand it to the task worker to send.
+
+    ``headers`` are extra header fields (e.g. In-Reply-To), as strings.
+    """
     subject, body = mail_render(template=template, context=context)
-    send_mail.enqueue(to=list(to), subject=subject, body=body)
+    send_mail.enqueue(to=list(to), subject=subject, body=body, headers=headers)
 
 
-def mail_send_on_commit(*, to: list[str], template: str, context: dict) -> None:
+def mail_send_on_commit(
+    *, to: list[str], template: str, context: dict, headers=None
+) -> None:
     """Send a mail once the current transaction commits, never for a rollback."""
-    transaction.on_commit(lambda: mail_send(to=to, template=template, context=context))
+    transaction.on_commit(
+        lambda: mail_send(to=to, template=template, context=context, headers=headers)
+    )
 
 
 @task
