@@ -101,3 +101,17 @@ def test_a_category_address_names_its_slug():
 def test_without_a_mail_domain_nothing_is_ours():
     assert not mail_addresses.enabled()
     assert mail_addresses.recipient_parse("reply+abc-def@renkei.localhost") is None
+
+
+def test_a_category_taking_mail_shows_its_address_to_those_who_may_start(client):
+    category = Category.objects.get(slug="proposals")
+    Category.objects.filter(pk=category.pk).update(accepts_mail=True)
+    client.force_login(make_user())
+    response = client.get(f"/boards/c/{category.slug}/")
+    assert "new+proposals@renkei.localhost" in response.text
+
+
+def test_a_category_not_taking_mail_shows_no_address(client):
+    client.force_login(make_user())
+    response = client.get("/boards/c/proposals/")
+    assert "new+proposals@" not in response.text
