@@ -795,6 +795,7 @@ def test_mail_settings_are_saved_per_kind(member_client, member):
     data = {kind.value: Frequency.IMMEDIATE for kind in NotificationKind}
     data[NotificationKind.REPLY] = Frequency.DAILY
     data[NotificationKind.ANNOUNCEMENT] = Frequency.OFF
+    data["mail_mode"] = "notices"
     response = member_client.post(reverse("boards:notification_settings"), data)
     assert response.status_code == 302
     chosen = selectors.mail_frequencies(member)
