@@ -29,9 +29,10 @@ from django.tasks import task
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from members.common.eras import format_wareki
-from members.common.mail_messages import RawHeader, mail_build
+from members.common.mail_messages import RawHeader, mail_build, wrap_text
 from members.models import User
 
 from . import mail_addresses, permissions
@@ -117,7 +118,7 @@ def plain_text(markdown: str) -> str:
 
     text = _LINK.sub(link, markdown.replace("\r\n", "\n"))
     text = _HEADING.sub("■ ", text)
-    return _STRONG.sub(r"\2", text).strip()
+    return _STRONG.sub(r"\2", text)
 
 
 def mail_html(body_html: str) -> str:
@@ -165,6 +166,17 @@ class ThreadSection:
         """「関心あり」「検討中」「見送り」: the words a ward answers with by mail."""
         return "".join(f"「{word}」" for word in self.answer_words)
 
+    @property
+    def ward_help(self):
+        """How to answer for the ward by mail, wrapped for the text part."""
+        return wrap_text(
+            gettext(
+                "To answer for your ward, write one of %(words)s alone on the "
+                "first line."
+            )
+            % {"words": self.answer_words_text}
+        )
+
 
 def _post_of(notification):
     """The post a notification's mail carries: its own, else the opening one."""
@@ -206,7 +218,7 @@ def _entry(notification):
     post = _post_of(notification)
     entry = PostEntry(
         notification=notification,
-        text=describe(notification),
+        text=wrap_text(describe(notification)),
         url=_site_url("boards:notification_open", notification.pk),
         post=post,
     )
@@ -311,6 +323,20 @@ def _messages(user, notifications, template, *, digest):
         "count": len(notifications),
         "unsubscribe_url": unsubscribe_url,
         "settings_url": _site_url("boards:notification_settings"),
+        # Our own sentences are wrapped for fixed-width clients; the posts
+        # stay as their authors wrote them.
+        "reply_help": wrap_text(
+            gettext(
+                "Reply to this mail and your reply is posted to the thread. "
+                "Quoted text and signatures are removed automatically."
+            )
+        ),
+        "digest_help": wrap_text(
+            gettext(
+                "Reply to a thread by writing to its reply address above. "
+                "Quoted text and signatures are removed automatically."
+            )
+        ),
     }
     headers = {
         # RFC 8058: mail clients offer a one-click unsubscribe button.

@@ -168,6 +168,14 @@ def _break_word(text: str, width: int) -> list[str]:
     return pieces
 
 
+def fold_long_lines(text: str) -> str:
+    """Text as given, but with every line MAX_LINE_OCTETS long at most."""
+    lines = text.split("\n")
+    if all(len(line.encode("utf-8")) <= MAX_LINE_OCTETS for line in lines):
+        return text
+    return "\n".join(piece for line in lines for piece in _hard_fold(line))
+
+
 def wrap_text(text: str, width: int = WRAP_COLUMNS) -> str:
     """Text wrapped at ``width`` columns, URLs whole, code blocks as written.
 
@@ -260,15 +268,17 @@ def mail_build(
     reply_to: Sequence[str] = (),
     headers: Mapping[str, str] | None = None,
     auto_generated: bool = False,
-    wrap: bool = True,
+    wrap: bool = False,
 ) -> list[OutgoingMail]:
     """One message per address in ``to`` (members.User objects or addresses).
 
     An address that belongs to a member takes that member's encoding and
-    bounce address; an address that bounces gets nothing (logged). ``body``
-    is wrapped for fixed-width clients unless ``wrap`` is False (it is
-    still folded at 998 octets). ``auto_generated`` marks notifications
-    (Auto-Submitted: auto-generated), so that auto-replies stay quiet.
+    bounce address; an address that bounces gets nothing (logged). With
+    ``wrap`` the whole body is wrapped for fixed-width clients (wrap_text);
+    without, only text the caller wrapped is, and members' words stay as
+    they typed them. Either way no line is longer than 998 octets.
+    ``auto_generated`` marks notifications (Auto-Submitted: auto-generated),
+    so that auto-replies stay quiet.
     """
     from members.models import User
 
@@ -280,7 +290,7 @@ def mail_build(
         else (members.get(item.lower()), item)
         for item in to
     ]
-    text = wrap_text(body) if wrap else wrap_text(body, width=10**6)
+    text = wrap_text(body) if wrap else fold_long_lines(body)
     subject = " ".join(str(subject).split())
     messages = []
     for user, address in recipients:

@@ -26,7 +26,7 @@ from boards.models import (
 )
 from boards.services import collaboration, moderation, notifications, posts, watching
 from members.common.japanese_mail import decode_text
-from members.common.mail_messages import columns, mail_build
+from members.common.mail_messages import columns, mail_build, wrap_text
 from members.models import MailEncoding, MailMode
 
 pytestmark = pytest.mark.django_db
@@ -336,16 +336,25 @@ def test_a_mail_with_an_emoji_goes_as_utf8(
     assert "sent as UTF-8" in caplog.text
 
 
-def test_no_line_is_longer_than_998_octets_and_text_wraps_at_70_columns(
-    thread, other_member, on_commit, mailoutbox
+def test_no_line_is_longer_than_998_octets_and_our_text_wraps_at_70_columns(
+    make_thread, member, other_member, on_commit, mailoutbox
 ):
     url = "https://example.jp/" + "a" * 150
+    thread = make_thread(author=member, title="とても長い件名" * 8)
     body = "長い行。" * 400 + f"\n詳しくは {url} をご覧ください。"
     _, message = reply_mail(thread, other_member, on_commit, mailoutbox, body=body)
     assert all(len(line) <= 998 for line in raw(message).split(b"\r\n"))
     lines = message.body.splitlines()
-    assert url in lines
-    assert all(columns(line) <= 72 for line in lines if "http" not in line)
+    assert f"詳しくは {url} をご覧ください。" in lines  # the post as written
+    sentence = [line for line in lines if "に返信がありました" in line]
+    assert sentence and all(columns(line) <= 72 for line in sentence)
+    assert len([line for line in lines if "とても長い件名" in line]) > 2
+
+
+def test_wrap_text_keeps_urls_whole_and_counts_full_width_as_two():
+    url = "https://example.jp/path/" + "x" * 80
+    text = wrap_text("あ" * 50 + f" {url} " + "い" * 10)
+    assert text.splitlines() == ["あ" * 35, "あ" * 15, url, "い" * 10]
 
 
 def test_no_mail_goes_to_a_bouncing_address(
