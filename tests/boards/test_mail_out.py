@@ -5,6 +5,8 @@ import email.header
 import email.policy
 import re
 import socket
+import subprocess
+import sys
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -21,13 +23,14 @@ from boards.models import (
     Notification,
     NotificationKind,
     ReplyKey,
-    Thread,
     Watch,
 )
 from boards.services import collaboration, moderation, notifications, posts, watching
 from members.common.japanese_mail import decode_text
 from members.common.mail_messages import columns, mail_build, wrap_text
 from members.models import MailEncoding, MailMode
+from tests.migration_rows import make_migration_rows
+from tests.reliability.conftest import site_environment
 
 pytestmark = pytest.mark.django_db
 
@@ -629,26 +632,52 @@ def test_an_iso_2022_jp_notification_crosses_smtp_as_written(
 # ----- the demo -----
 
 
-def test_the_demo_leaves_a_reply_notification_with_a_reply_address(
-    settings, mailoutbox, on_commit
-):
-    """After seed_demo, its queued tasks mail a demo account a reply.
+@pytest.fixture
+def sink():
+    """An SMTP server on loopback that keeps what it is given."""
+    sink = Sink()
+    controller = Controller(sink, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    sink.port = controller.port
+    yield sink
+    controller.stop()
 
-    The tasks run as they are queued here (the test backend), as
-    `db_worker --batch` runs them after the command.
-    """
+
+@pytest.mark.django_db(transaction=True)
+def test_after_seed_demo_db_worker_batch_mails_a_demo_account_a_reply_address(
+    settings, sink
+):
+    """The issue's fixed point, with the real command and a real worker."""
+    make_migration_rows()
     settings.DEBUG = True
-    with on_commit():
-        call_command("seed_demo", verbosity=0)
-    demo = {
-        "office@example.jp",
-        "chiyoda@example.jp",
-        "nanao@example.jp",
-        "kanazawa@example.jp",
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
     }
-    replies = [
-        m for m in mailoutbox if m.to[0] in demo and m.reply_to and "Re: " in m.subject
-    ]
-    assert replies
-    assert all(m.reply_to[0].startswith("reply+") for m in replies)
-    assert Thread.objects.exists()
+    call_command("seed_demo", verbosity=0)
+    environment = site_environment(
+        DJANGO_DEBUG="1",
+        DJANGO_EMAIL_HOST="127.0.0.1",
+        DJANGO_EMAIL_PORT=str(sink.port),
+        RENKEI_MAIL_DOMAIN=DOMAIN,
+    )
+    subprocess.run(
+        [sys.executable, "manage.py", "db_worker", "--batch", "--no-startup-delay"],
+        cwd=settings.BASE_DIR,
+        env=environment,
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+    demo = {"office@example.jp", "chiyoda@example.jp", "nanao@example.jp"}
+    answerable = []
+    for envelope in sink.envelopes:
+        received = email.message_from_bytes(
+            envelope.original_content, policy=email.policy.compat32
+        )
+        subject = header_text(received["Subject"])
+        if set(envelope.rcpt_tos) & demo and "Re:" in subject and received["Reply-To"]:
+            answerable.append((envelope.rcpt_tos, received["Reply-To"]))
+    assert answerable
+    for rcpt_tos, reply_to in answerable:
+        key = mail_addresses.reply_key_find(mail_addresses.recipient_parse(reply_to))
+        assert [key.user.email] == rcpt_tos
