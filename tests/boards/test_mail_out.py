@@ -568,6 +568,18 @@ def test_an_invalid_choice_saves_nothing(member, member_client, field):
     assert not notifications.NotificationSetting.objects.filter(user=member).exists()
 
 
+def test_choosing_daily_moves_waiting_mail_to_the_digest(
+    thread, member, other_member, settings
+):
+    reply_and_fan_out(thread, other_member, settings)
+    notifications.notification_settings_update(
+        user=member,
+        frequencies={NotificationKind.REPLY: Frequency.IMMEDIATE},
+        mail_mode=MailMode.DAILY,
+    )
+    assert Notification.objects.get(user=member).mail == Frequency.DAILY
+
+
 def test_the_settings_page_needs_sign_in(client):
     url = reverse("boards:notification_settings")
     response = client.get(url)
@@ -681,3 +693,20 @@ def test_after_seed_demo_db_worker_batch_mails_a_demo_account_a_reply_address(
     for rcpt_tos, reply_to in answerable:
         key = mail_addresses.reply_key_find(mail_addresses.recipient_parse(reply_to))
         assert [key.user.email] == rcpt_tos
+
+
+# ----- admin -----
+
+
+def test_the_office_sees_and_sets_mail_fields_in_admin(
+    client, office_staff, member, settings
+):
+    settings.RENKEI_REQUIRE_STAFF_MFA = False
+    client.force_login(office_staff)
+    user_page = client.get(reverse("admin:members_user_change", args=[member.pk]))
+    for name in ("mail_mode", "mail_encoding", "mail_bouncing_since"):
+        assert name in user_page.context["adminform"].form.fields
+    organisation_page = client.get(
+        reverse("admin:members_organisation_change", args=[member.organisation.pk])
+    )
+    assert "mail_encoding" in organisation_page.context["adminform"].form.fields
