@@ -148,6 +148,11 @@ class PostEntry:
     attachments: list = field(default_factory=list)
     answer: str = ""
 
+    @property
+    def wrapped_text(self):
+        """What happened, wrapped for the text part (HTML wraps by itself)."""
+        return wrap_text(self.text)
+
 
 @dataclass
 class ThreadSection:
@@ -218,7 +223,7 @@ def _entry(notification):
     post = _post_of(notification)
     entry = PostEntry(
         notification=notification,
-        text=wrap_text(describe(notification)),
+        text=describe(notification),
         url=_site_url("boards:notification_open", notification.pk),
         post=post,
     )
