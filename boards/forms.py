@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from members.common.eras import fiscal_year, format_fiscal_year
 from members.common.widgets import QuickSelect
 from members.forms import DayField, OrganisationChoiceField
-from members.models import Organisation
+from members.models import MailEncoding, MailMode, Organisation
 
 from . import search
 from .attachments import max_files_per_post
@@ -541,13 +541,45 @@ class WatchForm(forms.Form):
 
 
 class NotificationSettingsForm(forms.Form):
-    """How often mail comes, one choice per kind of notification."""
+    """How board mail comes: the mode, the encoding, and each kind's frequency.
 
-    def __init__(self, *args, **kwargs):
+    ``organisation_encoding`` names the encoding a blank choice stands for.
+    """
+
+    mail_mode = forms.ChoiceField(
+        label=_("How you take part by e-mail"),
+        choices=MailMode.choices,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "A kind of news set to “No e-mail” below is never mailed, whatever "
+            "you choose here."
+        ),
+    )
+    mail_encoding = forms.ChoiceField(
+        label=_("Character encoding of mail"),
+        required=False,
+        help_text=_(
+            "Choose ISO-2022-JP only if Japanese text in our mail reaches you "
+            "garbled. A mail with characters ISO-2022-JP cannot carry is sent "
+            "as UTF-8."
+        ),
+    )
+
+    def __init__(self, *args, organisation_encoding=MailEncoding.UTF8, **kwargs):
         from .models import Frequency, NotificationKind
 
         super().__init__(*args, **kwargs)
+        following = _("Same as my organisation (now: %(encoding)s)") % {
+            "encoding": MailEncoding(organisation_encoding).label
+        }
+        self.fields["mail_encoding"].choices = [("", following), *MailEncoding.choices]
         for kind in NotificationKind:
             self.fields[kind.value] = forms.ChoiceField(
                 label=kind.label, choices=Frequency.choices
             )
+
+    def frequencies(self) -> dict[str, str]:
+        """The chosen frequency of each kind of notification."""
+        from .models import NotificationKind
+
+        return {kind.value: self.cleaned_data[kind.value] for kind in NotificationKind}

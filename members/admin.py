@@ -169,6 +169,7 @@ class OrganisationAdmin(OrganisationCsvAdminMixin, ModelAdmin):
             {"fields": ["contact_confirmed_at", "confirmation_reminded_at"]},
         ),
         (gettext_lazy("Location"), {"fields": ["latitude", "longitude"]}),
+        (gettext_lazy("E-mail"), {"fields": ["mail_encoding"]}),
     ]
     inlines = [MembershipChangeInline, ContactChangeInline]
     actions = ["send_confirmation_reminders"]
@@ -389,6 +390,10 @@ class UserAdmin(ModelAdmin):
         "is_active",
         "last_login",
         "date_joined",
+        "mail_mode",
+        "mail_encoding",
+        # Cleared by the office once the address works again.
+        "mail_bouncing_since",
     ]
     actions = ["deactivate", "reactivate"]
     inlines = [AccessChangeInline]

@@ -7,29 +7,28 @@ queues work but this module, so there is no import loop.
 
 from datetime import datetime
 
-from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import mailers
 from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
 
 from .common.eras import fiscal_year, fiscal_year_start
+from .common.mail_messages import mail_build
 from .models import Organisation
 from .services.mail import mail_render
 
 
 @task
 def send_mail(*, to, subject, body, reply_to=None, headers=None):
-    """Send one plain-text mail; raises (and so fails the task) if SMTP does."""
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=to,
-        reply_to=reply_to or None,
-        headers=headers or None,
+    """Send a plain-text mail, one message per address (mail_build).
+
+    Raises (and so fails the task) if SMTP does.
+    """
+    messages = mail_build(
+        to=to, subject=subject, body=body, reply_to=reply_to or (), headers=headers
     )
-    message.send()
+    if messages:
+        mailers.default.send_messages(messages)
 
 
 def mail_send(*, to, template: str, context: dict, headers=None) -> None:

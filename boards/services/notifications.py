@@ -10,12 +10,12 @@ itself goes out from boards.mail.
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Subquery, Value
+from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.tasks import task
 from django.utils import timezone
 
-from members.models import Organisation, User
+from members.models import MailMode, Organisation, User
 
 from .. import permissions
 from ..mail import send_pending_mail
@@ -132,8 +132,20 @@ def _audiences(kind, thread, post, organisation_ids):
     if names:
         audiences.append((NotificationKind.MENTION, mentioned_users(readers, names)))
     if kind == NotificationKind.REPLY:
+        # Mailing-list mode: a category's watchers read every reply in it.
         watchers = Watch.objects.filter(user=OuterRef("pk"), thread=thread)
-        audiences.append((kind, readers.filter(Exists(watchers))))
+        category_watchers = Watch.objects.filter(
+            user=OuterRef("pk"), category_id=thread.category_id
+        )
+        audiences.append(
+            (
+                kind,
+                readers.filter(
+                    Exists(watchers)
+                    | Q(Exists(category_watchers), mail_mode=MailMode.EVERY_POST)
+                ),
+            )
+        )
     elif kind == NotificationKind.NEW_THREAD and not thread.is_important:
         # Addressed wards' staff hear of the thread as ADDRESSED, and an
         # important announcement reaches everyone as ANNOUNCEMENT.
@@ -153,11 +165,25 @@ def _audiences(kind, thread, post, organisation_ids):
     return audiences
 
 
-def _frequency(kind):
-    """A person's chosen mail frequency for a kind, as an SQL expression."""
+def _with_frequency(users, kind):
+    """People annotated with how a notification of ``kind`` is mailed to them.
+
+    A kind turned off stays off. Otherwise the person's mail mode decides:
+    全文 (every post) mails everything at once, 日次まとめ puts everything in
+    the daily mail, and 通知のみ follows the frequency chosen for the kind.
+    """
     chosen = NotificationSetting.objects.filter(user=OuterRef("pk"), kind=kind)
-    return Coalesce(
-        Subquery(chosen.values("frequency")[:1]), Value(Frequency.IMMEDIATE)
+    return users.annotate(
+        chosen_frequency=Coalesce(
+            Subquery(chosen.values("frequency")[:1]), Value(Frequency.IMMEDIATE)
+        )
+    ).annotate(
+        frequency=Case(
+            When(chosen_frequency=Frequency.OFF, then=Value(Frequency.OFF)),
+            When(mail_mode=MailMode.EVERY_POST, then=Value(Frequency.IMMEDIATE)),
+            When(mail_mode=MailMode.DAILY, then=Value(Frequency.DAILY)),
+            default=F("chosen_frequency"),
+        )
     )
 
 
@@ -209,8 +235,10 @@ def fan_out(
                     )
                 )
             )
-        users = users.annotate(
-            frequency=_frequency(audience_kind) if mail else Value(Frequency.OFF)
+        users = (
+            _with_frequency(users, audience_kind)
+            if mail
+            else users.annotate(frequency=Value(Frequency.OFF))
         )
         for user_id, frequency in users.values_list("pk", "frequency"):
             chosen.setdefault(user_id, (audience_kind, frequency))
@@ -295,13 +323,43 @@ def notifications_mark_all_read(*, user: User) -> None:
     )
 
 
+def mail_frequency(*, mode: str, chosen: str) -> str:
+    """How a kind is mailed to a person in ``mode``: _with_frequency's rule."""
+    if chosen == Frequency.OFF:
+        return Frequency.OFF
+    if mode == MailMode.EVERY_POST:
+        return Frequency.IMMEDIATE
+    if mode == MailMode.DAILY:
+        return Frequency.DAILY
+    return chosen
+
+
 @transaction.atomic
-def notification_settings_update(*, user: User, frequencies: dict[str, str]) -> None:
-    """Store how often a person gets mail of each kind.
+def notification_settings_update(
+    *,
+    user: User,
+    frequencies: dict[str, str],
+    mail_mode: str | None = None,
+    mail_encoding: str | None = None,
+) -> None:
+    """Store how a person gets mail: per kind, their mode and encoding.
 
     Notifications not mailed yet follow the new choice, so turning a kind
-    off stops mail that is still waiting.
+    off stops mail that is still waiting. ``mail_mode`` and
+    ``mail_encoding`` stay as they are when not given.
     """
+    changed = {
+        name: value
+        for name, value in (("mail_mode", mail_mode), ("mail_encoding", mail_encoding))
+        if value is not None
+    }
+    if changed:
+        for name, value in changed.items():
+            setattr(user, name, value)
+        user.clean_fields(
+            exclude={f.name for f in User._meta.fields if f.name not in changed}
+        )
+        user.save(update_fields=list(changed))
     NotificationSetting.objects.bulk_create(
         [
             NotificationSetting(user=user, kind=kind, frequency=frequency)
@@ -311,10 +369,17 @@ def notification_settings_update(*, user: User, frequencies: dict[str, str]) -> 
         unique_fields=["user", "kind"],
         update_fields=["frequency"],
     )
-    for kind, frequency in frequencies.items():
+    chosen = dict(
+        NotificationSetting.objects.filter(user=user).values_list("kind", "frequency")
+    )
+    kinds = NotificationKind if "mail_mode" in changed else frequencies
+    for kind in kinds:
+        mailed = mail_frequency(
+            mode=user.mail_mode, chosen=chosen.get(kind, Frequency.IMMEDIATE)
+        )
         Notification.objects.filter(
             user=user, kind=kind, mailed_at__isnull=True
-        ).exclude(mail=frequency).exclude(mail=Frequency.OFF).update(mail=frequency)
+        ).exclude(mail=mailed).exclude(mail=Frequency.OFF).update(mail=mailed)
 
 
 def unsubscribe(*, user: User, kinds: list[str]) -> None:

@@ -50,17 +50,32 @@ class NotificationReadAllView(View):
 
 
 class NotificationSettingsView(FormView):
-    """Choose, per kind, whether mail comes at once, daily or not at all."""
+    """Choose how board mail comes: mode, encoding, and each kind's frequency."""
 
     form_class = NotificationSettingsForm
     template_name = "boards/notification_settings.html"
 
     def get_initial(self):
-        return selectors.mail_frequencies(self.request.user)
+        user = self.request.user
+        return {
+            "mail_mode": user.mail_mode,
+            "mail_encoding": user.mail_encoding,
+            **selectors.mail_frequencies(user),
+        }
+
+    def get_form_kwargs(self):
+        organisation = self.request.user.organisation
+        return {
+            **super().get_form_kwargs(),
+            "organisation_encoding": organisation.mail_encoding,
+        }
 
     def form_valid(self, form):
         notifications.notification_settings_update(
-            user=self.request.user, frequencies=form.cleaned_data
+            user=self.request.user,
+            frequencies=form.frequencies(),
+            mail_mode=form.cleaned_data["mail_mode"],
+            mail_encoding=form.cleaned_data["mail_encoding"],
         )
         messages.success(self.request, _("Your notification settings are saved."))
         return redirect("boards:notification_settings")

@@ -383,7 +383,9 @@ def test_daily_notifications_wait_for_one_digest(
     assert mail.send_daily_digests.call() == 0
     [digest] = mailoutbox
     assert digest.to == [member.email]
-    assert digest.body.count(thread.title) == 2
+    # Grouped by thread: the title once, each post in full.
+    assert digest.body.count(thread.title) == 3
+    assert "返信です。" in digest.body and "追記です。" in digest.body
     assert not Notification.objects.filter(mailed_at__isnull=True).exists()
 
 
@@ -393,8 +395,8 @@ def test_a_notification_mail_is_text_and_html_with_an_unsubscribe_link(
     with on_commit():
         make_reply(thread=thread, author=other_member)
     [message] = mailoutbox
-    assert thread.title in message.subject
-    assert other_member.display_name in message.subject
+    assert message.subject.endswith(f"Re: {thread.title}")
+    assert other_member.display_name in message.body
     [(html, mimetype)] = message.alternatives
     assert mimetype == "text/html"
     assert thread.title in html
@@ -414,7 +416,7 @@ def test_a_notification_mail_is_text_and_html_with_an_unsubscribe_link(
     assert notification.mailed_at is not None
 
 
-def test_several_pending_notifications_go_out_in_one_mail(
+def test_each_pending_notification_goes_out_in_a_mail_of_its_own(
     thread, member, other_member, make_reply, mailoutbox, settings
 ):
     settings.TASKS = {
@@ -427,9 +429,10 @@ def test_several_pending_notifications_go_out_in_one_mail(
             post_id=make_reply(thread=thread, author=other_member, body=body).pk,
             actor_id=other_member.pk,
         )
-    assert mail.send_pending_mail.call() == 1
-    [message] = mailoutbox
-    assert message.body.count(thread.title) == 2
+    assert mail.send_pending_mail.call() == 2
+    first, second = mailoutbox
+    assert "返信です。" in first.body and "追記です。" not in first.body
+    assert "追記です。" in second.body
 
 
 def test_a_failed_send_keeps_the_notification_and_a_later_run_sends_it_once(
@@ -792,6 +795,7 @@ def test_mail_settings_are_saved_per_kind(member_client, member):
     data = {kind.value: Frequency.IMMEDIATE for kind in NotificationKind}
     data[NotificationKind.REPLY] = Frequency.DAILY
     data[NotificationKind.ANNOUNCEMENT] = Frequency.OFF
+    data["mail_mode"] = "notices"
     response = member_client.post(reverse("boards:notification_settings"), data)
     assert response.status_code == 302
     chosen = selectors.mail_frequencies(member)
