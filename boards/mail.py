@@ -32,8 +32,9 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from members.common.eras import format_wareki
-from members.common.mail_messages import RawHeader, mail_build, wrap_text
+from members.common.mail_messages import RawHeader, wrap_text
 from members.models import User
+from members.services.mail import mail_build
 
 from . import mail_addresses, permissions
 from .markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS

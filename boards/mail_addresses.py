@@ -12,9 +12,6 @@
 Local parts are lower case (some MTAs fold case) and short (64 at most).
 """
 
-import base64
-import hashlib
-import hmac
 import secrets
 from dataclasses import dataclass
 
@@ -22,56 +19,47 @@ from django.conf import settings
 from django.utils.crypto import constant_time_compare
 
 from members.models import User
+from members.services.mail import (
+    BOUNCE,
+    address_signature,
+    b32,
+    bounce_address,
+    signed_address,
+)
+from members.services.mail import bounce_user_find as _bounce_user_find
+from members.services.mail import mail_domain_enabled as enabled
 
 from .models import Category, Post, ReplyKey, Thread
 
 REPLY = "reply"
-BOUNCE = "bounce"
 NEW_THREAD = "new"
 
-
-def _b32(data: bytes) -> str:
-    return base64.b32encode(data).decode("ascii").rstrip("=").lower()
-
-
-def _signature(kind: str, value: str) -> str:
-    key = hashlib.sha256(
-        f"renkei.mail_addresses.{settings.SECRET_KEY}".encode()
-    ).digest()
-    digest = hmac.new(key, f"{kind}:{value}".encode(), hashlib.sha256).digest()
-    return _b32(digest)[:12]
-
-
-def enabled() -> bool:
-    """Whether mail can be answered: RENKEI_MAIL_DOMAIN is set."""
-    return bool(settings.MAIL_DOMAIN)
-
-
-def _address(kind: str, value: str, *, signed: bool = True) -> str:
-    local = f"{kind}+{value}-{_signature(kind, value)}" if signed else f"{kind}+{value}"
-    return f"{local}@{settings.MAIL_DOMAIN}"
+__all__ = [
+    "BOUNCE",
+    "NEW_THREAD",
+    "REPLY",
+    "Recipient",
+    "bounce_address",
+    "bounce_user_find",
+    "category_address",
+    "enabled",
+    "recipient_parse",
+    "reply_address",
+    "reply_key_find",
+]
 
 
 def reply_address(*, user: User, thread: Thread, post: Post | None = None) -> str:
     """A new reply address for one mail to ``user`` about ``thread``."""
     key = ReplyKey.objects.create(
-        key=_b32(secrets.token_bytes(10)), user=user, thread=thread, post=post
+        key=b32(secrets.token_bytes(10)), user=user, thread=thread, post=post
     )
-    return _address(REPLY, key.key)
-
-
-def bounce_address(*, user: User) -> str:
-    """The envelope sender of mail to ``user`` at their present address."""
-    return _address(BOUNCE, f"{user.pk:x}.{_b32(_address_hash(user.email))[:6]}")
+    return signed_address(REPLY, key.key)
 
 
 def category_address(category: Category) -> str:
     """Where members mail a new thread for a category that takes them."""
-    return _address(NEW_THREAD, category.slug, signed=False)
-
-
-def _address_hash(email: str) -> bytes:
-    return hashlib.sha256(email.strip().lower().encode()).digest()
+    return signed_address(NEW_THREAD, category.slug, signed=False)
 
 
 @dataclass(frozen=True)
@@ -101,7 +89,9 @@ def recipient_parse(address: str) -> Recipient | None:
     if kind not in (REPLY, BOUNCE):
         return None
     value, _, signature = rest.rpartition("-")
-    if not value or not constant_time_compare(signature, _signature(kind, value)):
+    if not value or not constant_time_compare(
+        signature, address_signature(kind, value)
+    ):
         return None
     return Recipient(kind, value)
 
@@ -117,11 +107,4 @@ def reply_key_find(recipient: Recipient) -> ReplyKey | None:
 
 def bounce_user_find(recipient: Recipient) -> User | None:
     """The person a bounce address was made for, if it is still their address."""
-    pk, _, address_hash = recipient.value.partition(".")
-    try:
-        user = User.objects.select_related("organisation").get(pk=int(pk, 16))
-    except (ValueError, User.DoesNotExist):
-        return None
-    if _b32(_address_hash(user.email))[:6] != address_hash:
-        return None
-    return user
+    return _bounce_user_find(recipient.value)

@@ -505,8 +505,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.signature
 
     @classmethod
-    def from_db(cls, db, field_names, values):
-        user = super().from_db(db, field_names, values)
+    def from_db(cls, db, field_names, values, **kwargs):
+        user = super().from_db(db, field_names, values, **kwargs)
         user._email_as_loaded = user.__dict__.get("email")
         return user
 

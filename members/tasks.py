@@ -13,9 +13,8 @@ from django.tasks import task
 from django.utils import timezone
 
 from .common.eras import fiscal_year, fiscal_year_start
-from .common.mail_messages import mail_build
 from .models import Organisation
-from .services.mail import mail_render
+from .services.mail import mail_build, mail_render
 
 
 @task

@@ -1,6 +1,7 @@
 """Every mail Renkei sends is built here, for the person it goes to.
 
-mail_build(to=..., subject=..., body=...) returns one message per address:
+mail_build(to=..., subject=..., body=...) (members.services.mail) returns
+one message per address:
 each address gets its own encoding and its own envelope sender, so a
 person's choices (and their organisation's) apply to every mail, and a
 bounce names the person it came back for.
@@ -13,9 +14,12 @@ bounce names the person it came back for.
 - Lines. The text is wrapped for fixed-width mail clients at WRAP_COLUMNS
   columns (full-width characters count two; URLs are never broken) and no
   line is longer than RFC 5322's 998 octets.
-- Bounces. A member's mail goes from their VERP bounce address
-  (boards.mail_addresses) when RENKEI_MAIL_DOMAIN is set; the From header
-  stays DEFAULT_FROM_EMAIL. No mail goes to an address that bounces.
+- Bounces. A member's mail goes from their VERP bounce address when
+  RENKEI_MAIL_DOMAIN is set; the From header stays DEFAULT_FROM_EMAIL.
+
+members.services.mail.mail_build decides, per address, the person, their
+encoding and the envelope sender, and builds each message with
+mail_message here; this module itself knows no models.
 """
 
 import base64
@@ -23,13 +27,11 @@ import email.policy
 import logging
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
 from email.message import MIMEPart
 from email.utils import formataddr, parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db.models.functions import Lower
 
 from .japanese_mail import can_send_as_jis, jis_encode
 
@@ -245,82 +247,21 @@ def _set_jis_text(part, text, subtype, *, base64_body):
     part.set_payload(encoded)
 
 
-def _members_by_address(addresses):
-    from members.models import User
-
-    wanted = {address.lower() for address in addresses}
-    if not wanted:
-        return {}
-    users = (
-        User.objects.select_related("organisation")
-        .annotate(address=Lower("email"))
-        .filter(address__in=wanted)
-    )
-    return {user.address: user for user in users}
-
-
-def mail_build(
+def mail_message(
     *,
-    to: Sequence,
-    subject: str,
-    body: str,
-    html: str | None = None,
-    reply_to: Sequence[str] = (),
-    headers: Mapping[str, str] | None = None,
-    auto_generated: bool = False,
-    wrap: bool = False,
-) -> list[OutgoingMail]:
-    """One message per address in ``to`` (members.User objects or addresses).
-
-    An address that belongs to a member takes that member's encoding and
-    bounce address; an address that bounces gets nothing (logged). With
-    ``wrap`` the whole body is wrapped for fixed-width clients (wrap_text);
-    without, only text the caller wrapped is, and members' words stay as
-    they typed them. Either way no line is longer than 998 octets.
-    ``auto_generated`` marks notifications (Auto-Submitted: auto-generated),
-    so that auto-replies stay quiet.
-    """
-    from members.models import User
-
-    addresses = [item for item in to if not isinstance(item, User)]
-    members = _members_by_address(addresses)
-    recipients = [
-        (item, item.email)
-        if isinstance(item, User)
-        else (members.get(item.lower()), item)
-        for item in to
-    ]
-    text = wrap_text(body) if wrap else fold_long_lines(body)
-    subject = " ".join(str(subject).split())
-    messages = []
-    for user, address in recipients:
-        if user is not None and user.mail_bouncing_since is not None:
-            logger.warning(
-                "Mail to %s not sent: the address bounces since %s.",
-                address,
-                user.mail_bouncing_since.isoformat(),
-            )
-            continue
-        messages.append(
-            _message(
-                user=user,
-                address=address,
-                subject=subject,
-                text=text,
-                html=html,
-                reply_to=reply_to,
-                headers=headers,
-                auto_generated=auto_generated,
-            )
-        )
-    return messages
-
-
-def _message(*, user, address, subject, text, html, reply_to, headers, auto_generated):
-    from boards import mail_addresses  # members must not import boards at load
-
-    to_header = formataddr((user.display_name, address)) if user else address
-    charset = user.effective_mail_encoding if user else UTF8
+    address,
+    name,
+    charset,
+    envelope,
+    subject,
+    text,
+    html,
+    reply_to,
+    headers,
+    auto_generated,
+):
+    """One message to one address, in ``charset`` if its text allows."""
+    to_header = formataddr((name, address)) if name else address
     if charset == ISO2022JP:
         written = "\n".join([subject, text, html or "", to_header])
         written += settings.DEFAULT_FROM_EMAIL
@@ -334,9 +275,6 @@ def _message(*, user, address, subject, text, html, reply_to, headers, auto_gene
     extra = {"From": settings.DEFAULT_FROM_EMAIL, **(headers or {})}
     if auto_generated:
         extra["Auto-Submitted"] = "auto-generated"
-    envelope = settings.DEFAULT_FROM_EMAIL
-    if user is not None and mail_addresses.enabled():
-        envelope = mail_addresses.bounce_address(user=user)
     message = OutgoingMail(
         subject=subject,
         body=text,

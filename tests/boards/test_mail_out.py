@@ -27,8 +27,9 @@ from boards.models import (
 )
 from boards.services import collaboration, moderation, notifications, posts, watching
 from members.common.japanese_mail import decode_text
-from members.common.mail_messages import columns, mail_build, wrap_text
+from members.common.mail_messages import columns, wrap_text
 from members.models import MailEncoding, MailMode
+from members.services.mail import mail_build
 from tests.migration_rows import make_migration_rows
 from tests.reliability.conftest import site_environment
 
