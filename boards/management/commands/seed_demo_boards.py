@@ -13,7 +13,13 @@ from PIL import Image, ImageDraw
 from boards.attachments import prepare_upload
 from boards.models import Category, Thread
 from boards.sample_pdf import minimal_pdf
-from boards.services import collaboration, moderation, posts, watching
+from boards.services import (
+    collaboration,
+    moderation,
+    posts,
+    registrations,
+    watching,
+)
 from members import permissions
 from members.models import Organisation, User
 from members.services import accounts
@@ -346,6 +352,7 @@ class Command(BaseCommand):
                 )
         self._collaboration(users)
         self._moderation(users)
+        self._registrations(users)
         for category in Category.objects.all():
             latest = category.threads.aggregate(latest=Max("last_activity_at"))
             Category.objects.filter(pk=category.pk).update(
@@ -399,6 +406,33 @@ class Command(BaseCommand):
                 watching.watch(
                     user=user, category=Category.objects.get(slug="proposals")
                 )
+
+    def _registrations(self, users):
+        """Sign-up for the snow festival: four seats taken by 七尾市 and
+        金沢市, and 千代田区's attendee on the waiting list."""
+        snow = Thread.objects.get(title__startswith="雪まつり期間中")
+        registrations.registration_configure(
+            event=snow.event,
+            actor=users["sapporo@example.jp"],
+            is_open=True,
+            capacity=4,
+            modes="both",
+            application_deadline=datetime.date(2027, 1, 29),
+        )
+        for email, name, department, attendance in [
+            ("nanao@example.jp", "七尾 太郎", "観光交流課", "on_site"),
+            ("nanao@example.jp", "能登 花子", "観光交流課", "online"),
+            ("kanazawa@example.jp", "金沢 次郎", "観光政策課", "on_site"),
+            ("kanazawa@example.jp", "兼六 京子", "国際交流課", "on_site"),
+            ("chiyoda@example.jp", "千代田 一郎", "地域振興課", "on_site"),
+        ]:
+            registrations.attendee_register(
+                event=snow.event,
+                actor=users[email],
+                name=name,
+                department=department,
+                attendance=attendance,
+            )
 
     def _backdate(self, thread, moment):
         Thread.objects.filter(pk=thread.pk).update(
