@@ -464,3 +464,22 @@ def test_ward_staff_feed_is_served(client, soon):
     ward = make_user(role=permissions.WARD_STAFF)
     calendar = parse(fetch(client, ward))
     assert f"event-{soon.thread_id}@renkei.example.jp" in events_of(calendar)
+
+
+@pytest.mark.parametrize("name", ["calendar:month", "calendar:list"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "month=2100-12",
+        "month=9999-99",
+        "month=-1-01",
+        "month=2030-05&month=2031-01",
+        "category=%3Cscript%3E",
+        "prefecture=99999999999999999999999",
+        "prefecture=-1",
+    ],
+)
+def test_odd_query_strings_still_show_a_calendar(client, member, name, query):
+    client.force_login(member)
+    response = client.get(reverse(name) + "?" + query)
+    assert response.status_code == 200
