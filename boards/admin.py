@@ -10,7 +10,16 @@ from django.utils.translation import gettext_lazy as _
 from members.admin import RecordAdmin
 from members.admin_lists import ModelAdmin
 
-from .models import Attachment, Category, ModerationLog, Post, Report, Thread
+from .models import (
+    Attachment,
+    Attendee,
+    Category,
+    ModerationLog,
+    Post,
+    RegistrationSettings,
+    Report,
+    Thread,
+)
 from .services import moderation
 
 # The reason logged for what is done in admin, where there is no form for one.
@@ -348,4 +357,50 @@ class ModerationLogAdmin(RecordAdmin):
         "post__thread",
     ]
     fields = ["created_at", "actor", "action", "thread", "post", "reason", "details"]
+    readonly_fields = fields
+
+
+# ----- event sign-up -----
+#
+# Shown for the office to look into; changed only through the event's page,
+# where boards.services.registrations moves the waiting list and mails.
+
+
+@admin.register(RegistrationSettings)
+class RegistrationSettingsAdmin(RecordAdmin):
+    list_display = ["event", "is_open", "capacity", "modes", "reminder_sent_at"]
+    list_filter = ["is_open", "modes"]
+    list_select_related = ["event__thread"]
+    search_fields = ["event__thread__title"]
+    fields = ["event", "is_open", "capacity", "modes", "changed_at", "reminder_sent_at"]
+    readonly_fields = fields
+
+
+@admin.register(Attendee)
+class AttendeeAdmin(RecordAdmin):
+    list_display = [
+        "name",
+        "organisation",
+        "event",
+        "attendance",
+        "status",
+        "registered_at",
+    ]
+    list_filter = ["status", "attendance"]
+    search_fields = ["name", "department", "event__thread__title"]
+    date_hierarchy = "registered_at"
+    list_select_related = ["organisation__prefecture", "event__thread"]
+    fields = [
+        "event",
+        "organisation",
+        "name",
+        "department",
+        "attendance",
+        "status",
+        "registered_at",
+        "registered_by",
+        "confirmed_at",
+        "cancelled_at",
+        "cancelled_by",
+    ]
     readonly_fields = fields

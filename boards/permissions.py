@@ -152,6 +152,30 @@ def can_export_collaborations(user):
     return is_office_staff(user)
 
 
+def can_manage_registration(user, thread):
+    """The organiser (the event thread's organisation) and the office run
+    an event's sign-up: open it, see and export every attendee."""
+    return can_use_members_area(user) and (
+        thread.organisation_id == user.organisation_id or is_office_staff(user)
+    )
+
+
+def can_register_for(user, thread):
+    """Anyone who may read an event signs up people of their organisation,
+    unless the thread is hidden or locked."""
+    return (
+        can_view_thread(user, thread) and not thread.is_hidden and not thread.is_locked
+    )
+
+
+def can_cancel_attendee(user, attendee):
+    """An attendee's own organisation, and the organiser, cancel them."""
+    return can_use_members_area(user) and (
+        attendee.organisation_id == user.organisation_id
+        or can_manage_registration(user, attendee.event.thread)
+    )
+
+
 def thread_readers(thread):
     """Everyone who may read a thread (can_view_thread for many people)."""
     users = members_area_users(User.objects.all())

@@ -6,6 +6,7 @@ from .views import (
     moderation,
     notifications,
     posts,
+    registrations,
     search,
     threads,
 )
@@ -31,6 +32,31 @@ urlpatterns = [
         "t/<int:pk>/status/",
         collaboration.ProposalStatusView.as_view(),
         name="proposal_status",
+    ),
+    path(
+        "t/<int:pk>/registration/settings/",
+        registrations.RegistrationSettingsView.as_view(),
+        name="registration_settings",
+    ),
+    path(
+        "t/<int:pk>/registration/",
+        registrations.AttendeeAddView.as_view(),
+        name="attendee_add",
+    ),
+    path(
+        "t/<int:pk>/registration/attendees/",
+        registrations.AttendeeListView.as_view(),
+        name="attendee_list",
+    ),
+    path(
+        "t/<int:pk>/registration/attendees.<str:fmt>",
+        registrations.AttendeeExportView.as_view(),
+        name="attendee_export",
+    ),
+    path(
+        "attendees/<int:pk>/cancel/",
+        registrations.AttendeeCancelView.as_view(),
+        name="attendee_cancel",
     ),
     path("addressed/", collaboration.AddressedView.as_view(), name="addressed"),
     path(

@@ -217,3 +217,69 @@ def make_dispatch(
         end_on=end_on,
         **values,
     )
+
+
+# ----- event sign-up and calendar -----
+
+
+def make_event(
+    *,
+    author,
+    title="全国連携フェアの開催",
+    starts_on=None,
+    ends_on=None,
+    place="区政会館",
+    application_deadline=None,
+    category="participation",
+):
+    """An event thread, by default a one-day event a month from today."""
+    from django.utils import timezone
+
+    from boards.models import Category
+    from boards.services import collaboration
+
+    starts_on = starts_on or timezone.localdate() + datetime.timedelta(days=30)
+    thread = collaboration.thread_start(
+        category=Category.objects.get(slug=category),
+        author=author,
+        title=title,
+        body="イベントのご案内です。",
+        details={
+            "starts_on": starts_on,
+            "ends_on": ends_on or starts_on,
+            "place": place,
+            "application_deadline": application_deadline,
+        },
+    )
+    return thread.event
+
+
+def open_registration(
+    *, event, capacity=3, modes="both", application_deadline=..., actor=None
+):
+    """Sign-up opened by the event's author (its organiser); the event's
+    deadline stays unless one is given."""
+    from boards.services import registrations
+
+    return registrations.registration_configure(
+        event=event,
+        actor=actor or event.thread.author,
+        is_open=True,
+        capacity=capacity,
+        modes=modes,
+        application_deadline=event.application_deadline
+        if application_deadline is ...
+        else application_deadline,
+    )
+
+
+def sign_up(*, event, actor, name, attendance="on_site", department="観光課"):
+    from boards.services import registrations
+
+    return registrations.attendee_register(
+        event=event,
+        actor=actor,
+        name=name,
+        department=department,
+        attendance=attendance,
+    )

@@ -25,6 +25,13 @@ from .notifications import (
     Watch,
 )
 from .reading import BoardVisit, ReadState
+from .registrations import (
+    Attendance,
+    Attendee,
+    AttendeeQuerySet,
+    CalendarFeedKey,
+    RegistrationSettings,
+)
 from .threads import (
     Category,
     Post,
@@ -40,7 +47,11 @@ __all__ = [
     "Addressee",
     "AddresseeQuerySet",
     "Attachment",
+    "Attendance",
+    "Attendee",
+    "AttendeeQuerySet",
     "BoardVisit",
+    "CalendarFeedKey",
     "Category",
     "EventDetails",
     "Frequency",
@@ -59,6 +70,7 @@ __all__ = [
     "ProposalStatusChange",
     "Publicity",
     "ReadState",
+    "RegistrationSettings",
     "ReplyKey",
     "Report",
     "Thread",

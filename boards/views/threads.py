@@ -26,6 +26,7 @@ from ..page_cache import CachedPageMixin
 from ..pagination import decode_cursor, keyset_page
 from ..services import collaboration, posts
 from .collaboration import collaboration_context
+from .registrations import registration_context
 
 POSTS_PER_PAGE = 30
 THREADS_PER_PAGE = 30
@@ -270,6 +271,7 @@ class ThreadView(CachedPageMixin, TemplateView):
             if thread.last_read is not None
             else None,
             **collaboration_context(user, thread),
+            **registration_context(user, thread),
             is_moderator=permissions.can_moderate(user),
             **kwargs,
         )

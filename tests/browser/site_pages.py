@@ -43,6 +43,8 @@ SKIPPED = {
     "boards:attachment_download": "file download",
     "boards:attachment_thumbnail": "image",
     "boards:realised_export": "CSV download",
+    "boards:attendee_export": "CSV/Excel download",
+    "calendar:feed": "iCalendar feed",
     "disaster_support:export": "CSV/Excel download",
     "disaster_support:snapshot_export": "CSV/Excel download",
     "admin:members_organisation_export": "CSV download",

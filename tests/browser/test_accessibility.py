@@ -44,6 +44,7 @@ ERROR_STATES = {
     ("a", "boards:reply"): {},
     ("a", "boards:post_edit"): {},
     ("a", "boards:post_report"): {},
+    ("a", "boards:registration_settings"): {},
     ("a", "members:organisation_contact"): {"contact_email": "七尾市役所"},
     ("a", "members:organisation_staff"): {},
     ("a", "disaster_support:request_create"): {},

@@ -94,6 +94,29 @@ def _none(w):
     return {}
 
 
+def _event(w):
+    """Org A's event with sign-up open and one attendee of org B, made the
+    first time a URL needs it."""
+    if "event" not in w.objects:
+        from tests import factories
+
+        event = factories.make_event(author=w.users["a"], title="物産フェア")
+        factories.open_registration(event=event, capacity=5)
+        w.objects["event"] = event
+        w.objects["attendee"] = factories.sign_up(
+            event=event, actor=w.users["b"], name="金沢 花子"
+        )
+    return w.objects["event"]
+
+
+def _feed_token(w):
+    from boards import ics
+
+    return {"token": ics.feed_token(w.users["a"])}
+
+
+ORGANISER_A = profile(a=200, b=403, ward=403, office=200)
+
 # name: (kwargs builder, {method: expected outcomes})
 MATRIX = {
     # ----- config -----
@@ -219,6 +242,42 @@ MATRIX = {
     "boards:notification_unsubscribe": (
         lambda w: {"token": w.unsubscribe_token},
         {"GET": PUBLIC, "POST": PUBLIC},
+    ),
+    # ----- event sign-up (org A organises, org B has an attendee) -----
+    "boards:registration_settings": (
+        lambda w: {"pk": _event(w).thread_id},
+        {"GET": ORGANISER_A, "POST": ORGANISER_A},
+    ),
+    # An empty form: every member is told what is missing.
+    "boards:attendee_add": (
+        lambda w: {"pk": _event(w).thread_id},
+        {"GET": NOT_ALLOWED, "POST": MEMBERS_REDIRECT},
+    ),
+    "boards:attendee_list": (
+        lambda w: {"pk": _event(w).thread_id},
+        {"GET": ORGANISER_A},
+    ),
+    "boards:attendee_export": (
+        lambda w: {"pk": _event(w).thread_id, "fmt": "csv"},
+        {"GET": ORGANISER_A},
+    ),
+    # B's own attendee: B cancels it, then A and the office are told it
+    # is cancelled already; the ward may not know it exists.
+    "boards:attendee_cancel": (
+        lambda w: _event(w) and {"pk": w.attendee.pk},
+        {"GET": NOT_ALLOWED, "POST": profile(staff=302, ward=404)},
+    ),
+    # ----- calendar -----
+    "calendar:month": (_none, {"GET": MEMBERS, "POST": NOT_ALLOWED}),
+    "calendar:list": (_none, {"GET": MEMBERS, "POST": NOT_ALLOWED}),
+    "calendar:feed_reissue": (
+        _none,
+        {"GET": NOT_ALLOWED, "POST": MEMBERS_REDIRECT},
+    ),
+    # A's feed: the token is the key, whoever fetches it.
+    "calendar:feed": (
+        _feed_token,
+        {"GET": PUBLIC, "POST": dict.fromkeys(ROLES, 405)},
     ),
     # ----- disaster_support -----
     "disaster_support:home": (_none, {"GET": MEMBERS}),

@@ -184,7 +184,15 @@ def _family(prefixes):
     )
 
 
-PROJECT = ("members:", "boards:", "disaster_support:", "home", "healthz", "join")
+PROJECT = (
+    "members:",
+    "boards:",
+    "calendar:",
+    "disaster_support:",
+    "home",
+    "healthz",
+    "join",
+)
 ALLAUTH = ("account_", "mfa_", "usersessions_")
 
 

@@ -13,7 +13,13 @@ from PIL import Image, ImageDraw
 from boards.attachments import prepare_upload
 from boards.models import Category, Thread
 from boards.sample_pdf import minimal_pdf
-from boards.services import collaboration, moderation, posts, watching
+from boards.services import (
+    collaboration,
+    moderation,
+    posts,
+    registrations,
+    watching,
+)
 from members import permissions
 from members.models import Organisation, User
 from members.services import accounts
@@ -346,6 +352,7 @@ class Command(BaseCommand):
                 )
         self._collaboration(users)
         self._moderation(users)
+        self._registrations(users)
         for category in Category.objects.all():
             latest = category.threads.aggregate(latest=Max("last_activity_at"))
             Category.objects.filter(pk=category.pk).update(
@@ -399,6 +406,48 @@ class Command(BaseCommand):
                 watching.watch(
                     user=user, category=Category.objects.get(slug="proposals")
                 )
+
+    def _registrations(self, users):
+        """An exchange meeting six weeks ahead taking sign-ups: its four
+        seats taken by 七尾市 and 金沢市, 弘前市's attendee waiting. Its
+        dates follow today's, so the sign-ups are always still open."""
+        today = timezone.localdate()
+        meeting = collaboration.thread_start(
+            category=Category.objects.get(slug="participation"),
+            author=users["chiyoda@example.jp"],
+            title="特別区全国連携プロジェクト 意見交換会のご案内",
+            body="会員自治体と特別区の担当者による意見交換会を開催します。"
+            "会場（千代田区役所）またはオンラインでご参加いただけます。\n\n"
+            "参加される方は、このページの「参加申込」からお申し込みください。",
+            details={
+                "starts_on": today + datetime.timedelta(days=42),
+                "ends_on": today + datetime.timedelta(days=42),
+                "place": "千代田区役所 4階会議室",
+                "contact": "千代田区 地域振興課",
+            },
+        )
+        registrations.registration_configure(
+            event=meeting.event,
+            actor=users["chiyoda@example.jp"],
+            is_open=True,
+            capacity=4,
+            modes="both",
+            application_deadline=today + datetime.timedelta(days=28),
+        )
+        for email, name, department, attendance in [
+            ("nanao@example.jp", "七尾 太郎", "観光交流課", "on_site"),
+            ("nanao@example.jp", "能登 花子", "観光交流課", "online"),
+            ("kanazawa@example.jp", "金沢 次郎", "観光政策課", "on_site"),
+            ("kanazawa@example.jp", "兼六 京子", "国際交流課", "online"),
+            ("hirosaki@example.jp", "弘前 桜子", "観光課", "on_site"),
+        ]:
+            registrations.attendee_register(
+                event=meeting.event,
+                actor=users[email],
+                name=name,
+                department=department,
+                attendance=attendance,
+            )
 
     def _backdate(self, thread, moment):
         Thread.objects.filter(pk=thread.pk).update(
