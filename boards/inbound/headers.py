@@ -49,6 +49,10 @@ def one_line(text: str, limit: int = 255) -> str:
     return " ".join(cleaned.split())[:limit]
 
 
+# More of a header than any one-line field shows, even fully encoded.
+MAX_HEADER_BYTES = 16 * 1024
+
+
 def decode_header(value: str | bytes | None) -> str:
     """A header value with its encoded words decoded (not yet one line).
 
@@ -59,7 +63,7 @@ def decode_header(value: str | bytes | None) -> str:
     if value is None:
         return ""
     data = value if isinstance(value, bytes) else raw_bytes(value)
-    data = _FOLD.sub(b"", data)
+    data = _FOLD.sub(b"", data[:MAX_HEADER_BYTES])
     pieces = []  # (charset or None, bytes)
     position = 0
     for match in _ENCODED_WORD.finditer(data):
@@ -106,7 +110,7 @@ def message_ids(value: str | None) -> list[str]:
     """The ids (without <>) in a Message-ID, In-Reply-To or References value."""
     if not value:
         return []
-    text = raw_bytes(value).decode("ascii", "replace")
+    text = raw_bytes(value)[:MAX_HEADER_BYTES].decode("ascii", "replace")
     return [found for found in _MESSAGE_ID.findall(text) if found.isprintable()]
 
 
@@ -115,7 +119,8 @@ def address_and_name(value: str | None) -> tuple[str, str]:
     and its display name, decoded to one line."""
     if not value:
         return "", ""
-    unfolded = _FOLD.sub(b"", raw_bytes(value)).decode("ascii", "surrogateescape")
+    unfolded = _FOLD.sub(b"", raw_bytes(value)[:MAX_HEADER_BYTES])
+    unfolded = unfolded.decode("ascii", "surrogateescape")
     try:
         pairs = getaddresses([unfolded])
     except (TypeError, ValueError, IndexError):

@@ -14,6 +14,7 @@ Problems it reports (ParsedMail.problems):
 
 import binascii
 import email
+import email.parser
 import email.policy
 import hashlib
 import mimetypes
@@ -53,6 +54,7 @@ _SKIPPED_TYPES = {
     "message/disposition-notification",
     "text/rfc822-headers",
 }
+_BOUNDARY = re.compile(rb"boundary\s*=", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufeff\ufffe]")
 _META_CHARSET = re.compile(
     rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.IGNORECASE
@@ -129,7 +131,17 @@ def _first(message, name):
 
 
 def _parse(raw):
-    message = email.message_from_bytes(raw, policy=email.policy.compat32)
+    if len(_BOUNDARY.findall(raw)) > MAX_PARTS:
+        # The parser checks every line against each open boundary, so a
+        # mail nesting thousands of parts would take minutes: only its
+        # headers are read.
+        message = email.parser.BytesHeaderParser(
+            policy=email.policy.compat32
+        ).parsebytes(raw)
+        too_many = True
+    else:
+        message = email.message_from_bytes(raw, policy=email.policy.compat32)
+        too_many = False
     ids = message_ids(_first(message, "Message-ID"))
     message_id = ids[0] if ids else ""
     if not message_id:
@@ -146,7 +158,10 @@ def _parse(raw):
             in_reply_to.append(reference)
 
     reader = _Reader()
-    reader.visit(message, 0)
+    if too_many:
+        reader.problems.append("unreadable")
+    else:
+        reader.visit(message, 0)
     texts, charset, elided = [], "", []
     for part in reader.bodies:
         text, decoder = _body_text(part, reader.problems)
@@ -308,6 +323,9 @@ def _charset(part, data):
 def _body_text(part, problems):
     """The text of a body part as one string with \\n line ends."""
     data = _payload(part, MAX_BODY_BYTES)
+    if len(data) >= MAX_BODY_BYTES:
+        # Cut at a line end, never inside a character.
+        data = data[: data.rfind(b"\n") + 1] or data
     text, decoder = decode_text(data, _charset(part, data))
     bad = text.count("\ufffd") + len(_CONTROL.findall(text))
     if bad > max(8, len(text) // 20):
