@@ -23,15 +23,21 @@ _INVISIBLE = {"Cc", "Zl", "Zp"}
 _BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f")
 
 
-def raw_values(message, name: str) -> list[str]:
-    """The values of a header as received (the email package would turn
-    one holding 8-bit bytes into a Header object)."""
-    name = name.lower()
-    return [
-        value if isinstance(value, str) else str(value)
-        for key, value in message.raw_items()
-        if key.lower() == name
-    ]
+def header_map(message) -> dict[str, list[str]]:
+    """Every header of a message as received, by lower-case name, read
+    once (the email package would turn a value holding 8-bit bytes into a
+    Header object)."""
+    headers = {}
+    for key, value in message.raw_items():
+        headers.setdefault(key.lower(), []).append(
+            value if isinstance(value, str) else str(value)
+        )
+    return headers
+
+
+def first_value(message, name: str) -> str:
+    """The first value of a header of a MIME part as received, or ""."""
+    return header_map(message).get(name.lower(), [""])[0]
 
 
 def raw_bytes(value: str) -> bytes:

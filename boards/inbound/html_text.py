@@ -83,7 +83,7 @@ class _TextParser(HTMLParser):
             self.lists.append("ul" if tag == "ul" else 0)
         elif tag == "li":
             self.out.line_break()
-            indent = "  " * max(len(self.lists) - 1, 0)
+            indent = "  " * min(max(len(self.lists) - 1, 0), 4)
             if self.lists and self.lists[-1] != "ul":
                 self.lists[-1] += 1
                 self.out.write(f"{indent}{self.lists[-1]}. ", content=False)

@@ -91,6 +91,10 @@ _ORGANISATION = re.compile(
 )
 _SENTENCE_END = re.compile(r"[。！？!?]\s*$")
 MAX_SIGNATURE_LINES = 12
+# Each step at the end uncovers the next (a quote below a signature below
+# a "Sent from"); real mail needs a handful, and the cap keeps a text of
+# a million rules from costing a million steps.
+MAX_TRIM_STEPS = 50
 # Below a "-- " line, more lines than this are not a signature.
 MAX_DASHED_LINES = 20
 
@@ -185,20 +189,23 @@ def _trim_end(lines, end, start=0):
     signature are taken off its end, as often as one uncovers another (but
     one signature only: a rule above it may be the writer's own)."""
     signed = False
-    while True:
+    for _step in range(MAX_TRIM_STEPS):
         before = end
-        while end > start and not lines[end - 1].strip():
+        # Blank lines, and rules left alone at the end (the closing rule of a
+        # signature, or of a block already cut).
+        while end > start and (
+            not lines[end - 1].strip() or _RULE.match(lines[end - 1])
+        ):
             end -= 1
         end = _without_trailing_quote(lines, start, end)
         if not signed:
             unsigned = _without_signature(lines, start, end)
             signed, end = unsigned != end, unsigned
-        last = lines[end - 1] if end > start else ""
-        if _SENT_FROM.match(last) or _RULE.match(last):
-            # A device's "Sent from", or a rule left alone at the end.
+        if end > start and _SENT_FROM.match(lines[end - 1]):
             end -= 1
         if end == before:
-            return end
+            break
+    return end
 
 
 def _without_trailing_quote(lines, start, end):

@@ -62,10 +62,13 @@ _TO_WINDOWS = str.maketrans(
 
 
 def _codec(charset):
+    """The codec for a label, if it is a text encoding (not "zlib")."""
     try:
-        return codecs.lookup(charset).name
-    except LookupError:
+        name = codecs.lookup(charset).name
+        b"".decode(name)
+    except (LookupError, ValueError):
         return None
+    return name
 
 
 def decode_text(data: bytes, charset: str | None) -> tuple[str, str]:
@@ -99,7 +102,7 @@ def decode_text(data: bytes, charset: str | None) -> tuple[str, str]:
             if name == "iso-2022-jp(replaced)":
                 return jis_decode(data, "replace"), "iso-2022-jp(cp50220,replaced)"
             text = data.decode(name)
-        except (UnicodeDecodeError, ValueError):
+        except (LookupError, ValueError):
             continue
         # cp932 reads almost any bytes; a guess that yields private-use
         # characters was the wrong guess.

@@ -92,3 +92,8 @@ def test_unknown_label_falls_back_to_utf8():
 def test_unreadable_bytes_are_replaced_not_raised():
     text, decoder = decode_text(b"\xff\xfe\xfd\x80", "utf-8")
     assert decoder == "utf-8(replaced)" and "\ufffd" in text
+
+
+@pytest.mark.parametrize("label", ["zlib", "base64", "rot13", "utf\x008"])
+def test_label_that_is_no_text_encoding_falls_back(label):
+    assert decode_text("千代田区".encode(), label) == ("千代田区", "utf-8")

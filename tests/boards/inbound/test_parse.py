@@ -655,3 +655,22 @@ def test_thousands_of_nested_parts_are_refused_as_unreadable():
     )
     raw = mail(body=body, content_type='multipart/mixed; boundary="b0"')
     assert parse_mail(raw).problems == ["unreadable"]
+
+
+def test_hundreds_of_parts_are_refused_as_unreadable():
+    parts = [("Content-Type: text/plain", b"x")] * 500
+    content_type, body = multipart("mixed", *parts)
+    parsed = parse_mail(mail("Subject: parts", body, content_type=content_type))
+    assert (parsed.subject, parsed.problems) == ("parts", ["unreadable"])
+
+
+def test_millions_of_short_lines_are_refused_as_unreadable():
+    parsed = parse_mail(mail("Subject: lines", b"\n" * 2_000_000))
+    assert (parsed.subject, parsed.problems) == ("lines", ["unreadable"])
+
+
+def test_a_flood_of_headers_is_refused_as_unreadable():
+    flood = "\r\n".join(["X-Flood: 0123456789"] * 20_000)
+    assert parse_mail(mail(f"Subject: flood\r\n{flood}", b"text")).problems == [
+        "unreadable"
+    ]
