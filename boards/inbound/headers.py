@@ -15,6 +15,7 @@ from members.common.japanese_mail import decode_text
 
 # =?charset?B|Q?text?= ; the charset may carry an RFC 2231 language (*ja).
 _ENCODED_WORD = re.compile(rb"=\?([^?\s]{1,64})\?([bBqQ])\?([^?\s]*)\?=")
+_SPACES = re.compile(r" {2,}")
 _FOLD = re.compile(rb"\r?\n(?=[ \t])|\r(?=[ \t])")
 _MESSAGE_ID = re.compile(r"<([^<>\s]{1,996})>")
 _ADDRESS = re.compile(r"[^@\s<>()\[\],;:\"]{1,64}@[^@\s<>()\[\],;:\"]{1,253}")
@@ -52,7 +53,9 @@ def one_line(text: str, limit: int = 255) -> str:
         " " if unicodedata.category(char) in _INVISIBLE or char in _BIDI else char
         for char in text
     )
-    return " ".join(cleaned.split())[:limit]
+    # Only ASCII spaces are collapsed: a full-width space (　) is the
+    # writer's own.
+    return _SPACES.sub(" ", cleaned).strip(" ")[:limit]
 
 
 # More of a header than any one-line field shows, even fully encoded.

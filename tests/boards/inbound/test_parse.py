@@ -177,6 +177,11 @@ def test_subject_control_and_separator_characters_become_spaces():
     assert parse_mail(mail(f"Subject: {word}")).subject == "件名 改行 NUL タブ"
 
 
+def test_subject_keeps_full_width_spaces():
+    word = b64_word("【ご案内】　研修について")
+    assert parse_mail(mail(f"Subject: {word}")).subject == "【ご案内】　研修について"
+
+
 def test_iso_2022_jp_subject_with_windows_characters_decodes():
     word = b64_word("", "ISO-2022-JP", jis_encode("①㈱髙の件"))
     assert parse_mail(mail(f"Subject: Re: {word}")).subject == "Re: ①㈱髙の件"
@@ -327,6 +332,18 @@ def test_html_entities_decode():
     assert parse_mail(html_mail("<p>A &amp; B &lt;C&gt;&nbsp;D</p>")).text == (
         "A & B <C> D"
     )
+
+
+def test_html_comments_are_not_text():
+    assert parse_mail(html_mail("<p>本文<!-- 下書き --></p>")).text == "本文"
+
+
+def test_html_flood_of_unterminated_comments_is_not_text():
+    assert parse_mail(html_mail("<p>本文</p>" + "<!--" * 200_000)).text == "本文"
+
+
+def test_html_unterminated_tag_at_the_end_is_text():
+    assert parse_mail(html_mail("<p>a < b</p><a href=")).text == "a < b\n<a href="
 
 
 def test_html_charset_is_read_from_meta_when_the_header_has_none():
