@@ -33,27 +33,25 @@ _LABEL_OTHER = r"(?:送信日時|送信日|日時|日付|件名|宛先|Sent|Date
 
 
 def _label(names):
-    # 差出人: / *差出人:* / **From:** / 【差出人】 / 差出人：
+    # 差出人: / *差出人:* / **From:** / 【差出人】 / [差出人] / 差出人：
+    # (one character class between the name and the colon: two in a row
+    # would try every split of a long run of spaces)
     return re.compile(
-        r"^[\s*_]*(?:【\s*"
-        + names
-        + r"\s*】\s*[:：]?|\[\s*"
-        + names
-        + r"\s*\]\s*[:：]?|"
-        + names
-        + r"\s*[*_]*\s*[:：])",
+        rf"^[\s*_]*(?:【\s*{names}\s*】|\[\s*{names}\s*\]|{names}[\s*_]*[:：])",
         re.IGNORECASE,
     )
 
 
 _FROM_LABEL = _label(_LABEL_FROM)
 _OTHER_LABEL = _label(_LABEL_OTHER)
+_KEY_LABEL = _label(r"(?:送信日時|送信日|日時|日付|件名|Sent|Date|Subject)")
 _UNDERSCORES = re.compile(r"^\s*_{30,}\s*$")
 _SEPARATOR = re.compile(
     r"""^\s*(?:
-        -{2,}\s*(?:original\s+message|forwarded\s+message|forwarded\s+by.*
+        -{2,}\s*(?:original\s+message|forwarded\s+message
           |転送メッセージ|メッセージを転送|元のメッセージ|転送されたメッセージ
           |転送\s*メール|返信元メッセージ)\s*-{2,}
+      | -{2,}\s*forwarded\s+by\s[^-]*-{2,}
       | (?:begin\s+forwarded\s+message|転送されたメッセージ|転送メッセージ)\s*[:：]
     )\s*$""",
     re.IGNORECASE | re.VERBOSE,
@@ -142,10 +140,11 @@ def _header_at(lines, index):
             return _header_at(lines, following[0][0]) or following[0][0] + 1
         return 0
     if _FROM_LABEL.match(line):
+        # From, then (among the next few lines) a date or a subject label:
+        # From and To alone could be a member's own memo.
         others = [number for number, text in following if _OTHER_LABEL.match(text)]
-        # Labels come one after the other; From with one more label at least.
-        if others:
-            return others[-1] + 1 if len(others) > 1 else others[0] + 1
+        if any(_KEY_LABEL.match(lines[number]) for number in others):
+            return others[-1] + 1
         return 0
     if _WROTE.search(line) and (
         _ON_DATE.match(line)

@@ -93,6 +93,13 @@ def test_forward_inside_the_history_is_cut_with_it():
     assert trim_reply(f"{NEW}\n\n{history}")[0] == NEW
 
 
+def test_from_and_to_labels_without_date_or_subject_are_not_a_quote_header():
+    text = (
+        "次の宛先でお願いします。\nFrom: 七尾市 防災危機管理課\nTo: 千代田区 危機管理課"
+    )
+    assert trim_reply(text) == (text, "")
+
+
 def test_from_label_in_the_text_alone_is_not_a_quote_header():
     text = "From: 七尾市の田中です。\n件名の件は了解です。"
     assert trim_reply(text)[0] == "From: 七尾市の田中です。\n件名の件は了解です。"
@@ -229,3 +236,9 @@ def test_trailing_spaces_and_blank_lines_go():
 def test_many_rules_are_trimmed_in_bounded_work():
     text = NEW + "\n" + "=====\n" * 200_000
     assert trim_reply(text)[0] == NEW
+
+
+@pytest.mark.parametrize("label", ["差出人", "From", "-- forwarded by "])
+def test_label_before_a_long_run_of_spaces_is_read_in_bounded_work(label):
+    text = f"本文\n{label}{' ' * 100_000}x\n続き"
+    assert trim_reply(text)[0].startswith("本文")
