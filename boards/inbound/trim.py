@@ -2,7 +2,8 @@
 
 Everything taken off is an end of the text, cut in this order:
 1. at the first quote header (the lines a mailer writes above what it
-   quotes: Outlook's 差出人/送信日時 or From/Sent block, 32 underscores,
+   quotes: Outlook's 差出人/送信日時 or From/Sent block (From followed
+   within a few lines by a date or subject label), 32 underscores,
    "-----Original Message-----" and the forward rules, "On … wrote:"
    also wrapped over two lines, 「さんは書きました:」, Gmail's
    「2024年5月1日(水) 10:00 NAME <addr>:」, iPhone's 「…、NAME のメール:」);
@@ -22,8 +23,9 @@ sense without it.
 If that leaves nothing (the mailer put its quote header on top, as in a
 reply written below the quote or a bare forward), the text is read again
 with only what is certain taken off: the quote header lines, the quoted
-lines at the start and at the end, and the signature; if even that leaves
-nothing, the whole text is returned.
+lines at the start (kept when answers follow between further quotes) and
+at the end, and the signature; if even that leaves nothing, the whole text
+is returned.
 """
 
 import re
@@ -247,20 +249,21 @@ def _is_signature(block):
     lines = [line.strip() for line in block if line.strip() and not _RULE.match(line)]
     if not lines or len(lines) > MAX_SIGNATURE_LINES:
         return False
-    contact = sum(1 for line in lines if _CONTACT.search(line))
-    organisation = sum(
-        1
+    # A line ending a sentence is prose, whatever it mentions; one is
+    # allowed (「※このメールは送信専用です。」).
+    sentences = [line for line in lines if _SENTENCE_END.search(line)]
+    evidence = [
+        line
         for line in lines
-        if len(line) <= 40
-        and not _SENTENCE_END.search(line)
-        and _ORGANISATION.search(line + " ")
-    )
-    sentences = sum(
-        1 for line in lines if _SENTENCE_END.search(line) and not _CONTACT.search(line)
-    )
+        if not _SENTENCE_END.search(line)
+        and (
+            _CONTACT.search(line)
+            or (len(line) <= 40 and _ORGANISATION.search(line + " "))
+        )
+    ]
     return (
-        contact + organisation > 0
-        and sentences <= 1
+        bool(evidence)
+        and len(sentences) <= 1
         and all(len(line) <= 80 for line in lines)
     )
 

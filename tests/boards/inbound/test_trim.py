@@ -165,6 +165,11 @@ def test_rule_followed_by_paragraphs_is_not_a_signature():
     assert trim_reply(text) == (text, "")
 
 
+def test_rule_followed_by_a_sentence_about_mail_is_not_a_signature():
+    text = f"{NEW}\n\n＝＝＝＝＝＝＝＝\n詳細は後日メールでお知らせします。"
+    assert trim_reply(text) == (text, "")
+
+
 def test_long_block_below_a_rule_is_not_a_signature():
     text = f"{NEW}\n\n========\n" + "\n".join(f"防災課 {n}" for n in range(13))
     assert trim_reply(text)[0] == text
