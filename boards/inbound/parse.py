@@ -249,6 +249,11 @@ class _Reader:
                 children = [_preferred(children)] if children else []
             elif content_type == "multipart/signed":
                 children = children[:1]
+            elif content_type == "multipart/report":
+                # The returned message of a bounce is the bounce's business.
+                children = [
+                    c for c in children if c.get_content_maintype() != "message"
+                ]
             elif content_type == "multipart/encrypted":
                 self.problems.append("encrypted")
                 return

@@ -578,6 +578,17 @@ def dsn(action, status):
     return parse_mail(mail(body=body, content_type=body_type)).bounce
 
 
+def test_message_returned_in_a_bounce_is_not_reported_as_attached():
+    body_type, body = multipart(
+        "report",
+        ("Content-Type: text/plain", b"notice"),
+        ("Content-Type: message/delivery-status", b"Action: failed\r\nStatus: 5.1.1"),
+        ("Content-Type: message/rfc822", b"From: a@b\r\n\r\nreturned"),
+    )
+    body_type += "; report-type=delivery-status"
+    assert parse_mail(mail(body=body, content_type=body_type)).problems == []
+
+
 def test_delayed_delivery_is_not_a_permanent_bounce():
     assert dsn("delayed", "4.4.1").permanent is False
 
