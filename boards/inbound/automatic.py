@@ -11,6 +11,7 @@ day an organisation's gateway adds the header.
 """
 
 import re
+from dataclasses import dataclass
 from email.message import Message
 from email.parser import HeaderParser
 
@@ -63,6 +64,17 @@ _EXCHANGE_RULES = ("x-ms-exchange-inbox-rules-loop",)
 _EXCHANGE_SOURCE = "x-ms-exchange-generated-message-source"
 
 
+@dataclass
+class Bounce:
+    """A delivery status notification: which address failed, and how."""
+
+    permanent: bool
+    status: str = ""  # e.g. "5.1.1"
+    diagnostic: str = ""
+    # The address that failed, as the reporting server names it.
+    recipient: str = ""
+
+
 def _value(headers, name):
     values = headers.get(name.lower())
     return one_line(decode_header(values[0])).lower() if values else ""
@@ -100,10 +112,13 @@ def automatic_reason(
     return ""
 
 
-def find_bounce(message: Message, subject: str, from_address: str, text: str):
+def find_bounce(
+    message: Message, subject: str, from_address: str, text: str
+) -> Bounce | None:
     """The delivery failure a mail reports, or None.
 
-    Returns (permanent, status, diagnostic, recipient).
+    Mail from MAILER-DAEMON or postmaster with a bounce's subject but no
+    delivery report is taken for a permanent failure.
     """
     if message.get_content_type() == "multipart/report" and (
         (message.get_param("report-type") or "").lower() == "delivery-status"
@@ -114,7 +129,7 @@ def find_bounce(message: Message, subject: str, from_address: str, text: str):
                 "message/global-delivery-status",
             ):
                 return _read_status(part)
-        return (True, "", "", "")
+        return Bounce(permanent=True)
     sender = from_address.partition("@")[0]
     if sender in ("mailer-daemon", "postmaster") and _BOUNCE_SUBJECT.search(subject):
         status = _STATUS.search(text)
@@ -123,7 +138,11 @@ def find_bounce(message: Message, subject: str, from_address: str, text: str):
             line_start = text.rfind("\n", 0, status.start()) + 1
             line_end = text.find("\n", status.end())
             diagnostic = text[line_start : line_end if line_end >= 0 else None]
-        return (True, status.group(1) if status else "", one_line(diagnostic), "")
+        return Bounce(
+            permanent=True,
+            status=status.group(1) if status else "",
+            diagnostic=one_line(diagnostic, 1000),
+        )
     return None
 
 
@@ -135,11 +154,12 @@ def _read_status(part):
         blocks = [block for block in payload if isinstance(block, Message)]
     elif isinstance(payload, str):
         parser = HeaderParser()
-        blocks = [parser.parsestr(chunk) for chunk in re.split(r"\r?\n\r?\n", payload)]
+        chunks = re.split(r"\r?\n\r?\n", payload, maxsplit=MAX_RECIPIENTS)
+        blocks = [parser.parsestr(chunk) for chunk in chunks[:MAX_RECIPIENTS]]
     fields = [header_map(block) for block in blocks[:MAX_RECIPIENTS]]
     recipients = [block for block in fields if "action" in block or "status" in block]
     if not recipients:
-        return (True, "", "", "")
+        return Bounce(permanent=True)
     failed = [
         block for block in recipients if _value(block, "Action") == "failed"
     ] or recipients
@@ -151,4 +171,6 @@ def _read_status(part):
     recipient = _value(block, "Final-Recipient") or _value(block, "Original-Recipient")
     recipient = recipient.partition(";")[2].strip() or recipient
     diagnostic = one_line(decode_header(block.get("diagnostic-code", [""])[0]), 1000)
-    return (permanent, status, diagnostic, recipient)
+    return Bounce(
+        permanent=permanent, status=status, diagnostic=diagnostic, recipient=recipient
+    )

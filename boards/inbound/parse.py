@@ -1,5 +1,8 @@
 """A received message, read into what the ingest service needs.
 
+parse_mail, ParsedMail, MailFile and Bounce (defined beside the reading of
+delivery reports in automatic.py) are what the ingest imports from here.
+
 parse_mail never raises and stays within bounds for any input up to the
 receiver's size limit: at most MAX_PARTS MIME parts, MAX_DEPTH levels, and
 the first MAX_BODY_BYTES of the body text are read (a longer body is far
@@ -25,7 +28,7 @@ import re
 from dataclasses import dataclass, field
 from email.message import Message
 
-from boards.inbound.automatic import automatic_reason, find_bounce
+from boards.inbound.automatic import Bounce, automatic_reason, find_bounce
 from boards.inbound.headers import (
     address_and_name,
     b64decode,
@@ -78,17 +81,6 @@ class MailFile:
     name: str
     content_type: str
     data: bytes
-
-
-@dataclass
-class Bounce:
-    """A delivery status notification: which address failed, and how."""
-
-    permanent: bool
-    status: str = ""  # e.g. "5.1.1"
-    diagnostic: str = ""
-    # The address that failed, as the reporting server names it.
-    recipient: str = ""
 
 
 @dataclass
@@ -214,7 +206,7 @@ def _parse(raw):
         auto_reply=(
             "" if bounce else automatic_reason(message, headers, subject, from_address)
         ),
-        bounce=Bounce(*bounce) if bounce else None,
+        bounce=bounce,
         problems=list(dict.fromkeys(reader.problems)),
         charset=charset,
         in_reply_to=in_reply_to,
