@@ -36,7 +36,8 @@ def mail(headers="", body=b"", content_type="text/plain; charset=utf-8"):
 
 
 def b64_word(text, charset="UTF-8", data=None):
-    data = data if data is not None else text.encode(charset)
+    if data is None:
+        data = text.encode("cp932" if charset == "Shift_JIS" else charset)
     return f"=?{charset}?B?{base64.b64encode(data).decode()}?="
 
 
@@ -391,6 +392,7 @@ def attached(disposition, content_type="application/pdf", data=b"%PDF-1.7"):
         "attachment; filename*0*=UTF-8''%E8%A8%88; filename*1*=%E7%94%BB.pdf",
         'attachment; filename="=?UTF-8?B?6KiI55S7LnBkZg==?="',
         f'attachment; filename="{b64_word("", "ISO-2022-JP", jis_encode("計画.pdf"))}"',
+        f'attachment; filename="{b64_word("計画.pdf", "Shift_JIS")}"',
     ],
 )
 def test_attachment_name_decodes(disposition):
