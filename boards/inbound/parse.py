@@ -46,7 +46,9 @@ from members.common.japanese_mail import decode_text
 
 MAX_PARTS = 200
 MAX_DEPTH = 12
-MAX_BODY_BYTES = 2 * 1024 * 1024
+# Fifty times a post's 20,000 characters: room for long quoted history
+# below the new text, and the decoders' work stays a few seconds.
+MAX_BODY_BYTES = 1024 * 1024
 # Received chains and Exchange's own headers stay far below this.
 MAX_HEAD_BYTES = 256 * 1024
 # Mail lines are up to 78 bytes (base64, quoted-printable, folded text):

@@ -77,6 +77,11 @@ def test_fixture_is_neither_automatic_nor_bounce(name):
     assert (parsed.auto_reply, parsed.bounce) == ("", None)
 
 
+@pytest.mark.parametrize("name", [name for name in POSTED if name != "tnef"])
+def test_fixture_has_no_problems(name):
+    assert parse_mail(load(name)).problems == []
+
+
 @pytest.mark.parametrize(
     ("name", "charset"),
     [
