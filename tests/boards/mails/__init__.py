@@ -1,15 +1,20 @@
 """Replies as Japanese municipal mail clients write them, for the inbound tests.
 
-Each .eml file is a member's answer to a Renkei notification, with the
-notification quoted below and a municipal signature. Placeholders (ASCII,
-so they can be replaced in the bytes of any charset) stand for the
-addresses and the Message-ID: __TO__, __FROM__, __MESSAGE_ID__.
+Each .eml file (CRLF line ends, as on the wire) is a member's answer to a
+Renkei notification, with the notification quoted below and a municipal
+signature; forwarded_chain quotes instead a forward of a prefecture's
+notice. Placeholders (ASCII, so they can be replaced in the bytes of any
+charset) stand for the addresses and the Message-ID: __TO__ (in
+bounce_dsn, the bounce address the report is sent to), __FROM__ and
+__MESSAGE_ID__.
 
 EXPECTED holds, for every fixture that should become a post, the exact
 new text once quotes and signature are taken off. The automatic replies
 (auto_reply_ja, auto_reply_precedence) and the bounce (bounce_dsn) are
-never posted, so they have no entry. attachment_pdf carries attachment.pdf
-under the name ATTACHMENT_NAME.
+never posted, so they have no entry. tnef has a text and Outlook's
+winmail.dat, which cannot be read (problem "tnef"); attachment_pdf carries
+attachment.pdf under the name ATTACHMENT_NAME; keyword_interest begins
+with the line 「関心あり」, which the parser keeps.
 """
 
 import uuid
