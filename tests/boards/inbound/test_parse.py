@@ -63,6 +63,12 @@ def test_fixture_text_is_exactly_the_new_text(name):
 
 
 @pytest.mark.parametrize("name", POSTED)
+def test_fixture_with_bare_newlines_gives_the_same_text(name):
+    # Mail read from a file or a mailbox may have lost its CRs.
+    assert parse_mail(load(name).replace(b"\r\n", b"\n")).text == EXPECTED[name]
+
+
+@pytest.mark.parametrize("name", POSTED)
 def test_fixture_quote_is_kept_in_elided(name):
     # forwarded_chain quotes a forward from the prefecture, not the notice.
     line = QUOTED_LINE
