@@ -57,6 +57,7 @@ urlpatterns = [
     path("members/", include("members.urls")),
     path("boards/", include("boards.urls")),
     path("disaster/", include("disaster_support.urls")),
+    path("inquiries/", include("boards.inquiries.urls")),
     # Before allauth's own, which it replaces under the same name.
     path("accounts/logout/", views.SignOutView.as_view(), name="account_logout"),
     path("accounts/", include("allauth.urls")),

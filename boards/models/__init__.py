@@ -15,6 +15,15 @@ from .collaboration import (
     ProposalStatusChange,
     Publicity,
 )
+from .inquiries import (
+    Answer,
+    AnswerFile,
+    AnswerVersion,
+    Inquiry,
+    InquiryAttachment,
+    Question,
+    Recipient,
+)
 from .mail import InboundMail, ReplyKey
 from .moderation import ModerationLog, Report
 from .notifications import (
@@ -39,12 +48,17 @@ from .threads import (
 __all__ = [
     "Addressee",
     "AddresseeQuerySet",
+    "Answer",
+    "AnswerFile",
+    "AnswerVersion",
     "Attachment",
     "BoardVisit",
     "Category",
     "EventDetails",
     "Frequency",
     "InboundMail",
+    "Inquiry",
+    "InquiryAttachment",
     "Interest",
     "ModerationLog",
     "Notification",
@@ -58,7 +72,9 @@ __all__ = [
     "Proposal",
     "ProposalStatusChange",
     "Publicity",
+    "Question",
     "ReadState",
+    "Recipient",
     "ReplyKey",
     "Report",
     "Thread",
