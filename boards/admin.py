@@ -10,7 +10,16 @@ from django.utils.translation import gettext_lazy as _
 from members.admin import RecordAdmin
 from members.admin_lists import ModelAdmin
 
-from .models import Attachment, Category, ModerationLog, Post, Report, Thread
+from .models import (
+    Attachment,
+    Category,
+    Inquiry,
+    ModerationLog,
+    Post,
+    Recipient,
+    Report,
+    Thread,
+)
 from .services import moderation
 
 # The reason logged for what is done in admin, where there is no form for one.
@@ -348,3 +357,59 @@ class ModerationLogAdmin(RecordAdmin):
     ]
     fields = ["created_at", "actor", "action", "thread", "post", "reason", "details"]
     readonly_fields = fields
+
+
+# ----- 照会 -----
+
+
+class RecipientInline(admin.TabularInline):
+    model = Recipient
+    fields = ["organisation", "reminded_before_at", "reminded_on_day_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("organisation__prefecture")
+
+
+@admin.register(Inquiry)
+class InquiryAdmin(RecordAdmin):
+    """Inquiries for the office to look into; they are made and run on the
+    site (/inquiries/), where every answer is counted and mailed about."""
+
+    list_display = [
+        "reference",
+        "title",
+        "sender_organisation",
+        "status",
+        "deadline_on",
+        "sent_at",
+    ]
+    list_filter = ["status", "audience"]
+    search_fields = ["reference", "title"]
+    date_hierarchy = "deadline_on"
+    list_select_related = ["sender_organisation__prefecture"]
+    fields = [
+        "reference",
+        "title",
+        "body",
+        "sender_organisation",
+        "created_by",
+        "created_at",
+        "sent_at",
+        "status",
+        "deadline_on",
+        "deadline_time",
+        "audience",
+        "audience_kinds",
+        "late_answers_allowed",
+        "share_results",
+        "reminder_days",
+        "reminded_by_hand_at",
+    ]
+    readonly_fields = fields
+    inlines = [RecipientInline]

@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter, quote_sheetname
@@ -652,7 +653,9 @@ def answers_workbook(inquiry) -> bytes:
             rows=[
                 [
                     *_organisation_columns(recipient.organisation),
-                    _("Drafting") if recipient.drafting else _("Not started"),
+                    pgettext("answer state", "Drafting")
+                    if recipient.drafting
+                    else pgettext("answer state", "Not started"),
                 ]
                 for recipient in missing_recipients(inquiry)
             ],

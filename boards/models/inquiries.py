@@ -349,7 +349,7 @@ class Answer(models.Model):
         blank=True,
         related_name="+",
     )
-    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("answer submitted at"), null=True, blank=True)
     submitted_late = models.BooleanField(
         _("submitted after the deadline"), default=False
     )
@@ -389,7 +389,7 @@ class AnswerVersion(models.Model):
         null=True,
         related_name="+",
     )
-    submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now)
+    submitted_at = models.DateTimeField(_("answer submitted at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("answer version")
