@@ -241,6 +241,7 @@ def make_inquiry(
     send=True,
     deadline_on=None,
     title="観光イベントの実施状況について(照会)",
+    audience="chosen",
     **fields,
 ):
     """An inquiry from sender's organisation to the chosen organisations,
@@ -254,7 +255,7 @@ def make_inquiry(
         title=title,
         body="ご回答をお願いします。",
         deadline_on=deadline_on or timezone.localdate() + datetime.timedelta(days=14),
-        audience="chosen",
+        audience=audience,
         organisations=organisations,
         **fields,
     )

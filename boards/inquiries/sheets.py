@@ -483,6 +483,7 @@ def _read(workbook, inquiry, organisation):
         question = place.question
         if question.kind == Kind.FILE:
             continue
+        errors_before = len(errors)
         if question.kind == Kind.MULTIPLE_CHOICE:
             mark = answer_values.clean_mark
             marks = [
@@ -510,7 +511,8 @@ def _read(workbook, inquiry, organisation):
                 answer_values.clean_value, ANSWER_COLUMN, place.row, question, cell
             )
         values[question.key] = value
-        if not not_applicable:
+        # A cell already refused is not also reported as empty.
+        if not not_applicable and len(errors) == errors_before:
             checked(
                 answer_values.check_required,
                 ANSWER_COLUMN,
