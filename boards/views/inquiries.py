@@ -12,6 +12,8 @@ from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_safe
 from django.views.generic import FormView, TemplateView, View
 
+from members.models import Organisation
+
 from ..inquiries import permissions, selectors, sheets
 from ..inquiries.forms import (
     AnswerForm,
@@ -194,15 +196,18 @@ class InquiryDetailView(TemplateView):
             if is_recipient
             else None
         )
+        can_manage = permissions.can_manage_inquiry(user, inquiry)
         return super().get_context_data(
             inquiry=inquiry,
+            # Those asked are not told whom else the sender chose.
+            audience_names=_audience_names(inquiry) if can_manage else [],
             questions=inquiry.questions.all(),
             attachments=inquiry.attachments.all(),
             deadline=sheets.deadline_text(inquiry),
             is_recipient=is_recipient,
             answer=answer,
             can_answer=permissions.can_answer(user, inquiry),
-            can_manage=permissions.can_manage_inquiry(user, inquiry),
+            can_manage=can_manage,
             can_edit=permissions.can_edit_inquiry(user, inquiry),
             totals=selectors.shared_totals(inquiry)
             if permissions.can_see_shared_results(user, inquiry)
@@ -210,6 +215,20 @@ class InquiryDetailView(TemplateView):
             else None,
             **kwargs,
         )
+
+
+def _audience_names(inquiry):
+    """Whom the addressing names: prefectures, kinds or organisations."""
+    match inquiry.audience:
+        case inquiry.Audience.PREFECTURES:
+            return [p.name for p in inquiry.audience_prefectures.order_by("code")]
+        case inquiry.Audience.KINDS:
+            labels = dict(Organisation.Kind.choices)
+            return [labels[kind] for kind in inquiry.audience_kinds]
+        case inquiry.Audience.CHOSEN:
+            chosen = inquiry.audience_organisations.with_prefecture().order_by("code")
+            return [organisation.full_name for organisation in chosen]
+    return []
 
 
 class InquirySendView(View):

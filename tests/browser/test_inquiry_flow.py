@@ -91,6 +91,7 @@ def test_an_inquiry_asked_answered_reminded_and_collected(
     page.get_by_role("radio", name="選んだ都道府県の会員団体").check()
     page.locator("summary", has_text="都道府県").click()
     page.get_by_role("checkbox", name="石川県").check()
+    shot(page, "create")
     page.get_by_role("button", name="保存して質問を追加").click()
 
     # Three questions from the builder.
@@ -110,6 +111,7 @@ def test_an_inquiry_asked_answered_reminded_and_collected(
     shot(page, "builder")
     page.get_by_role("button", name="質問を保存", exact=True).last.click()
     expect(page.get_by_text("質問を保存しました。")).to_be_visible()
+    shot(page, "detail-draft")
     page.get_by_role("button", name="照会を送信する").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("回答状況")
     inquiry = Inquiry.objects.get()
