@@ -515,3 +515,46 @@ def test_deadlines_for_the_calendar(inquiry, office, nanao_staff):
     assert list(inquiry_deadlines_for(office, start, end)) == [inquiry]
     assert list(inquiry_deadlines_for(other, start, end)) == []
     assert list(inquiry_deadlines_for(nanao_staff, end, end)) == []
+
+
+# ----- the sender's actions -----
+
+
+def test_a_bad_extension_changes_nothing(client, office, inquiry):
+    client.force_login(office)
+    before = inquiry.deadline_on
+    client.post(url("extend", inquiry), {"deadline_on": "いつか"})
+    earlier = (before - datetime.timedelta(days=1)).isoformat()
+    response = client.post(url("extend", inquiry), {"deadline_on": earlier})
+    inquiry.refresh_from_db()
+    assert inquiry.deadline_on == before
+    assert response.url == url("progress", inquiry)
+
+
+def test_the_sender_extends_the_deadline(client, office, inquiry):
+    client.force_login(office)
+    later = inquiry.deadline_on + datetime.timedelta(days=5)
+    client.post(url("extend", inquiry), {"deadline_on": later.isoformat()})
+    inquiry.refresh_from_db()
+    assert inquiry.deadline_on == later
+
+
+def test_the_sender_closes_the_inquiry_on_the_page(client, office, inquiry):
+    client.force_login(office)
+    client.post(url("close", inquiry))
+    inquiry.refresh_from_db()
+    assert inquiry.status == Inquiry.Status.CLOSED
+
+
+def test_the_office_reads_inquiries_in_admin(client, office, inquiry):
+    client.force_login(office)
+    assert client.get(reverse("admin:boards_inquiry_changelist")).status_code == 200
+    page = client.get(reverse("admin:boards_inquiry_change", args=[inquiry.pk]))
+    assert page.status_code == 200
+    assert inquiry.reference in page.content.decode()
+
+
+def test_members_do_not_reach_inquiries_in_admin(client, nanao_staff):
+    client.force_login(nanao_staff)
+    response = client.get(reverse("admin:boards_inquiry_changelist"))
+    assert response.status_code == 302
