@@ -563,7 +563,8 @@ def reminders_send(now=None) -> int:
             due = list(
                 _waiting(inquiry)
                 .filter(**{f"{mark}__isnull": True})
-                .select_for_update(skip_locked=True)
+                .order_by("pk")
+                .select_for_update(skip_locked=True, of=("self",))
                 .values_list("pk", "organisation_id")
             )
             if not due:

@@ -558,3 +558,35 @@ def test_members_do_not_reach_inquiries_in_admin(client, nanao_staff):
     client.force_login(nanao_staff)
     response = client.get(reverse("admin:boards_inquiry_changelist"))
     assert response.status_code == 302
+
+
+def test_a_table_question_is_answered_cell_by_cell(client, office, nanao, nanao_staff):
+    inquiry = factories.make_inquiry(
+        sender=office,
+        organisations=[nanao],
+        questions=[
+            {
+                "kind": "table",
+                "text": "参加者数",
+                "required": True,
+                "table_rows": ["講演会", "フェア"],
+                "table_columns": ["回数", "人数"],
+            }
+        ],
+    )
+    question = inquiry.questions.get()
+    client.force_login(nanao_staff)
+    cells = {
+        f"q{question.pk}_r0_c0": "1",
+        f"q{question.pk}_r0_c1": "１５３",
+        f"q{question.pk}_r1_c0": "2",
+        f"q{question.pk}_r1_c1": "多い",
+    }
+    response = client.post(url("answer", inquiry), {**cells, "action": "submit"})
+    assert response.status_code == 400
+    assert "数値で入力してください" in response.content.decode()
+    assert not Answer.objects.exists()
+    cells[f"q{question.pk}_r1_c1"] = "80"
+    client.post(url("answer", inquiry), {**cells, "action": "submit"})
+    version = Answer.objects.get().versions.get()
+    assert version.values[question.key] == [["1", "153"], ["2", "80"]]
