@@ -15,13 +15,6 @@ from members.permissions import (
 
 from ..models import Inquiry, Recipient
 
-WIDE_AUDIENCES = {
-    Inquiry.Audience.ALL_MEMBERS,
-    Inquiry.Audience.PREFECTURES,
-    Inquiry.Audience.WARDS,
-    Inquiry.Audience.KINDS,
-}
-
 
 def can_send_inquiry(user) -> bool:
     """Staff of any member organisation, and the office, send 照会."""
