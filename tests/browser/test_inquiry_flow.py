@@ -196,3 +196,37 @@ def test_an_inquiry_asked_answered_reminded_and_collected(
         row[2] for row in result["未回答"].iter_rows(min_row=2, values_only=True)
     ]
     assert missing == ["石川県輪島市"]
+
+
+def test_inquiry_pages_fit_a_360_pixel_phone(page, live_server, people, settings):
+    from tests.factories import make_inquiry
+
+    settings.RENKEI_REQUIRE_STAFF_MFA = False
+    nanao = people["nanao"]
+    inquiry = make_inquiry(
+        sender=people["office"],
+        organisations=[nanao.organisation],
+        questions=[
+            {"kind": "number", "text": "件数", "unit": "件", "required": True},
+            {
+                "kind": "table",
+                "text": "イベント別の回数と参加者数",
+                "table_rows": ["講演会", "意見交換会", "フェア"],
+                "table_columns": ["回数", "参加者数", "うちオンライン"],
+            },
+        ],
+    )
+    page.set_viewport_size({"width": 360, "height": 800})
+    sign_in(page, live_server.url, nanao)
+    too_wide = {}
+    for path in [
+        "/inquiries/",
+        f"/inquiries/{inquiry.pk}/",
+        f"/inquiries/{inquiry.pk}/answer/",
+    ]:
+        page.goto(live_server.url + path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > 360:
+            too_wide[path] = width
+    shot(page, "answer-phone")
+    assert too_wide == {}
