@@ -14,8 +14,10 @@ from .models import (
     Attachment,
     Attendee,
     Category,
+    Inquiry,
     ModerationLog,
     Post,
+    Recipient,
     RegistrationSettings,
     Report,
     Thread,
@@ -404,3 +406,59 @@ class AttendeeAdmin(RecordAdmin):
         "cancelled_by",
     ]
     readonly_fields = fields
+
+
+# ----- 照会 -----
+
+
+class RecipientInline(admin.TabularInline):
+    model = Recipient
+    fields = ["organisation", "reminded_before_at", "reminded_on_day_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("organisation__prefecture")
+
+
+@admin.register(Inquiry)
+class InquiryAdmin(RecordAdmin):
+    """Inquiries for the office to look into; they are made and run on the
+    site (/inquiries/), where every answer is counted and mailed about."""
+
+    list_display = [
+        "reference",
+        "title",
+        "sender_organisation",
+        "status",
+        "deadline_on",
+        "sent_at",
+    ]
+    list_filter = ["status", "audience"]
+    search_fields = ["reference", "title"]
+    date_hierarchy = "deadline_on"
+    list_select_related = ["sender_organisation__prefecture"]
+    fields = [
+        "reference",
+        "title",
+        "body",
+        "sender_organisation",
+        "created_by",
+        "created_at",
+        "sent_at",
+        "status",
+        "deadline_on",
+        "deadline_time",
+        "audience",
+        "audience_kinds",
+        "late_answers_allowed",
+        "share_results",
+        "reminder_days",
+        "reminded_by_hand_at",
+    ]
+    readonly_fields = fields
+    inlines = [RecipientInline]

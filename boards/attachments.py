@@ -128,20 +128,22 @@ class PreparedUpload:
         return len(self.content)
 
     def save_to(self, post):
-        """Store the file under a fresh random name and record it on the post.
+        """Store the file under a fresh random name and record it on the post."""
+        return self.store(Attachment(post=post))
+
+    def store(self, attachment):
+        """Store the file and save `attachment`, an unsaved row with the
+        columns of Attachment (a post's, or an inquiry's file).
 
         A file that cannot be written (OSError: the disk is full) is a
         ValidationError for the form, with nothing of it left in storage.
         """
-        attachment = Attachment(
-            post=post,
-            original_name=self.original_name,
-            kind=self.kind,
-            content_type=self.content_type,
-            size=self.size,
-            width=self.width,
-            height=self.height,
-        )
+        attachment.original_name = self.original_name
+        attachment.kind = self.kind
+        attachment.content_type = self.content_type
+        attachment.size = self.size
+        attachment.width = self.width
+        attachment.height = self.height
         attachment.full_clean(exclude=["file", "thumbnail"])
         written = []
         try:

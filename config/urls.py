@@ -58,6 +58,7 @@ urlpatterns = [
     path("boards/", include("boards.urls")),
     path("disaster/", include("disaster_support.urls")),
     path("calendar/", include("boards.calendar_urls")),
+    path("inquiries/", include("boards.inquiries.urls")),
     # Before allauth's own, which it replaces under the same name.
     path("accounts/logout/", views.SignOutView.as_view(), name="account_logout"),
     path("accounts/", include("allauth.urls")),

@@ -67,6 +67,7 @@ ROLE_MODEL_PERMISSIONS = {
         "members.view_directorysettings",
         "members.change_directorysettings",
         "boards.view_category",
+        "boards.view_inquiry",
         "boards.add_category",
         "boards.change_category",
         "boards.delete_category",

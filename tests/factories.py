@@ -283,3 +283,53 @@ def sign_up(*, event, actor, name, attendance="on_site", department="観光課")
         department=department,
         attendance=attendance,
     )
+
+
+# ----- 照会 (inquiries) -----
+
+THREE_QUESTIONS = [
+    {"kind": "number", "text": "観光イベントの件数", "unit": "件", "required": True},
+    {
+        "kind": "single_choice",
+        "text": "来年度の出展意向",
+        "choices": ["出展する", "検討中", "出展しない"],
+        "required": True,
+    },
+    {"kind": "short_text", "text": "担当者名"},
+]
+
+
+def make_inquiry(
+    *,
+    sender,
+    organisations,
+    questions=None,
+    send=True,
+    deadline_on=None,
+    title="観光イベントの実施状況について(照会)",
+    audience="chosen",
+    **fields,
+):
+    """An inquiry from sender's organisation to the chosen organisations,
+    with three questions unless others are given, sent unless send=False."""
+    from django.utils import timezone
+
+    from boards.services import inquiries
+
+    inquiry = inquiries.inquiry_create(
+        actor=sender,
+        title=title,
+        body="ご回答をお願いします。",
+        deadline_on=deadline_on or timezone.localdate() + datetime.timedelta(days=14),
+        audience=audience,
+        organisations=organisations,
+        **fields,
+    )
+    inquiries.inquiry_set_questions(
+        inquiry=inquiry,
+        actor=sender,
+        questions=THREE_QUESTIONS if questions is None else questions,
+    )
+    if send:
+        inquiries.inquiry_send(inquiry=inquiry, actor=sender)
+    return inquiry

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('boards', '0011_mail_in_and_out'),
+        ('boards', '0012_inquiries'),
         ('members', '0007_mail_preferences'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -15,6 +15,15 @@ from .collaboration import (
     ProposalStatusChange,
     Publicity,
 )
+from .inquiries import (
+    Answer,
+    AnswerFile,
+    AnswerVersion,
+    Inquiry,
+    InquiryAttachment,
+    Question,
+    Recipient,
+)
 from .mail import InboundMail, ReplyKey
 from .moderation import ModerationLog, Report
 from .notifications import (
@@ -46,6 +55,9 @@ from .threads import (
 __all__ = [
     "Addressee",
     "AddresseeQuerySet",
+    "Answer",
+    "AnswerFile",
+    "AnswerVersion",
     "Attachment",
     "Attendance",
     "Attendee",
@@ -56,6 +68,8 @@ __all__ = [
     "EventDetails",
     "Frequency",
     "InboundMail",
+    "Inquiry",
+    "InquiryAttachment",
     "Interest",
     "ModerationLog",
     "Notification",
@@ -69,7 +83,9 @@ __all__ = [
     "Proposal",
     "ProposalStatusChange",
     "Publicity",
+    "Question",
     "ReadState",
+    "Recipient",
     "RegistrationSettings",
     "ReplyKey",
     "Report",

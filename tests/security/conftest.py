@@ -12,6 +12,7 @@ from boards import mail
 from boards.attachments import prepare_upload
 from boards.models import Category, Notification, NotificationKind
 from boards.services import collaboration, moderation, posts
+from boards.services import inquiries as inquiry_services
 from disaster_support import services as disaster_services
 from members import permissions
 from members.models import MembershipStatus, Organisation
@@ -142,4 +143,26 @@ def world(db):
     o["snapshot"] = disaster_services.snapshot_publish(
         disaster=disaster, as_of=datetime.date(2024, 2, 1), actor=office
     )
+
+    # An inquiry from the office to org A alone, with a file sent with it;
+    # org A has a draft answer with a file.
+    o["inquiry"] = inquiry = factories.make_inquiry(
+        sender=office,
+        organisations=[org_a],
+        questions=[
+            *factories.THREE_QUESTIONS,
+            {"kind": "file", "text": "資料"},
+        ],
+        uploads=[_png_upload("照会資料.png")],
+    )
+    o["inquiry_file"] = inquiry.attachments.get()
+    file_question = inquiry.questions.get(kind="file")
+    o["inquiry_answer"] = answer = inquiry_services.answer_save(
+        inquiry=inquiry,
+        organisation=org_a,
+        actor=a,
+        values={},
+        uploads={file_question.key: _png_upload("回答資料.png")},
+    )
+    o["answer_file"] = answer.files.get()
     return w

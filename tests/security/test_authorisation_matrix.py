@@ -81,6 +81,10 @@ MODERATORS = profile(a=403, b=403, ward=200, office=200)
 MODERATORS_DONE = profile(a=403, b=403, ward=302, office=302)
 WARDS_AND_OFFICE = MODERATORS  # ward staff and office in the disaster tracker
 AUTHOR_A_ONLY = profile(a=200, b=403, ward=403, office=403)
+# An inquiry the office sent to org A: others may not know it exists.
+ASKED_A_ONLY = profile(a=200, b=404, ward=404, office=404)
+SENDER_PAGE = profile(a=404, b=404, ward=404, office=200)
+SENDER_ONLY = profile(a=404, b=404, ward=404, office=403)
 
 
 def o(name):
@@ -345,6 +349,57 @@ MATRIX = {
     ),
     "disaster_support:change_history": (o("disaster"), {"GET": WARDS_AND_OFFICE}),
     "disaster_support:map_base": (_none, {"GET": MEMBERS, "POST": NOT_ALLOWED}),
+    # ----- inquiries: the office asked org A; B and the ward are not asked -----
+    "inquiries:list": (_none, {"GET": MEMBERS}),
+    "inquiries:create": (_none, {"GET": MEMBERS, "POST": MEMBERS}),
+    "inquiries:detail": (o("inquiry"), {"GET": OWN_ORG_A}),
+    # Sent, so no longer a draft the office may change.
+    **{
+        f"inquiries:{name}": (o("inquiry"), {"GET": SENDER_ONLY, "POST": SENDER_ONLY})
+        for name in ["edit", "questions"]
+    },
+    "inquiries:send": (o("inquiry"), {"GET": NOT_ALLOWED, "POST": SENDER_ONLY}),
+    # Only org A answers; an empty POST saves its draft.
+    "inquiries:answer": (
+        o("inquiry"),
+        {"GET": ASKED_A_ONLY, "POST": profile(a=302, b=404, ward=404, office=404)},
+    ),
+    "inquiries:answer_sheet": (
+        o("inquiry"),
+        {"GET": ASKED_A_ONLY, "POST": profile(a=405, b=404, ward=404, office=404)},
+    ),
+    "inquiries:answer_upload": (
+        o("inquiry"),
+        {
+            "GET": profile(a=405, b=404, ward=404, office=404),
+            "POST": profile(a=400, b=404, ward=404, office=404),
+        },
+    ),
+    # Every organisation's answer is for the sender and the office only.
+    "inquiries:answer_detail": (
+        lambda w: {"pk": w.inquiry.pk, "organisation_pk": w.org_a.pk},
+        {"GET": SENDER_PAGE},
+    ),
+    "inquiries:progress": (o("inquiry"), {"GET": SENDER_PAGE}),
+    **{
+        f"inquiries:{name}": (
+            o("inquiry"),
+            {"GET": NOT_ALLOWED, "POST": profile(a=404, b=404, ward=404, office=302)},
+        )
+        for name in ["remind", "extend", "close"]
+    },
+    "inquiries:export": (
+        lambda w: {"pk": w.inquiry.pk, "fmt": "xlsx"},
+        {"GET": SENDER_PAGE},
+    ),
+    "inquiries:attachment_download": (
+        lambda w: {"pk": w.inquiry.pk, "file_pk": w.inquiry_file.pk},
+        {"GET": OWN_ORG_A, "POST": NOT_ALLOWED},
+    ),
+    "inquiries:answer_file_download": (
+        lambda w: {"pk": w.inquiry.pk, "file_pk": w.answer_file.pk},
+        {"GET": OWN_ORG_A, "POST": NOT_ALLOWED},
+    ),
 }
 
 # Cases that show a real authorisation bug: (name, method, role) -> reason.
