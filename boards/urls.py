@@ -3,6 +3,7 @@ from django.urls import path
 from .views import (
     attachments,
     collaboration,
+    mail,
     moderation,
     notifications,
     posts,
@@ -31,6 +32,11 @@ urlpatterns = [
         "t/<int:pk>/status/",
         collaboration.ProposalStatusView.as_view(),
         name="proposal_status",
+    ),
+    path(
+        "mail/new/<str:token>/",
+        mail.MailThreadConfirmView.as_view(),
+        name="mail_thread_confirm",
     ),
     path("addressed/", collaboration.AddressedView.as_view(), name="addressed"),
     path(

@@ -15,7 +15,7 @@ from .collaboration import (
     ProposalStatusChange,
     Publicity,
 )
-from .mail import InboundMail, ReplyKey
+from .mail import InboundMail, MailboxState, ReplyKey
 from .moderation import ModerationLog, Report
 from .notifications import (
     Frequency,
@@ -46,6 +46,7 @@ __all__ = [
     "Frequency",
     "InboundMail",
     "Interest",
+    "MailboxState",
     "ModerationLog",
     "Notification",
     "NotificationKind",
