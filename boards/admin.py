@@ -28,6 +28,7 @@ class CategoryAdmin(ModelAdmin):
         "slug",
         "order",
         "starters",
+        "accepts_mail",
         "thread_count",
         "last_activity_at",
     ]

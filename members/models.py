@@ -504,6 +504,23 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self):
         return self.signature
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        user = super().from_db(db, field_names, values)
+        user._email_as_loaded = user.__dict__.get("email")
+        return user
+
+    def save(self, *args, **kwargs):
+        # A new address has not bounced: mail to it starts again.
+        loaded = getattr(self, "_email_as_loaded", None)
+        if loaded is not None and self.email.lower() != loaded.lower():
+            self.mail_bouncing_since = None
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None and "email" in update_fields:
+                kwargs["update_fields"] = {*update_fields, "mail_bouncing_since"}
+        super().save(*args, **kwargs)
+        self._email_as_loaded = self.email
+
     @property
     def signature(self):
         """How a person is shown on posts: 石川県七尾市 観光交流課 山田."""

@@ -10,7 +10,7 @@ from django.views.generic import FormView, TemplateView
 
 from members.common.eras import fiscal_year_start
 
-from .. import permissions, selectors
+from .. import mail_addresses, permissions, selectors
 from ..forms import (
     ADDRESSED_TYPES,
     DETAIL_FORMS,
@@ -86,6 +86,7 @@ class CategoryView(CachedPageMixin, TemplateView):
             .for_listing()
             .with_read_state(user)
         )
+        can_start = permissions.can_start_thread(user, category)
         year_form = FiscalYearForm(self.request.GET)
         year = year_form.year()
         if year is not None:
@@ -112,7 +113,10 @@ class CategoryView(CachedPageMixin, TemplateView):
             year=year,
             can_export=permissions.can_export_collaborations(user)
             and category.thread_type == ThreadType.PROPOSAL,
-            can_start=permissions.can_start_thread(user, category),
+            can_start=can_start,
+            mail_address=mail_addresses.category_address(category)
+            if can_start and category.accepts_mail and mail_addresses.enabled()
+            else "",
             is_watching=selectors.is_watching(user, category=category),
             **kwargs,
         )
