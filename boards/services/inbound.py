@@ -672,7 +672,6 @@ def _refusal_answer(row, parsed):
             "user": sender,
             "thread": row.thread,
             "category": row.category,
-            "reason": row.get_reason_display(),
             "detail": row.detail,
             "max_megabytes": settings.MAIL_MAX_BYTES // (1024 * 1024),
             "reply_days": settings.MAIL_REPLY_DAYS,
