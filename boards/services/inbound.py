@@ -461,6 +461,7 @@ _PROBLEMS = {
         Reason.ATTACHMENT,
         _lazy("A mail attached to the mail cannot be posted."),
     ),
+    "encrypted": (Reason.UNREADABLE, _lazy("An encrypted mail cannot be read.")),
 }
 
 

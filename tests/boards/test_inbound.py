@@ -34,6 +34,7 @@ Result = InboundMail.Result
 Reason = InboundMail.Reason
 _numbers = itertools.count(1)
 
+
 def png():
     buffer = io.BytesIO()
     Image.new("RGB", (4, 4), "red").save(buffer, "PNG")
@@ -186,9 +187,7 @@ def test_a_reply_of_a_deactivated_account_is_refused(ingest, address, member):
     assert refused_with(ingest(to=address), Reason.INACTIVE)
 
 
-def test_a_reply_to_a_hidden_thread_is_refused(
-    ingest, address, thread, office_staff
-):
+def test_a_reply_to_a_hidden_thread_is_refused(ingest, address, thread, office_staff):
     moderation.thread_hide(thread=thread, actor=office_staff, reason="重複")
     assert refused_with(ingest(to=address), Reason.THREAD_HIDDEN)
 
@@ -568,4 +567,3 @@ def test_old_messages_are_emptied_and_their_log_kept(ingest, address, settings):
     assert inbound.inbound_raw_expire() == 1
     assert bytes(InboundMail.objects.get(pk=old.pk).raw) == b""
     assert bytes(InboundMail.objects.get(pk=new.pk).raw) == b"raw message"
-
