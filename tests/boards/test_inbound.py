@@ -567,3 +567,14 @@ def test_old_messages_are_emptied_and_their_log_kept(ingest, address, settings):
     assert inbound.inbound_raw_expire() == 1
     assert bytes(InboundMail.objects.get(pk=old.pk).raw) == b""
     assert bytes(InboundMail.objects.get(pk=new.pk).raw) == b"raw message"
+
+
+def test_the_daily_command_empties_old_messages(ingest, address, settings):
+    from django.core.management import call_command
+
+    row = ingest(to=address, raw=b"old")
+    InboundMail.objects.filter(pk=row.pk).update(
+        received_at=timezone.now() - timedelta(days=settings.MAIL_KEEP_DAYS + 1)
+    )
+    call_command("mail_log_expire")
+    assert bytes(InboundMail.objects.get(pk=row.pk).raw) == b""
