@@ -9,6 +9,7 @@ import itertools
 from datetime import timedelta
 
 import pytest
+from django.core.management import call_command
 from django.db import OperationalError
 from django.utils import timezone
 from PIL import Image
@@ -570,8 +571,6 @@ def test_old_messages_are_emptied_and_their_log_kept(ingest, address, settings):
 
 
 def test_the_daily_command_empties_old_messages(ingest, address, settings):
-    from django.core.management import call_command
-
     row = ingest(to=address, raw=b"old")
     InboundMail.objects.filter(pk=row.pk).update(
         received_at=timezone.now() - timedelta(days=settings.MAIL_KEEP_DAYS + 1)
