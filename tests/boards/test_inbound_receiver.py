@@ -101,7 +101,7 @@ def environment(sink):
 class Receiver:
     """`manage.py mail_receiver` on a free port, its log in a file."""
 
-    def __init__(self, sink, log_path):
+    def __init__(self, sink, log_path, *options, **env):
         self.port = free_port()
         self.log_path = log_path
         self.log = open(log_path, "ab")  # noqa: SIM115 - open while it runs
@@ -112,9 +112,10 @@ class Receiver:
                 "mail_receiver",
                 "--bind",
                 f"127.0.0.1:{self.port}",
+                *options,
             ],
             cwd=settings.BASE_DIR,
-            env=environment(sink),
+            env={**environment(sink), **env},
             stdout=self.log,
             stderr=self.log,
         )
@@ -567,3 +568,31 @@ def test_the_receiver_stops_cleanly_on_sigterm(sink, tmp_path):
     receiver = Receiver(sink, tmp_path / "log")
     receiver.stop(signal.SIGTERM)
     assert receiver.process.returncode == 0
+
+
+def test_a_receiver_without_its_database_answers_try_again_later(sink, tmp_path):
+    receiver = Receiver(
+        sink, tmp_path / "log", DATABASE_URL="postgres://postgres@127.0.0.1:1/renkei"
+    )
+    address = mail_addresses._address(mail_addresses.REPLY, "somekey")
+    try:
+        code, answer = receiver.send(mails.load("becky", to=address), to=address)
+    finally:
+        receiver.stop()
+    assert (code, answer[:5]) == (451, b"4.3.0")
+
+
+def test_the_receiver_speaks_lmtp(sink, member, thread, tmp_path):
+    receiver = Receiver(sink, tmp_path / "log", "--lmtp")
+    address = reply_to(member, thread)
+    try:
+        with smtplib.LMTP("127.0.0.1", receiver.port, timeout=60) as client:
+            refused = client.sendmail(
+                "mta@example.jp",
+                [address],
+                mails.load("becky", to=address, sender=member.email),
+            )
+    finally:
+        receiver.stop()
+    assert refused == {}
+    assert [post.body for post in new_posts(thread)] == [mails.EXPECTED["becky"]]
