@@ -14,7 +14,7 @@ import re
 from email.message import Message
 from email.parser import HeaderParser
 
-from boards.inbound.headers import decode_header, one_line, raw_values
+from boards.inbound.headers import decode_header, header_map, one_line
 
 _AUTOMATIC_SENDERS = {
     "mailer-daemon",
@@ -54,6 +54,8 @@ _BOUNCE_SUBJECT = re.compile(
       | 配送エラー|送信できませんでした|宛先不明|不達)""",
     re.IGNORECASE | re.VERBOSE,
 )
+# Per-recipient blocks of a delivery report read at most.
+MAX_RECIPIENTS = 100
 _STATUS = re.compile(r"\b([245]\.\d{1,3}\.\d{1,3})\b")
 # Headers that Exchange puts on the replies its mailbox rules (the
 # out-of-office assistant among them) send.
@@ -61,31 +63,31 @@ _EXCHANGE_RULES = ("x-ms-exchange-inbox-rules-loop",)
 _EXCHANGE_SOURCE = "x-ms-exchange-generated-message-source"
 
 
-def _value(message, name):
-    values = raw_values(message, name)
+def _value(headers, name):
+    values = headers.get(name.lower())
     return one_line(decode_header(values[0])).lower() if values else ""
 
 
-def _first(message, name):
-    values = raw_values(message, name)
-    return values[0] if values else ""
+def automatic_reason(
+    message: Message, headers: dict, subject: str, from_address: str
+) -> str:
+    """Why a mail is an automatic reply (a short reason), or "".
 
-
-def automatic_reason(message: Message, subject: str, from_address: str) -> str:
-    """Why a mail is an automatic reply (a short reason), or ""."""
-    auto_submitted = _value(message, "Auto-Submitted").split(";")[0].strip()
+    ``headers`` is the message's header_map.
+    """
+    auto_submitted = _value(headers, "Auto-Submitted").split(";")[0].strip()
     if auto_submitted and auto_submitted != "no":
         return f"Auto-Submitted: {auto_submitted}"
     for name in ("X-Autoreply", "X-Autorespond", "X-Autoresponder"):
-        if raw_values(message, name) and _value(message, name) not in ("no", "false"):
+        if name.lower() in headers and _value(headers, name) not in ("no", "false"):
             return name
-    if raw_values(message, "X-Auto-Response-Suppress") and (
-        any(raw_values(message, name) for name in _EXCHANGE_RULES)
-        or "mailbox rules" in _value(message, _EXCHANGE_SOURCE)
+    if "x-auto-response-suppress" in headers and (
+        any(name in headers for name in _EXCHANGE_RULES)
+        or "mailbox rules" in _value(headers, _EXCHANGE_SOURCE)
     ):
         return "Exchange out of office"
     for name in ("Precedence", "X-Precedence"):
-        precedence = _value(message, name)
+        precedence = _value(headers, name)
         if precedence in _PRECEDENCE:
             return f"{name}: {precedence}"
     local_part = from_address.partition("@")[0]
@@ -134,9 +136,8 @@ def _read_status(part):
     elif isinstance(payload, str):
         parser = HeaderParser()
         blocks = [parser.parsestr(chunk) for chunk in re.split(r"\r?\n\r?\n", payload)]
-    recipients = [
-        block for block in blocks if _first(block, "Action") or _first(block, "Status")
-    ]
+    fields = [header_map(block) for block in blocks[:MAX_RECIPIENTS]]
+    recipients = [block for block in fields if "action" in block or "status" in block]
     if not recipients:
         return (True, "", "", "")
     failed = [
@@ -149,5 +150,5 @@ def _read_status(part):
     permanent = status.startswith("5") or action == "failed"
     recipient = _value(block, "Final-Recipient") or _value(block, "Original-Recipient")
     recipient = recipient.partition(";")[2].strip() or recipient
-    diagnostic = one_line(decode_header(_first(block, "Diagnostic-Code")), 1000)
+    diagnostic = one_line(decode_header(block.get("diagnostic-code", [""])[0]), 1000)
     return (permanent, status, diagnostic, recipient)

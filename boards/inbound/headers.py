@@ -15,6 +15,7 @@ from members.common.japanese_mail import decode_text
 
 # =?charset?B|Q?text?= ; the charset may carry an RFC 2231 language (*ja).
 _ENCODED_WORD = re.compile(rb"=\?([^?\s]{1,64})\?([bBqQ])\?([^?\s]*)\?=")
+_SPACES = re.compile(r" {2,}")
 _FOLD = re.compile(rb"\r?\n(?=[ \t])|\r(?=[ \t])")
 _MESSAGE_ID = re.compile(r"<([^<>\s]{1,996})>")
 _ADDRESS = re.compile(r"[^@\s<>()\[\],;:\"]{1,64}@[^@\s<>()\[\],;:\"]{1,253}")
@@ -23,15 +24,21 @@ _INVISIBLE = {"Cc", "Zl", "Zp"}
 _BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f")
 
 
-def raw_values(message, name: str) -> list[str]:
-    """The values of a header as received (the email package would turn
-    one holding 8-bit bytes into a Header object)."""
-    name = name.lower()
-    return [
-        value if isinstance(value, str) else str(value)
-        for key, value in message.raw_items()
-        if key.lower() == name
-    ]
+def header_map(message) -> dict[str, list[str]]:
+    """Every header of a message as received, by lower-case name, read
+    once (the email package would turn a value holding 8-bit bytes into a
+    Header object)."""
+    headers = {}
+    for key, value in message.raw_items():
+        headers.setdefault(key.lower(), []).append(
+            value if isinstance(value, str) else str(value)
+        )
+    return headers
+
+
+def first_value(message, name: str) -> str:
+    """The first value of a header of a MIME part as received, or ""."""
+    return header_map(message).get(name.lower(), [""])[0]
 
 
 def raw_bytes(value: str) -> bytes:
@@ -46,7 +53,13 @@ def one_line(text: str, limit: int = 255) -> str:
         " " if unicodedata.category(char) in _INVISIBLE or char in _BIDI else char
         for char in text
     )
-    return " ".join(cleaned.split())[:limit]
+    # Only ASCII spaces are collapsed: a full-width space (　) is the
+    # writer's own.
+    return _SPACES.sub(" ", cleaned).strip(" ")[:limit]
+
+
+# More of a header than any one-line field shows, even fully encoded.
+MAX_HEADER_BYTES = 16 * 1024
 
 
 def decode_header(value: str | bytes | None) -> str:
@@ -59,7 +72,7 @@ def decode_header(value: str | bytes | None) -> str:
     if value is None:
         return ""
     data = value if isinstance(value, bytes) else raw_bytes(value)
-    data = _FOLD.sub(b"", data)
+    data = _FOLD.sub(b"", data[:MAX_HEADER_BYTES])
     pieces = []  # (charset or None, bytes)
     position = 0
     for match in _ENCODED_WORD.finditer(data):
@@ -106,7 +119,7 @@ def message_ids(value: str | None) -> list[str]:
     """The ids (without <>) in a Message-ID, In-Reply-To or References value."""
     if not value:
         return []
-    text = raw_bytes(value).decode("ascii", "replace")
+    text = raw_bytes(value)[:MAX_HEADER_BYTES].decode("ascii", "replace")
     return [found for found in _MESSAGE_ID.findall(text) if found.isprintable()]
 
 
@@ -115,7 +128,8 @@ def address_and_name(value: str | None) -> tuple[str, str]:
     and its display name, decoded to one line."""
     if not value:
         return "", ""
-    unfolded = _FOLD.sub(b"", raw_bytes(value)).decode("ascii", "surrogateescape")
+    unfolded = _FOLD.sub(b"", raw_bytes(value)[:MAX_HEADER_BYTES])
+    unfolded = unfolded.decode("ascii", "surrogateescape")
     try:
         pairs = getaddresses([unfolded])
     except (TypeError, ValueError, IndexError):

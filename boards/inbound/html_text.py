@@ -27,6 +27,9 @@ _VOID = {"br", "hr", "img", "meta", "link", "input", "col", "area", "base", "wbr
 _QUOTE_IDS = {"divrplyfwdmsg", "appendonsend", "x_divrplyfwdmsg", "x_appendonsend"}
 _QUOTE_CLASSES = {"moz-cite-prefix", "gmail_quote", "gmail_attr", "yahoo_quoted"}
 _SPACE = re.compile(r"[ \t\r\n\f\v]+")
+# html.parser reads some 50,000 tags a second; more HTML than this is
+# markup bloat or an attack, and its text is far over a post's length.
+MAX_HTML_CHARS = 1_000_000
 
 
 def html_to_text(html: str) -> tuple[str, str]:
@@ -34,13 +37,39 @@ def html_to_text(html: str) -> tuple[str, str]:
     that history."""
     parser = _TextParser()
     try:
-        parser.feed(html)
+        parser.feed(_defused(html[:MAX_HTML_CHARS]))
         parser.close()
     except (AssertionError, ValueError):
         # html.parser gives up on some malformed declarations; keep what
         # was read up to there.
         pass
     return parser.result()
+
+
+def _defused(html):
+    """HTML without comments and without an unterminated markup at its end.
+
+    html.parser rescans the rest of the input for the end of an unclosed
+    comment or tag once per character, which makes a few hundred kilobytes
+    of "<!--" take hours; what follows such a construct is not text.
+    """
+    pieces = []
+    position = 0
+    while True:
+        start = html.find("<!--", position)
+        if start < 0:
+            pieces.append(html[position:])
+            break
+        pieces.append(html[position:start])
+        end = html.find("-->", start + 4)
+        if end < 0:
+            break
+        position = end + 3
+    html = "".join(pieces)
+    last = html.rfind(">")
+    if "<" in html[last + 1 :]:
+        html = html[: last + 1] + html[last + 1 :].replace("<", "&lt;")
+    return html
 
 
 class _TextParser(HTMLParser):
@@ -83,7 +112,7 @@ class _TextParser(HTMLParser):
             self.lists.append("ul" if tag == "ul" else 0)
         elif tag == "li":
             self.out.line_break()
-            indent = "  " * max(len(self.lists) - 1, 0)
+            indent = "  " * min(max(len(self.lists) - 1, 0), 4)
             if self.lists and self.lists[-1] != "ul":
                 self.lists[-1] += 1
                 self.out.write(f"{indent}{self.lists[-1]}. ", content=False)

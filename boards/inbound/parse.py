@@ -2,18 +2,22 @@
 
 parse_mail never raises and stays within bounds for any input up to the
 receiver's size limit: at most MAX_PARTS MIME parts, MAX_DEPTH levels, and
-the first MAX_BODY_BYTES of a body are read (a longer body is far over any
-post's length, and the ingest refuses it as too long all the same).
+the first MAX_BODY_BYTES of the body text are read (a longer body is far
+over any post's length, and the ingest refuses it as too long all the
+same).
 
 Problems it reports (ParsedMail.problems):
 - "tnef": Outlook's winmail.dat, whose files cannot be read here;
 - "attached_message": a mail attached as a file (message/rfc822), not posted;
 - "encrypted": an S/MIME or PGP encrypted body;
-- "unreadable": a body whose bytes make no text in any charset tried.
+- "unreadable": a body whose bytes make no text in any charset tried, or
+  a mail too costly to take apart (more than MAX_PARTS parts, MAX_LINES
+  lines or MAX_HEAD_BYTES of headers), of which only the headers are read.
 """
 
 import binascii
 import email
+import email.parser
 import email.policy
 import hashlib
 import mimetypes
@@ -26,11 +30,12 @@ from boards.inbound.headers import (
     address_and_name,
     b64decode,
     decode_header,
+    first_value,
+    header_map,
     message_ids,
     one_line,
     parameter,
     raw_bytes,
-    raw_values,
 )
 from boards.inbound.html_text import html_to_text
 from boards.inbound.trim import trim_reply
@@ -39,6 +44,11 @@ from members.common.japanese_mail import decode_text
 MAX_PARTS = 200
 MAX_DEPTH = 12
 MAX_BODY_BYTES = 2 * 1024 * 1024
+# Received chains and Exchange's own headers stay far below this.
+MAX_HEAD_BYTES = 256 * 1024
+# Mail lines are up to 78 bytes (base64, quoted-printable, folded text):
+# 25 MB of mail is some 330,000 lines.
+MAX_LINES = 1_000_000
 
 _TNEF_TYPES = {"application/ms-tnef", "application/vnd.ms-tnef"}
 _ENCRYPTED_TYPES = {"application/pkcs7-mime", "application/x-pkcs7-mime"}
@@ -53,6 +63,8 @@ _SKIPPED_TYPES = {
     "message/disposition-notification",
     "text/rfc822-headers",
 }
+_BOUNDARY = re.compile(rb"""boundary\s*=\s*"?([^"\s;]{1,70})""", re.IGNORECASE)
+_HEAD_END = re.compile(rb"\r?\n\r?\n")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufeff\ufffe]")
 _META_CHARSET = re.compile(
     rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.IGNORECASE
@@ -123,33 +135,66 @@ def _digest(raw):
     return "sha256:" + hashlib.sha256(raw).hexdigest()
 
 
-def _first(message, name):
-    values = raw_values(message, name)
-    return values[0] if values else ""
+def _message(raw):
+    """The message tree, or only its headers when building the tree would
+    cost too much: the email package handles each line in Python, keeps
+    every header line and checks every line against each open boundary, so
+    a flood of short lines, headers or parts would take minutes and
+    gigabytes."""
+    head = _HEAD_END.search(raw)
+    head_size = head.start() if head else len(raw)
+    if (
+        head_size > MAX_HEAD_BYTES
+        or raw.count(b"\n") > MAX_LINES
+        or _too_many_parts(raw)
+    ):
+        parser = email.parser.BytesHeaderParser(policy=email.policy.compat32)
+        return parser.parsebytes(raw[: min(head_size, MAX_HEAD_BYTES)]), False
+    return email.message_from_bytes(raw, policy=email.policy.compat32), True
+
+
+def _too_many_parts(raw):
+    declared = _BOUNDARY.findall(raw)
+    if len(declared) > MAX_PARTS:
+        return True
+    # A part begins at each delimiter line.
+    delimiters = sum(raw.count(b"\n--" + boundary) for boundary in set(declared))
+    return delimiters > 2 * MAX_PARTS
 
 
 def _parse(raw):
-    message = email.message_from_bytes(raw, policy=email.policy.compat32)
-    ids = message_ids(_first(message, "Message-ID"))
+    message, readable = _message(raw)
+    headers = header_map(message)
+
+    def first(name):
+        return headers.get(name.lower(), [""])[0]
+
+    ids = message_ids(first("Message-ID"))
     message_id = ids[0] if ids else ""
     if not message_id:
-        bare = "".join(
-            raw_bytes(_first(message, "Message-ID")).decode("ascii", "ignore").split()
-        ).strip("<>")
+        bare = raw_bytes(first("Message-ID")).decode("ascii", "ignore")
+        bare = "".join(bare.split()).strip("<>")
         message_id = bare if bare.isprintable() else ""
-    from_address, from_name = address_and_name(_first(message, "From"))
-    subject = one_line(decode_header(_first(message, "Subject")))
+    from_address, from_name = address_and_name(first("From"))
+    subject = one_line(decode_header(first("Subject")))
 
-    in_reply_to = message_ids(_first(message, "In-Reply-To"))
-    for reference in reversed(message_ids(" ".join(raw_values(message, "References")))):
+    in_reply_to = message_ids(first("In-Reply-To"))
+    references = message_ids(" ".join(headers.get("references", [])))
+    for reference in reversed(references):
         if reference not in in_reply_to:
             in_reply_to.append(reference)
 
     reader = _Reader()
-    reader.visit(message, 0)
-    texts, charset, elided = [], "", []
+    if readable:
+        reader.visit(message, 0)
+    else:
+        reader.problems.append("unreadable")
+    texts, charset, elided, length = [], "", [], 0
     for part in reader.bodies:
+        if length > MAX_BODY_BYTES:
+            break
         text, decoder = _body_text(part, reader.problems)
+        length += len(text)
         if part.get_content_subtype() == "html":
             text, quoted = html_to_text(text)
             elided.append(quoted)
@@ -166,7 +211,9 @@ def _parse(raw):
         text=new_text,
         elided="\n\n".join(part for part in [trimmed, *elided] if part.strip()),
         attachments=reader.attachments,
-        auto_reply="" if bounce else automatic_reason(message, subject, from_address),
+        auto_reply=(
+            "" if bounce else automatic_reason(message, headers, subject, from_address)
+        ),
         bounce=Bounce(*bounce) if bounce else None,
         problems=list(dict.fromkeys(reader.problems)),
         charset=charset,
@@ -230,7 +277,8 @@ class _Reader:
 
 
 def _disposition(part):
-    value = raw_bytes(_first(part, "Content-Disposition")).decode("ascii", "replace")
+    value = raw_bytes(first_value(part, "Content-Disposition"))
+    value = value.decode("ascii", "replace")
     return value.split(";")[0].strip().lower()
 
 
@@ -276,7 +324,7 @@ def _default_name(content_type, number):
 
 def _payload(part, limit=None):
     """The decoded bytes of a leaf part (about ``limit`` of them at most)."""
-    encoding = raw_bytes(_first(part, "Content-Transfer-Encoding")).decode(
+    encoding = raw_bytes(first_value(part, "Content-Transfer-Encoding")).decode(
         "ascii", "replace"
     )
     if encoding.strip().lower() == "base64":
@@ -308,6 +356,9 @@ def _charset(part, data):
 def _body_text(part, problems):
     """The text of a body part as one string with \\n line ends."""
     data = _payload(part, MAX_BODY_BYTES)
+    if len(data) >= MAX_BODY_BYTES:
+        # Cut at a line end, never inside a character.
+        data = data[: data.rfind(b"\n") + 1] or data
     text, decoder = decode_text(data, _charset(part, data))
     bad = text.count("\ufffd") + len(_CONTROL.findall(text))
     if bad > max(8, len(text) // 20):

@@ -91,6 +91,12 @@ _ORGANISATION = re.compile(
 )
 _SENTENCE_END = re.compile(r"[。！？!?]\s*$")
 MAX_SIGNATURE_LINES = 12
+# Each step at the end uncovers the next (a quote below a signature below
+# a "Sent from"); real mail needs a handful, and the cap keeps a text of
+# a million rules from costing a million steps.
+MAX_TRIM_STEPS = 50
+# Below a "-- " line, more lines than this are not a signature.
+MAX_DASHED_LINES = 20
 
 
 def trim_reply(text: str) -> tuple[str, str]:
@@ -183,20 +189,23 @@ def _trim_end(lines, end, start=0):
     signature are taken off its end, as often as one uncovers another (but
     one signature only: a rule above it may be the writer's own)."""
     signed = False
-    while True:
+    for _step in range(MAX_TRIM_STEPS):
         before = end
-        while end > start and not lines[end - 1].strip():
+        # Blank lines, and rules left alone at the end (the closing rule of a
+        # signature, or of a block already cut).
+        while end > start and (
+            not lines[end - 1].strip() or _RULE.match(lines[end - 1])
+        ):
             end -= 1
         end = _without_trailing_quote(lines, start, end)
         if not signed:
-            end = _without_signature(lines, start, end)
-            signed = end != before
-        last = lines[end - 1] if end > start else ""
-        if _SENT_FROM.match(last) or _RULE.match(last):
-            # A device's "Sent from", or a rule left alone at the end.
+            unsigned = _without_signature(lines, start, end)
+            signed, end = unsigned != end, unsigned
+        if end > start and _SENT_FROM.match(lines[end - 1]):
             end -= 1
         if end == before:
-            return end
+            break
+    return end
 
 
 def _without_trailing_quote(lines, start, end):
@@ -213,19 +222,26 @@ def _without_trailing_quote(lines, start, end):
 
 
 def _without_signature(lines, start, end):
-    for index in range(start, end):
-        if _SIGN_DASHES.match(lines[index]) and _short(lines, index + 1, end, 20):
-            return index
-    # The rule nearest the end with a signature below it: the opening rule
-    # when the signature is framed by two.
+    """Where a signature at the end begins, or ``end``. Only the last few
+    lines are looked at, so a long text costs no more than a short one."""
+    dashes, rule, seen = None, None, 0
     for index in range(end - 1, start - 1, -1):
-        if _RULE.match(lines[index]) and _is_signature(lines[index + 1 : end]):
-            return index
-    return end
-
-
-def _short(lines, start, end, limit):
-    return sum(1 for line in lines[start:end] if line.strip()) <= limit
+        line = lines[index]
+        if _SIGN_DASHES.match(line):
+            dashes = index
+        elif (
+            # The rule nearest the end with a signature below it: the
+            # opening rule when the signature is framed by two.
+            rule is None and _RULE.match(line) and _is_signature(lines[index + 1 : end])
+        ):
+            rule = index
+        if line.strip():
+            seen += 1
+            if seen > MAX_DASHED_LINES:
+                break
+    if dashes is not None:
+        return dashes
+    return end if rule is None else rule
 
 
 def _is_signature(block):
@@ -263,6 +279,9 @@ def _fallback(lines, header):
     ):
         start += 1
     end = _trim_end(remaining, len(remaining), start)
+    if any(_QUOTED.match(line) for line in remaining[start:end]):
+        # Answers between quotes: the first quote is a question too.
+        start = 0
     kept = _join(remaining[start:end])
     if kept:
         shown = set(keep[start:end])

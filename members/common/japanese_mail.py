@@ -62,10 +62,13 @@ _TO_WINDOWS = str.maketrans(
 
 
 def _codec(charset):
+    """The codec for a label, if it is a text encoding (not "zlib")."""
     try:
-        return codecs.lookup(charset).name
-    except LookupError:
+        name = codecs.lookup(charset).name
+        b"".decode(name)
+    except (LookupError, ValueError):
         return None
+    return name
 
 
 def decode_text(data: bytes, charset: str | None) -> tuple[str, str]:
@@ -88,12 +91,18 @@ def decode_text(data: bytes, charset: str | None) -> tuple[str, str]:
     if ESC in data and "iso-2022-jp" not in tries:
         tries.append("iso-2022-jp")
     tries += [name for name in ("utf-8", "cp932", "euc_jp") if name not in tries]
+    if "iso-2022-jp" in tries and data.isascii():
+        # 7-bit bytes with escape sequences are JIS even when one is broken;
+        # read as ASCII they would come out as "$B$3$s" noise.
+        tries.insert(tries.index("iso-2022-jp") + 1, "iso-2022-jp(replaced)")
     for position, name in enumerate(tries):
         try:
             if name == "iso-2022-jp":
                 return jis_decode(data), "iso-2022-jp(cp50220)"
+            if name == "iso-2022-jp(replaced)":
+                return jis_decode(data, "replace"), "iso-2022-jp(cp50220,replaced)"
             text = data.decode(name)
-        except (UnicodeDecodeError, ValueError):
+        except (LookupError, ValueError):
             continue
         # cp932 reads almost any bytes; a guess that yields private-use
         # characters was the wrong guess.
@@ -104,15 +113,27 @@ def decode_text(data: bytes, charset: str | None) -> tuple[str, str]:
     return data.decode(fallback, errors="replace"), f"{fallback}(replaced)"
 
 
-def jis_decode(data: bytes) -> str:
+def jis_decode(data: bytes, errors: str = "strict") -> str:
     """Decode ISO-2022-JP as Windows writes it (CP50220), through cp932.
 
-    Raises ValueError for bytes that are not ISO-2022-JP at all.
+    With errors="strict", raises ValueError for bytes that are not
+    ISO-2022-JP at all; with errors="replace", what cannot be read becomes
+    U+FFFD (a broken escape sequence, an 8-bit byte, half a character).
     """
+    strict = errors == "strict"
     out = bytearray()
+    chunks = []  # text read before each replaced place
     mode = "ascii"
+    shifted_from = None  # the mode before SO (0x0E) shifted to kana
     i = 0
     length = len(data)
+
+    def fail(reason):
+        if strict:
+            raise ValueError(reason)
+        chunks.append(out.decode("cp932", "replace") + "\ufffd")
+        out.clear()
+
     while i < length:
         byte = data[i]
         if byte == ESC:
@@ -124,13 +145,29 @@ def jis_decode(data: bytes) -> str:
             elif sequence == b"(I":
                 mode = "kana"
             elif data[i + 1 : i + 4] == b"$(D":
-                raise ValueError("JIS X 0212 is not read")
+                fail("JIS X 0212 is not read")
+                mode = "skip"
+                i += 4
+                continue
             else:
-                raise ValueError(f"unknown escape sequence at {i}")
+                fail(f"unknown escape sequence at {i}")
+                i += 3
+                continue
             i += 3
             continue
+        if byte == 0x0E and mode != "kana":
+            # SO/SI half-width kana, as CP50222 writes them.
+            shifted_from, mode = mode, "kana"
+            i += 1
+            continue
+        if byte == 0x0F and shifted_from is not None:
+            mode, shifted_from = shifted_from, None
+            i += 1
+            continue
         if byte >= 0x80:
-            raise ValueError(f"8-bit byte at {i}")
+            fail(f"8-bit byte at {i}")
+            i += 1
+            continue
         if byte in (0x0A, 0x0D):
             # A line end returns to ASCII (RFC 1468); some writers omit ESC ( B.
             mode = "ascii" if mode != "kanji" else mode
@@ -143,12 +180,20 @@ def jis_decode(data: bytes) -> str:
         elif mode == "kana":
             out.append(byte + 0x80)
             i += 1
+        elif mode == "skip":
+            i += 1
         else:
             if i + 1 >= length:
-                raise ValueError("half a JIS character at the end")
-            out += _jis_to_sjis(byte, data[i + 1])
+                fail("half a JIS character at the end")
+                break
+            try:
+                out += _jis_to_sjis(byte, data[i + 1])
+            except ValueError:
+                if strict:
+                    raise
+                fail("not a JIS character")
             i += 2
-    return out.decode("cp932")
+    return "".join(chunks) + out.decode("cp932", errors)
 
 
 def _jis_to_sjis(c1, c2):
