@@ -235,6 +235,24 @@ def test_the_poster_is_acknowledged_with_a_new_reply_address(
     assert new_address != address
 
 
+def test_a_reply_to_the_mailed_acknowledgement_posts_again(
+    receiver, sink, member, thread
+):
+    address = reply_to(member, thread)
+    receiver.send(mails.load("becky", to=address, sender=member.email), to=address)
+    send_queued_mail(sink)
+    (acknowledgement,) = sink.to(member.email)
+    again = acknowledgement["Reply-To"]
+    code, _answer = receiver.send(
+        mails.load("thunderbird_ja", to=again, sender=member.email), to=again
+    )
+    assert code == 250
+    assert [post.body for post in new_posts(thread)] == [
+        mails.EXPECTED["becky"],
+        mails.EXPECTED["thunderbird_ja"],
+    ]
+
+
 def test_a_wards_interest_by_mail_changes_its_state(receiver, thread):
     ward = factories.make_ward(name="千代田区")
     staff = factories.make_user(
