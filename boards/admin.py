@@ -1,7 +1,13 @@
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case, Value, When
-from django.urls import reverse
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext
@@ -14,6 +20,7 @@ from .models import (
     Attachment,
     Attendee,
     Category,
+    InboundMail,
     Inquiry,
     ModerationLog,
     Post,
@@ -462,3 +469,113 @@ class InquiryAdmin(RecordAdmin):
     ]
     readonly_fields = fields
     inlines = [RecipientInline]
+
+
+@admin.register(InboundMail)
+class InboundMailAdmin(ModelAdmin):
+    """Every message the receivers were handed, and what became of it.
+
+    A record: nobody edits it. The office reads it, and downloads a message
+    as received (.eml) to look into a refusal; superusers delete rows whose
+    message is no longer kept (RENKEI_MAIL_KEEP_DAYS).
+    """
+
+    list_display = [
+        "received_at",
+        "from_address",
+        "recipient",
+        "subject",
+        "result",
+        "reason",
+        "post_link",
+    ]
+    list_filter = ["result", "reason", "channel"]
+    search_fields = ["from_address", "recipient", "subject", "message_id"]
+    date_hierarchy = "received_at"
+    # The post is linked by its key alone: nothing to read for the list.
+    list_select_related = []
+    show_full_result_count = False
+    fields = [
+        "received_at",
+        "channel",
+        "message_id",
+        "envelope_from",
+        "from_address",
+        "recipient",
+        "subject",
+        "size",
+        "result",
+        "reason",
+        "detail",
+        "user",
+        "category",
+        "thread",
+        "post_link",
+        "answered_at",
+        "raw_download",
+    ]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        # A message can be megabytes: read only when downloaded.
+        return super().get_queryset(request).defer("raw")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser and (obj is None or self._old(obj))
+
+    def _old(self, obj):
+        return obj.received_at < timezone.now() - timedelta(
+            days=settings.MAIL_KEEP_DAYS
+        )
+
+    def delete_queryset(self, request, queryset):
+        queryset.filter(
+            received_at__lt=timezone.now() - timedelta(days=settings.MAIL_KEEP_DAYS)
+        ).delete()
+
+    @admin.display(description=_("post"))
+    def post_link(self, inbound):
+        if inbound.post_id is None:
+            return "—"
+        return format_html(
+            '<a href="{}">#{}</a>',
+            reverse("boards:post", args=[inbound.post_id]),
+            inbound.post_id,
+        )
+
+    @admin.display(description=_("message as received"))
+    def raw_download(self, inbound):
+        if not inbound.size:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:boards_inboundmail_raw", args=[inbound.pk]),
+            gettext("Download (.eml)"),
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/raw.eml",
+                self.admin_site.admin_view(self.raw_view),
+                name="boards_inboundmail_raw",
+            ),
+            *super().get_urls(),
+        ]
+
+    def raw_view(self, request, pk):
+        """The message as received, for the office; 404 once it was emptied."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        inbound = get_object_or_404(InboundMail.objects.exclude(raw=b""), pk=pk)
+        response = HttpResponse(bytes(inbound.raw), content_type="message/rfc822")
+        response["Content-Disposition"] = (
+            f'attachment; filename="inbound-{inbound.pk}.eml"'
+        )
+        return response

@@ -3,6 +3,7 @@ from django.urls import path
 from .views import (
     attachments,
     collaboration,
+    mail,
     moderation,
     notifications,
     posts,
@@ -57,6 +58,11 @@ urlpatterns = [
         "attendees/<int:pk>/cancel/",
         registrations.AttendeeCancelView.as_view(),
         name="attendee_cancel",
+    ),
+    path(
+        "mail/new/<str:token>/",
+        mail.MailThreadConfirmView.as_view(),
+        name="mail_thread_confirm",
     ),
     path("addressed/", collaboration.AddressedView.as_view(), name="addressed"),
     path(

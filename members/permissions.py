@@ -72,6 +72,8 @@ ROLE_MODEL_PERMISSIONS = {
         "boards.change_category",
         "boards.delete_category",
         *_BOARDS_MODERATION,
+        # The log of received mail: the office looks into refusals.
+        "boards.view_inboundmail",
         *(
             f"disaster_support.{action}_{model}"
             for model in [

@@ -24,7 +24,7 @@ from .inquiries import (
     Question,
     Recipient,
 )
-from .mail import InboundMail, ReplyKey
+from .mail import InboundMail, MailboxState, ReplyKey
 from .moderation import ModerationLog, Report
 from .notifications import (
     Frequency,
@@ -71,6 +71,7 @@ __all__ = [
     "Inquiry",
     "InquiryAttachment",
     "Interest",
+    "MailboxState",
     "ModerationLog",
     "Notification",
     "NotificationKind",

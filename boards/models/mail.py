@@ -142,3 +142,19 @@ class InboundMail(models.Model):
 
     def __str__(self):
         return f"{self.received_at:%Y-%m-%d %H:%M} {self.from_address} {self.result}"
+
+
+class MailboxState(models.Model):
+    """How far `manage.py mail_fetch` has read one IMAP folder.
+
+    A UID names a message only while the folder's UIDVALIDITY stays the
+    same; when it changes, the folder is read again from the start (the
+    Message-IDs keep that from posting anything twice).
+    """
+
+    mailbox = models.CharField(max_length=500, unique=True)
+    uidvalidity = models.BigIntegerField(default=0)
+    last_uid = models.BigIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.mailbox} {self.uidvalidity}:{self.last_uid}"

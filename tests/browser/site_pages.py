@@ -52,6 +52,7 @@ SKIPPED = {
     "disaster_support:export": "CSV/Excel download",
     "disaster_support:snapshot_export": "CSV/Excel download",
     "admin:members_organisation_export": "CSV download",
+    "admin:boards_inboundmail_raw": "a received message (.eml) download",
     "admin:jsi18n": "JavaScript catalogue",
     "admin:autocomplete": "JSON for the admin's select boxes",
     "admin:view_on_site": "redirect to the object's page",

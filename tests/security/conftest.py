@@ -5,13 +5,14 @@ import io
 from dataclasses import dataclass, field
 
 import pytest
+from django.core import signing
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from boards import mail
 from boards.attachments import prepare_upload
-from boards.models import Category, Notification, NotificationKind
-from boards.services import collaboration, moderation, posts
+from boards.models import Category, InboundMail, Notification, NotificationKind
+from boards.services import collaboration, inbound, moderation, posts
 from boards.services import inquiries as inquiry_services
 from disaster_support import services as disaster_services
 from members import permissions
@@ -130,6 +131,20 @@ def world(db):
     o["unsubscribe_token"] = mail.unsubscribe_token(
         user=a, kinds=[NotificationKind.REPLY]
     )
+
+    # A thread org A's staff mailed in, waiting for them to confirm it.
+    by_mail = Category.objects.get(slug="other")
+    by_mail.accepts_mail = True
+    by_mail.save(update_fields=["accepts_mail"])
+    mailed = InboundMail.objects.create(
+        message_id="mailed-thread@example.jp",
+        channel=InboundMail.Channel.SMTP,
+        result=InboundMail.Result.AWAITING_CONFIRMATION,
+        user=a,
+        category=by_mail,
+        raw="Subject: 見学の募集\r\n\r\n訓練の見学を募集します。\r\n".encode(),
+    )
+    o["mail_thread_token"] = signing.dumps(mailed.pk, salt=inbound.MAIL_THREAD_SALT)
 
     # Disaster support: org A is an affected municipality with a request.
     o["disaster"] = disaster = factories.make_disaster(prefecture=ishikawa, by=office)

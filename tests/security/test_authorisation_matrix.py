@@ -283,6 +283,14 @@ MATRIX = {
         _feed_token,
         {"GET": PUBLIC, "POST": dict.fromkeys(ROLES, 405)},
     ),
+    # Signed link mailed to the sender of a thread by mail: theirs alone.
+    "boards:mail_thread_confirm": (
+        lambda w: {"token": w.mail_thread_token},
+        {
+            "GET": profile(a=200, b=404, ward=404, office=404),
+            "POST": profile(a=302, b=404, ward=404, office=404),
+        },
+    ),
     # ----- disaster_support -----
     "disaster_support:home": (_none, {"GET": MEMBERS}),
     "disaster_support:disaster_create": (
