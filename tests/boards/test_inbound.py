@@ -26,6 +26,7 @@ from boards.models import (
 )
 from boards.services import collaboration, inbound, moderation
 from members.models import ContactChange
+from members.services.mail import signed_address
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -153,7 +154,7 @@ def test_an_address_with_a_bad_signature_is_a_bad_token(ingest):
 
 
 def test_a_signed_address_of_no_key_is_a_bad_token(ingest):
-    row = ingest(to=mail_addresses._address(mail_addresses.REPLY, "nokey"))
+    row = ingest(to=signed_address(mail_addresses.REPLY, "nokey"))
     assert refused_with(row, Reason.BAD_TOKEN)
 
 

@@ -28,9 +28,11 @@ from django.utils import timezone
 
 from boards import mail_addresses
 from boards.models import Addressee, InboundMail, Post, ReplyKey
-from boards.services import collaboration, moderation
+from boards.services import collaboration, moderation, posts
+from boards.services.watching import watch
 from config.database_url import database_url
 from members import permissions
+from members.services.mail import signed_address
 from tests import factories
 from tests.boards import mails
 from tests.migration_rows import make_migration_rows
@@ -219,6 +221,35 @@ def test_a_reply_from_a_mail_client_posts_only_its_new_text(
     assert code == 250
     (post,) = new_posts(thread)
     assert (post.author, post.body) == (member, mails.EXPECTED[client])
+
+
+def test_a_notification_mailed_out_is_answered_by_mail_and_posted(
+    receiver, sink, settings, member, author, thread
+):
+    """The whole loop: a reply on the site is mailed to a watcher over SMTP,
+    and the watcher's answer, written as Outlook writes it, is posted."""
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": sink.controller.port},
+        }
+    }
+    watch(user=member, thread=thread)
+    posts.post_reply(
+        thread=thread, author=author, body="各区のご意見をお寄せください。"
+    )
+    (notification,) = sink.to(member.email)
+    assert (
+        "各区のご意見をお寄せください。"
+        in notification.get_body(("plain",)).get_content()
+    )
+    address = notification["Reply-To"]
+    code, _answer = receiver.send(
+        mails.load("outlook_ja", to=address, sender=member.email), to=address
+    )
+    assert code == 250
+    *_, answer = new_posts(thread)
+    assert (answer.author, answer.body) == (member, mails.EXPECTED["outlook_ja"])
 
 
 def test_the_poster_is_acknowledged_with_a_new_reply_address(
@@ -592,7 +623,7 @@ def test_a_receiver_without_its_database_answers_try_again_later(sink, tmp_path)
     receiver = Receiver(
         sink, tmp_path / "log", DATABASE_URL="postgres://postgres@127.0.0.1:1/renkei"
     )
-    address = mail_addresses._address(mail_addresses.REPLY, "somekey")
+    address = signed_address(mail_addresses.REPLY, "somekey")
     try:
         code, answer = receiver.send(mails.load("becky", to=address), to=address)
     finally:
