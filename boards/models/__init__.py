@@ -14,9 +14,10 @@ from .collaboration import (
     Proposal,
     ProposalStatusChange,
     Publicity,
+    RealisedCollaboration,
 )
 from .mail import InboundMail, ReplyKey
-from .moderation import ModerationLog, Report
+from .moderation import ModerationLog, ModeratorMailSetting, Report
 from .notifications import (
     Frequency,
     Notification,
@@ -47,6 +48,7 @@ __all__ = [
     "InboundMail",
     "Interest",
     "ModerationLog",
+    "ModeratorMailSetting",
     "Notification",
     "NotificationKind",
     "NotificationSetting",
@@ -59,6 +61,7 @@ __all__ = [
     "ProposalStatusChange",
     "Publicity",
     "ReadState",
+    "RealisedCollaboration",
     "ReplyKey",
     "Report",
     "Thread",
