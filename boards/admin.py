@@ -851,14 +851,11 @@ class ModeratorMailSettingAdmin(ModelAdmin):
 
     form = ModeratorMailSettingForm
 
-    def has_module_permission(self, request):
-        return permissions.can_moderate(request.user)
-
     def has_view_permission(self, request, obj=None):
         return self.has_change_permission(request, obj)
 
     def has_change_permission(self, request, obj=None):
-        return permissions.can_moderate(request.user) and (
+        return super().has_change_permission(request, obj) and (
             obj is None or obj.user_id == request.user.pk
         )
 
@@ -889,16 +886,8 @@ class ModeratorMailSettingAdmin(ModelAdmin):
 
 
 class CollaborationListAdmin(ModelAdmin):
-    """Part of the office's 連携事業一覧 (boards.exports)."""
-
-    def has_module_permission(self, request):
-        return permissions.can_export_collaborations(request.user)
-
-    def has_view_permission(self, request, obj=None):
-        return permissions.can_export_collaborations(request.user)
-
-    def has_change_permission(self, request, obj=None):
-        return permissions.can_export_collaborations(request.user)
+    """Part of the office's 連携事業一覧 (boards.exports); the office's role
+    holds the permissions (members.permissions)."""
 
     @admin.display(description=_("fiscal year"))
     def year(self, obj):
@@ -914,12 +903,6 @@ class RealisedCollaborationAdmin(CollaborationListAdmin):
     search_fields = ["title", "note"]
     autocomplete_fields = ["wards", "partners"]
     fields = ["title", "realised_on", "field", "wards", "partners", "note"]
-
-    def has_add_permission(self, request):
-        return permissions.can_export_collaborations(request.user)
-
-    def has_delete_permission(self, request, obj=None):
-        return permissions.can_export_collaborations(request.user)
 
     def save_model(self, request, obj, form, change):
         if not change:
