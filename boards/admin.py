@@ -18,10 +18,11 @@ from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case, Exists, OuterRef, Value, When
 from django.shortcuts import get_object_or_404, redirect
+from django.template.defaultfilters import linebreaks_filter
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html, linebreaks
+from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -207,6 +208,11 @@ class AdminThreadSplitForm(AdminModerationMixin, ThreadSplitForm):
         }
 
 
+def admin_form(form):
+    """A plain form laid out as admin lays out its own (one fieldset)."""
+    return helpers.AdminForm(form, [(None, {"fields": list(form.fields)})], {})
+
+
 @dataclass(frozen=True)
 class Step:
     """One moderation step on rows of an admin: the service and its words."""
@@ -323,6 +329,7 @@ class ModerationAdmin(ModelAdmin):
                 "title": step.title,
                 "targets": [self.describe(target) for target in targets],
                 "form": form,
+                "adminform": admin_form(form),
                 "action": f"step_{name}" if from_list else None,
                 "selected": [target.pk for target in targets],
                 "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
@@ -354,11 +361,18 @@ class ModerationAdmin(ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         obj = self.get_object(request, object_id)
         links = self.moderation_links(request, obj) if obj is not None else []
+        # Rows change only through the steps: nothing to save on the page.
         return super().change_view(
             request,
             object_id,
             form_url,
-            {"moderation_links": links, **(extra_context or {})},
+            {
+                "moderation_links": links,
+                "show_save": False,
+                "show_save_and_continue": False,
+                "show_save_and_add_another": False,
+                **(extra_context or {}),
+            },
         )
 
 
@@ -525,7 +539,7 @@ class ThreadAdmin(ModerationAdmin):
             AdminThreadSplitForm,
             moderation.thread_split,
             "thread",
-            _("Split replies into a new thread"),
+            _("Split replies off into a new thread"),
             _("The replies are now a thread of their own. This is the new thread."),
         ),
         "merge": (
@@ -598,6 +612,7 @@ class ThreadAdmin(ModerationAdmin):
                     "title": title,
                     "thread": thread,
                     "form": form,
+                    "adminform": admin_form(form),
                     "back": self.change_url(thread),
                     **self._page_extra(request, name, thread),
                 },
@@ -825,8 +840,8 @@ class ReportAdmin(ModerationAdmin):
         return format_html(
             '<div class="reported-post"><p><strong>{}</strong> {}<br>{} · '
             '<a href="{}">{}</a> · <a href="{}">{}</a></p>'
-            '<p class="reported-post__state">{}</p>'
-            '<blockquote class="reported-post__body">{}</blockquote></div>',
+            '<p class="reported-post__state">{}: {}</p>'
+            '<div class="reported-post__body">{}</div></div>',
             post.author.signature,
             timezone.localtime(post.created_at).strftime("%Y-%m-%d %H:%M"),
             f"{post.thread.title} #{post.position}",
@@ -834,8 +849,9 @@ class ReportAdmin(ModerationAdmin):
             gettext("See it on the board"),
             reverse("admin:boards_post_change", args=[post.pk]),
             gettext("See it in admin"),
+            gettext("the post now"),
             self.post_state(report),
-            linebreaks(post.body, autoescape=True),
+            linebreaks_filter(post.body, autoescape=True),
         )
 
 
