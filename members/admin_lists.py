@@ -20,6 +20,7 @@ from functools import cached_property
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db import connections, models
 
@@ -70,7 +71,12 @@ class EstimatedCountPaginator(Paginator):
                 )
                 row = cursor.fetchone()
                 return row[0] if row and row[0] >= 0 else None
-            sql, params = queryset.order_by().query.sql_with_params()
+            try:
+                sql, params = queryset.order_by().query.sql_with_params()
+            except EmptyResultSet:
+                # A filter nothing can match (a number past any key):
+                # the count says 0 without asking the database.
+                return None
             cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
             plan = cursor.fetchone()[0]
         if isinstance(plan, str):

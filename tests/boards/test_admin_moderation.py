@@ -745,3 +745,11 @@ def test_ward_staff_do_not_keep_the_collaboration_list(moderator_client):
         == 403
     )
     assert moderator_client.get(_url("realisedcollaboration_add")).status_code == 403
+
+
+def test_a_filter_nothing_can_match_is_counted_as_nothing(office_client, thread):
+    response = office_client.get(
+        _url("thread_changelist"), {"category__id__exact": str(10**30)}
+    )
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == 0
