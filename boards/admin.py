@@ -15,6 +15,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.options import Action, ActionLocation
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case, Exists, OuterRef, Value, When
 from django.shortcuts import get_object_or_404, redirect
@@ -250,14 +251,20 @@ class ModerationAdmin(ModelAdmin):
             for name in self.steps
         ] + super().get_urls()
 
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        if self.has_moderate_permission(request):
+    def get_actions(self, request, action_location=ActionLocation.CHANGE_LIST):
+        # On a row's page the steps are buttons (moderation_links) instead.
+        actions = super().get_actions(request, action_location=action_location)
+        if (
+            action_location == ActionLocation.CHANGE_LIST
+            and self.has_moderate_permission(request)
+        ):
             for name, step in self.steps.items():
-                actions[f"step_{name}"] = (
-                    self._step_action(name),
-                    f"step_{name}",
-                    step.title,
+                actions[f"step_{name}"] = Action(
+                    func=self._step_action(name),
+                    name=f"step_{name}",
+                    description=step.title,
+                    plural_description=step.title,
+                    locations=[ActionLocation.CHANGE_LIST],
                 )
         return actions
 
@@ -1066,9 +1073,12 @@ class ModerationLogAdmin(RecordAdmin):
     """Who did what, when and why; a record, so nobody edits it."""
 
     list_display = ["created_at", "actor", "action", "thread", "post", "reason"]
-    list_filter = ["action", ("actor", admin.RelatedOnlyFieldListFilter)]
+    list_filter = [
+        "action",
+        ("actor", admin.RelatedOnlyFieldListFilter),
+        ("created_at", admin.DateFieldListFilter),
+    ]
     search_fields = ["reason"]
-    date_hierarchy = "created_at"
     list_select_related = [
         "actor__organisation__prefecture",
         "thread",

@@ -538,7 +538,8 @@ class SignInEventAdmin(RecordAdmin):
     list_display = ["at", "outcome", "email", "user", "ip_address", "user_agent"]
     list_filter = [SignInFailureFilter, "outcome", "at"]
     search_fields = ["email", "user__email"]
-    date_hierarchy = "at"
+    # No date hierarchy: its list of years reads the time of every record;
+    # the "at" filter picks today, the last 7 days, this month or year.
     list_select_related = ["user__organisation__prefecture"]
     fields = ["at", "outcome", "email", "user", "ip_address", "user_agent"]
     readonly_fields = fields

@@ -87,7 +87,8 @@ class EstimatedCountPaginator(Paginator):
 class KeyedChangeList(ChangeList):
     """A changelist whose related rows are prefetched instead of joined.
 
-    It also answers an unreachable date-hierarchy year as a wrong lookup.
+    It also answers an unreachable year (of a date hierarchy or a date
+    filter) as a wrong lookup.
     """
 
     def get_filters(self, request):
@@ -98,6 +99,18 @@ class KeyedChangeList(ChangeList):
             return super().get_filters(request)
         except (OverflowError, ValueError) as error:
             raise IncorrectLookupParameters(error) from error
+
+    def get_queryset(self, request, exclude_parameters=None):
+        queryset = super().get_queryset(request, exclude_parameters)
+        # A date filter past the calendar (created_at__year=10**30) fails
+        # only when the SQL is made, in the middle of the page: say so first.
+        try:
+            queryset.query.sql_with_params()
+        except EmptyResultSet:
+            pass
+        except (OverflowError, ValueError) as error:
+            raise IncorrectLookupParameters(error) from error
+        return queryset
 
     def apply_select_related(self, qs):
         joined = list(getattr(self.model_admin, "list_joined", ()))

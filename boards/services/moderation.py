@@ -526,7 +526,8 @@ def report_mail_moderators(*, report_id: int) -> None:
     if report is None:
         return
     url = site_link(reverse("admin:boards_report_change", args=[report.pk]))
-    for moderator in report_recipients().order_by("pk"):
+    recipients = report_recipients().exclude(pk=report.reporter_id)
+    for moderator in recipients.order_by("pk"):
         mail_send(
             to=[moderator.email],
             template="boards/email/report_arrived",
