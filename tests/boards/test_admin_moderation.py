@@ -753,3 +753,11 @@ def test_a_filter_nothing_can_match_is_counted_as_nothing(office_client, thread)
     )
     assert response.status_code == 200
     assert response.context["cl"].result_count == 0
+
+
+def test_a_moderator_who_reports_is_not_mailed_their_own_report(
+    django_capture_on_commit_callbacks, replies, ward_staff, office_staff
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        moderation.report_create(post=replies[0], reporter=ward_staff, reason="広告")
+    assert [message.to for message in mail.outbox] == [[office_staff.email]]
