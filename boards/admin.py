@@ -924,8 +924,17 @@ class RealisedCollaborationAdmin(CollaborationListAdmin):
     list_display = ["title", "realised_on", "year", "field"]
     list_filter = ["field", ("realised_on", admin.DateFieldListFilter)]
     search_fields = ["title", "note"]
-    autocomplete_fields = ["wards", "partners"]
+    filter_horizontal = ["wards", "partners"]
     fields = ["title", "realised_on", "field", "wards", "partners", "note"]
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        # Each choice is named with its prefecture (石川県七尾市).
+        kwargs["queryset"] = (
+            db_field.remote_field.model.objects.with_prefecture()
+            .complex_filter(db_field.remote_field.limit_choices_to)
+            .order_by("code", "pk")
+        )
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
         if not change:

@@ -761,3 +761,18 @@ def test_a_moderator_who_reports_is_not_mailed_their_own_report(
     with django_capture_on_commit_callbacks(execute=True):
         moderation.report_create(post=replies[0], reporter=ward_staff, reason="広告")
     assert [message.to for message in mail.outbox] == [[office_staff.email]]
+
+
+def test_the_collaboration_form_names_its_choices_in_few_queries(
+    uncached, office_client, django_assert_max_num_queries
+):
+    for number in range(5):
+        factories.make_organisation(name=f"連携市{number}")
+    office_client.get(_url("realisedcollaboration_add"))
+    with CaptureQueriesContext(connection) as few:
+        office_client.get(_url("realisedcollaboration_add"))
+    for number in range(5, 15):
+        factories.make_organisation(name=f"連携市{number}")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = office_client.get(_url("realisedcollaboration_add"))
+    assert "連携市14" in response.content.decode()
