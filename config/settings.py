@@ -343,6 +343,10 @@ MAIL_REPLY_DAYS = env_int("RENKEI_MAIL_REPLY_DAYS", 90)
 MAIL_MAX_BYTES = env_int("RENKEI_MAIL_MAX_BYTES", 25 * 1024 * 1024)
 # Received messages are kept whole this long for the office to look into.
 MAIL_KEEP_DAYS = env_int("RENKEI_MAIL_KEEP_DAYS", 90)
+
+# The admin's start page counts addressed threads no ward has answered for
+# this many days.
+RENKEI_UNANSWERED_DAYS = env_int("RENKEI_UNANSWERED_DAYS", 7)
 MAIL_IMAP = {
     "host": os.environ.get("RENKEI_MAIL_IMAP_HOST", ""),
     "port": env_int("RENKEI_MAIL_IMAP_PORT", 993),

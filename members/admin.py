@@ -36,9 +36,14 @@ class ConfirmationFilter(admin.SimpleListFilter):
             ("unconfirmed", gettext_lazy("Not confirmed (stale)")),
         ]
 
-    def queryset(self, request, queryset):
+    @staticmethod
+    def unconfirmed(queryset):
+        """Members whose details are stale: not confirmed this fiscal year."""
         start = fiscal_year_start(fiscal_year(timezone.now()))
-        unconfirmed = Organisation.objects.unconfirmed_in(start)
+        return queryset.unconfirmed_in(start)
+
+    def queryset(self, request, queryset):
+        unconfirmed = self.unconfirmed(Organisation.objects.all())
         if self.value() == "confirmed":
             return queryset.members().exclude(pk__in=unconfirmed)
         if self.value() == "unconfirmed":
@@ -76,6 +81,58 @@ class ApplicationStatusFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value():
             return queryset.filter(status=self.value())
+        return queryset
+
+
+class MailBouncingFilter(admin.SimpleListFilter):
+    """People whose address bounced: no mail reaches them until it is fixed."""
+
+    title = gettext_lazy("mail")
+    parameter_name = "bouncing"
+
+    def lookups(self, request, model_admin):
+        return [("yes", gettext_lazy("Mail to the address bounces"))]
+
+    @staticmethod
+    def bouncing(queryset):
+        return queryset.filter(mail_bouncing_since__isnull=False)
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return self.bouncing(queryset)
+        return queryset
+
+
+class SignInFailureFilter(admin.SimpleListFilter):
+    """Failed sign-ins: a wrong password, a refusal, a wrong second factor."""
+
+    title = gettext_lazy("failures")
+    parameter_name = "failures"
+    OUTCOMES = [
+        SignInEvent.Outcome.FAILED,
+        SignInEvent.Outcome.LOCKED_OUT,
+        SignInEvent.Outcome.MFA_FAILED,
+    ]
+
+    def lookups(self, request, model_admin):
+        return [
+            ("today", gettext_lazy("Failed today")),
+            ("all", gettext_lazy("All failures")),
+        ]
+
+    @classmethod
+    def failed_today(cls, queryset):
+        """Failures since midnight, Japan time."""
+        midnight = timezone.localtime().replace(
+            hour=0, minute=0, second=0, microsecond=0
+        )
+        return queryset.filter(outcome__in=cls.OUTCOMES, at__gte=midnight)
+
+    def queryset(self, request, queryset):
+        if self.value() == "today":
+            return self.failed_today(queryset)
+        if self.value() == "all":
+            return queryset.filter(outcome__in=self.OUTCOMES)
         return queryset
 
 
@@ -376,7 +433,7 @@ class DirectorySettingsAdmin(ModelAdmin):
 class UserAdmin(ModelAdmin):
     form = UserAdminForm
     list_display = ["email", "display_name", "organisation", "role", "is_active"]
-    list_filter = ["is_active", RoleFilter]
+    list_filter = ["is_active", RoleFilter, MailBouncingFilter]
     search_fields = ["email", "display_name", "organisation__name"]
     list_select_related = ["organisation__prefecture"]
     autocomplete_fields = ["organisation"]
@@ -484,9 +541,10 @@ class SignInEventAdmin(RecordAdmin):
     """The sign-in record, for the office to look into; nobody edits it."""
 
     list_display = ["at", "outcome", "email", "user", "ip_address", "user_agent"]
-    list_filter = ["outcome", "at"]
+    list_filter = [SignInFailureFilter, "outcome", "at"]
     search_fields = ["email", "user__email"]
-    date_hierarchy = "at"
+    # No date hierarchy: its list of years reads the time of every record;
+    # the "at" filter picks today, the last 7 days, this month or year.
     list_select_related = ["user__organisation__prefecture"]
     fields = ["at", "outcome", "email", "user", "ip_address", "user_agent"]
     readonly_fields = fields

@@ -31,6 +31,9 @@ _BOARDS_MODERATION = [
     "boards.view_report",
     "boards.change_report",
     "boards.view_moderationlog",
+    # Each moderator's own choice of report mail (boards.admin).
+    "boards.view_moderatormailsetting",
+    "boards.change_moderatormailsetting",
 ]
 
 # Model permissions each role gets in Django admin, kept in step with the
@@ -74,6 +77,13 @@ ROLE_MODEL_PERMISSIONS = {
         *_BOARDS_MODERATION,
         # The log of received mail: the office looks into refusals.
         "boards.view_inboundmail",
+        # The yearly list of realised collaborations (boards.exports).
+        "boards.view_proposal",
+        "boards.change_proposal",
+        "boards.view_realisedcollaboration",
+        "boards.add_realisedcollaboration",
+        "boards.change_realisedcollaboration",
+        "boards.delete_realisedcollaboration",
         *(
             f"disaster_support.{action}_{model}"
             for model in [

@@ -14,6 +14,7 @@ from .collaboration import (
     Proposal,
     ProposalStatusChange,
     Publicity,
+    RealisedCollaboration,
 )
 from .inquiries import (
     Answer,
@@ -25,7 +26,7 @@ from .inquiries import (
     Recipient,
 )
 from .mail import InboundMail, MailboxState, ReplyKey
-from .moderation import ModerationLog, Report
+from .moderation import ModerationLog, ModeratorMailSetting, Report
 from .notifications import (
     Frequency,
     Notification,
@@ -73,6 +74,7 @@ __all__ = [
     "Interest",
     "MailboxState",
     "ModerationLog",
+    "ModeratorMailSetting",
     "Notification",
     "NotificationKind",
     "NotificationSetting",
@@ -86,6 +88,7 @@ __all__ = [
     "Publicity",
     "Question",
     "ReadState",
+    "RealisedCollaboration",
     "Recipient",
     "RegistrationSettings",
     "ReplyKey",

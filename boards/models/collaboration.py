@@ -240,3 +240,50 @@ class Interest(models.Model):
 
     def __str__(self):
         return f"{self.organisation} → {self.thread}"
+
+
+class RealisedCollaboration(models.Model):
+    """A collaboration that did not start on the board, entered by the office.
+
+    Listed with the realised proposals in the yearly list (boards.exports),
+    so that the export is the office's whole 連携事業一覧.
+    """
+
+    title = models.CharField(_("project"), max_length=200)
+    wards = models.ManyToManyField(
+        "members.Organisation",
+        verbose_name=_("wards"),
+        related_name="+",
+        limit_choices_to={"kind": "special_ward"},
+        blank=True,
+    )
+    partners = models.ManyToManyField(
+        "members.Organisation",
+        verbose_name=_("partners"),
+        related_name="+",
+        blank=True,
+    )
+    field = models.CharField(
+        _("field of collaboration"), max_length=20, choices=Proposal.Field.choices
+    )
+    realised_on = models.DateField(_("realised on"))
+    note = models.TextField(_("note"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("entered by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    created_at = models.DateTimeField(
+        _("entered at"), default=timezone.now, editable=False
+    )
+
+    class Meta:
+        verbose_name = _("collaboration entered by the office")
+        verbose_name_plural = _("collaborations entered by the office")
+        ordering = ["-realised_on", "-pk"]
+        indexes = [models.Index(fields=["realised_on"])]
+
+    def __str__(self):
+        return self.title

@@ -110,3 +110,32 @@ class ModerationLog(models.Model):
 
     def __str__(self):
         return f"{self.get_action_display()} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class ModeratorMailSetting(models.Model):
+    """Whether a moderator is mailed when a member reports a post.
+
+    No row means yes: reports are few, and each waits for someone to act.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("moderator"),
+        on_delete=models.CASCADE,
+        related_name="moderator_mail_setting",
+    )
+    reports = models.BooleanField(
+        _("mail me when a post is reported"),
+        default=True,
+        help_text=_(
+            "Ward and office staff are mailed each new report, with a link "
+            "to it in the admin site."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("moderator mail setting")
+        verbose_name_plural = _("moderator mail settings")
+
+    def __str__(self):
+        return str(self.user)

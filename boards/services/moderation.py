@@ -10,19 +10,83 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Max
+from django.tasks import task
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from members.models import User
+from members.permissions import moderator_users
+from members.services.mail import site_link
+from members.tasks import mail_send, mail_send_on_commit
 
-from ..models import Category, ModerationLog, Post, ReadState, Report, Thread
+from ..models import (
+    Category,
+    ModerationLog,
+    ModeratorMailSetting,
+    Post,
+    ReadState,
+    Report,
+    Thread,
+    ThreadType,
+)
 from .posts import post_reindex
 
 Action = ModerationLog.Action
 
 
-def _log(*, actor, action, thread=None, post=None, reason="", details=None):
+def _mailable(users):
+    """Those of users whom mail reaches: active, the address not bouncing."""
+    return users.filter(is_active=True, mail_bouncing_since__isnull=True)
+
+
+def _thread_link(thread_id):
+    return site_link(reverse("boards:thread", kwargs={"pk": thread_id}))
+
+
+def _authors_mail(entry):
+    """Tell the authors a moderation action touched what was done, and why.
+
+    A split tells the authors of the replies moved, with the new thread's
+    address; a merge tells the merged thread's author, with the target's.
+    """
+    shown_thread = entry.thread_id
+    if entry.action in (Action.HIDE_POST, Action.RESTORE_POST):
+        authors = User.objects.filter(pk=entry.post.author_id)
+    elif entry.action == Action.SPLIT:
+        authors = User.objects.filter(posts__pk__in=entry.details["posts"])
+        shown_thread = entry.details["to"]
+    else:
+        authors = User.objects.filter(pk=entry.thread.author_id)
+        if entry.action == Action.MERGE:
+            shown_thread = entry.details["to"]
+    thread = Thread.objects.get(pk=shown_thread)
+    for author in _mailable(authors).distinct().order_by("pk"):
+        mail_send_on_commit(
+            to=[author.email],
+            template="boards/email/moderation_author",
+            context={
+                "user": author,
+                "action": entry.get_action_display(),
+                "thread": thread,
+                "post": entry.post,
+                "reason": entry.reason,
+                "url": _thread_link(thread.pk),
+            },
+        )
+
+
+def _log(
+    *,
+    actor,
+    action,
+    thread=None,
+    post=None,
+    reason="",
+    details=None,
+    notify_author=False,
+):
     entry = ModerationLog(
         actor=actor,
         action=action,
@@ -33,6 +97,8 @@ def _log(*, actor, action, thread=None, post=None, reason="", details=None):
     )
     entry.full_clean()
     entry.save()
+    if notify_author:
+        _authors_mail(entry)
     return entry
 
 
@@ -66,7 +132,7 @@ _FLAG_ACTIONS = {
 }
 
 
-def _flag_set(target, action, *, actor, reason):
+def _flag_set(target, action, *, actor, reason, notify_author=False):
     """Set the flag of a plain moderation action on a thread or post, and log it."""
     field, value, unchanged = _FLAG_ACTIONS[action]
     current = (
@@ -80,61 +146,129 @@ def _flag_set(target, action, *, actor, reason):
     setattr(target, field, value)
     target.save(update_fields=[field])
     kind = "post" if isinstance(target, Post) else "thread"
-    _log(actor=actor, action=action, reason=reason, **{kind: target})
+    _log(
+        actor=actor,
+        action=action,
+        reason=reason,
+        notify_author=notify_author,
+        **{kind: target},
+    )
     return target
 
 
 @transaction.atomic
-def post_hide(*, post: Post, actor: User, reason: str = "") -> Post:
+def post_hide(
+    *, post: Post, actor: User, reason: str = "", notify_author: bool = False
+) -> Post:
     """Hide a post: members see a placeholder, moderators the post, marked."""
-    return _flag_set(post, Action.HIDE_POST, actor=actor, reason=reason)
+    return _flag_set(
+        post, Action.HIDE_POST, actor=actor, reason=reason, notify_author=notify_author
+    )
 
 
 @transaction.atomic
-def post_restore(*, post: Post, actor: User, reason: str = "") -> Post:
+def post_restore(
+    *, post: Post, actor: User, reason: str = "", notify_author: bool = False
+) -> Post:
     """Show a hidden post to members again."""
-    return _flag_set(post, Action.RESTORE_POST, actor=actor, reason=reason)
+    return _flag_set(
+        post,
+        Action.RESTORE_POST,
+        actor=actor,
+        reason=reason,
+        notify_author=notify_author,
+    )
 
 
 @transaction.atomic
-def thread_hide(*, thread: Thread, actor: User, reason: str = "") -> Thread:
+def thread_hide(
+    *, thread: Thread, actor: User, reason: str = "", notify_author: bool = False
+) -> Thread:
     """Hide a thread from members: it leaves lists and search; its page is 404."""
-    return _flag_set(thread, Action.HIDE_THREAD, actor=actor, reason=reason)
+    return _flag_set(
+        thread,
+        Action.HIDE_THREAD,
+        actor=actor,
+        reason=reason,
+        notify_author=notify_author,
+    )
 
 
 @transaction.atomic
-def thread_restore(*, thread: Thread, actor: User, reason: str = "") -> Thread:
+def thread_restore(
+    *, thread: Thread, actor: User, reason: str = "", notify_author: bool = False
+) -> Thread:
     """Show a hidden thread to members again, unless it was merged away."""
     if ModerationLog.objects.filter(thread=thread, action=Action.MERGE).exists():
         raise ValidationError(
             _("This thread was merged into another one; its posts are there now."),
             code="merged",
         )
-    return _flag_set(thread, Action.RESTORE_THREAD, actor=actor, reason=reason)
+    return _flag_set(
+        thread,
+        Action.RESTORE_THREAD,
+        actor=actor,
+        reason=reason,
+        notify_author=notify_author,
+    )
 
 
 @transaction.atomic
-def thread_lock(*, thread: Thread, actor: User, reason: str = "") -> Thread:
+def thread_lock(
+    *, thread: Thread, actor: User, reason: str = "", notify_author: bool = False
+) -> Thread:
     """Close a thread to new replies; what it has stays readable."""
-    return _flag_set(thread, Action.LOCK, actor=actor, reason=reason)
+    return _flag_set(
+        thread, Action.LOCK, actor=actor, reason=reason, notify_author=notify_author
+    )
 
 
 @transaction.atomic
-def thread_unlock(*, thread: Thread, actor: User, reason: str = "") -> Thread:
+def thread_unlock(
+    *, thread: Thread, actor: User, reason: str = "", notify_author: bool = False
+) -> Thread:
     """Open a closed thread to replies again."""
-    return _flag_set(thread, Action.UNLOCK, actor=actor, reason=reason)
+    return _flag_set(
+        thread, Action.UNLOCK, actor=actor, reason=reason, notify_author=notify_author
+    )
 
 
 @transaction.atomic
-def thread_pin(*, thread: Thread, actor: User, reason: str = "") -> Thread:
+def thread_pin(
+    *, thread: Thread, actor: User, reason: str = "", notify_author: bool = False
+) -> Thread:
     """Pin a thread to the top of its category."""
-    return _flag_set(thread, Action.PIN, actor=actor, reason=reason)
+    return _flag_set(
+        thread, Action.PIN, actor=actor, reason=reason, notify_author=notify_author
+    )
 
 
 @transaction.atomic
-def thread_unpin(*, thread: Thread, actor: User, reason: str = "") -> Thread:
+def thread_unpin(
+    *, thread: Thread, actor: User, reason: str = "", notify_author: bool = False
+) -> Thread:
     """Let a pinned thread take its place by activity again."""
-    return _flag_set(thread, Action.UNPIN, actor=actor, reason=reason)
+    return _flag_set(
+        thread, Action.UNPIN, actor=actor, reason=reason, notify_author=notify_author
+    )
+
+
+# The thread types whose threads carry a row of details, by its name.
+_DETAILS = {
+    ThreadType.PROPOSAL: "proposal",
+    ThreadType.EVENT: "event",
+    ThreadType.PAMPHLET: "pamphlet",
+    ThreadType.PUBLICITY: "publicity",
+}
+
+
+def details_type(thread: Thread) -> str | None:
+    """The thread type whose details the thread carries, if any."""
+    for kind, name in _DETAILS.items():
+        details = Thread._meta.get_field(name).related_model
+        if details.objects.filter(thread=thread).exists():
+            return kind
+    return None
 
 
 def _category_shift(category_id, *, threads=0, posts=0):
@@ -193,11 +327,15 @@ def thread_split(
     title: str,
     actor: User,
     reason: str = "",
+    notify_author: bool = False,
 ) -> Thread:
     """Make some replies a thread of their own in the same category.
 
-    The first reply chosen becomes the opening post. Numbers left behind in
-    the old thread may have gaps, as after deleting posts.
+    The first reply chosen becomes the opening post. The opening post stays,
+    and with it the thread's details (proposal, event...), the wards it is
+    addressed to and their answers: they are about the opening post. To
+    split a thread entirely is to move all its replies. Numbers left behind
+    in the old thread may have gaps, as after deleting posts.
     """
     thread = Thread.objects.select_for_update().get(pk=thread.pk)
     chosen = {post.pk for post in posts}
@@ -246,13 +384,19 @@ def thread_split(
         thread=thread,
         reason=reason,
         details={"to": new.pk, "posts": sorted(chosen)},
+        notify_author=notify_author,
     )
     return new
 
 
 @transaction.atomic
 def thread_merge(
-    *, source: Thread, target: Thread, actor: User, reason: str = ""
+    *,
+    source: Thread,
+    target: Thread,
+    actor: User,
+    reason: str = "",
+    notify_author: bool = False,
 ) -> Thread:
     """Add a thread's posts to the end of another, in the order they were posted.
 
@@ -293,15 +437,25 @@ def thread_merge(
         thread=source,
         reason=reason,
         details={"to": target.pk, "posts": [post.pk for post in moving]},
+        notify_author=notify_author,
     )
     return target
 
 
 @transaction.atomic
 def thread_move(
-    *, thread: Thread, category: Category, actor: User, reason: str = ""
+    *,
+    thread: Thread,
+    category: Category,
+    actor: User,
+    reason: str = "",
+    notify_author: bool = False,
 ) -> Thread:
-    """Move a thread to another category, with both categories' counters."""
+    """Move a thread to another category, with both categories' counters.
+
+    A thread with details of its type (a proposal, an event...) moves only
+    to a category of the same type, where they keep their meaning.
+    """
     thread = (
         Thread.objects.select_for_update().select_related("category").get(pk=thread.pk)
     )
@@ -309,6 +463,16 @@ def thread_move(
     if old.pk == category.pk:
         raise ValidationError(
             _("The thread is already in this category."), code="same_category"
+        )
+    kind = details_type(thread)
+    if kind is not None and category.thread_type != kind:
+        raise ValidationError(
+            _(
+                "This thread carries the details of a %(kind)s; it can move "
+                "only to a category of the same type."
+            )
+            % {"kind": ThreadType(kind).label},
+            code="wrong_type",
         )
     posts = Post.objects.filter(thread=thread).count()
     thread.category = category
@@ -321,6 +485,7 @@ def thread_move(
         thread=thread,
         reason=reason,
         details={"from": old.slug, "to": category.slug},
+        notify_author=notify_author,
     )
     return thread
 
@@ -339,11 +504,65 @@ def report_create(*, post: Post, reporter: User, reason: str) -> Report:
             _("You have already reported this post. The moderators will look at it."),
             code="already_reported",
         ) from None
+    transaction.on_commit(lambda: report_mail_moderators.enqueue(report_id=report.pk))
     return report
 
 
-def _report_close(report, *, actor, note, status, action):
-    report = Report.objects.select_for_update().get(pk=report.pk)
+def report_recipients():
+    """The moderators mailed of a new report: all but those who said no."""
+    return _mailable(moderator_users(User.objects.all())).exclude(
+        moderator_mail_setting__reports=False
+    )
+
+
+@task
+def report_mail_moderators(*, report_id: int) -> None:
+    """Mail each moderator who wants it that a post was reported."""
+    report = (
+        Report.objects.select_related("post__thread", "reporter__organisation")
+        .filter(pk=report_id, status=Report.Status.OPEN)
+        .first()
+    )
+    if report is None:
+        return
+    url = site_link(reverse("admin:boards_report_change", args=[report.pk]))
+    recipients = report_recipients().exclude(pk=report.reporter_id)
+    for moderator in recipients.order_by("pk"):
+        mail_send(
+            to=[moderator.email],
+            template="boards/email/report_arrived",
+            context={"user": moderator, "report": report, "url": url},
+        )
+
+
+def moderator_mail_set(*, user: User, reports: bool) -> ModeratorMailSetting:
+    """A moderator's choice of being mailed new reports."""
+    setting, _created = ModeratorMailSetting.objects.update_or_create(
+        user=user, defaults={"reports": reports}
+    )
+    return setting
+
+
+def _reporter_mail(report):
+    if not _mailable(User.objects.filter(pk=report.reporter_id)).exists():
+        return
+    mail_send_on_commit(
+        to=[report.reporter.email],
+        template="boards/email/report_handled",
+        context={
+            "user": report.reporter,
+            "report": report,
+            "url": _thread_link(report.post.thread_id),
+        },
+    )
+
+
+def _report_close(report, *, actor, note, status, action, notify_reporter=False):
+    report = (
+        Report.objects.select_for_update(of=("self",))
+        .select_related("post__thread", "reporter")
+        .get(pk=report.pk)
+    )
     if report.status != Report.Status.OPEN:
         raise ValidationError(
             _("This report has already been handled."), code="handled"
@@ -361,11 +580,15 @@ def _report_close(report, *, actor, note, status, action):
         reason=note,
         details={"report": report.pk},
     )
+    if notify_reporter:
+        _reporter_mail(report)
     return report
 
 
 @transaction.atomic
-def report_resolve(*, report: Report, actor: User, note: str = "") -> Report:
+def report_resolve(
+    *, report: Report, actor: User, note: str = "", notify_reporter: bool = False
+) -> Report:
     """Close a report as dealt with (the post was hidden, or the like)."""
     return _report_close(
         report,
@@ -373,11 +596,48 @@ def report_resolve(*, report: Report, actor: User, note: str = "") -> Report:
         note=note,
         status=Report.Status.RESOLVED,
         action=Action.RESOLVE_REPORT,
+        notify_reporter=notify_reporter,
     )
 
 
 @transaction.atomic
-def report_dismiss(*, report: Report, actor: User, note: str = "") -> Report:
+def report_resolve_hiding(
+    *,
+    report: Report,
+    actor: User,
+    note: str,
+    notify_reporter: bool = False,
+    notify_author: bool = False,
+) -> Report:
+    """Hide the reported post (unless hidden already) and close the report.
+
+    The other open reports of the same post are closed with it: the post
+    they are about is gone for members.
+    """
+    report = Report.objects.select_related("post").get(pk=report.pk)
+    if report.status != Report.Status.OPEN:
+        raise ValidationError(
+            _("This report has already been handled."), code="handled"
+        )
+    post = Post.objects.select_for_update().get(pk=report.post_id)
+    if not post.is_hidden:
+        post_hide(post=post, actor=actor, reason=note, notify_author=notify_author)
+    others = Report.objects.filter(post=post, status=Report.Status.OPEN).exclude(
+        pk=report.pk
+    )
+    for other in others.order_by("pk"):
+        report_resolve(
+            report=other, actor=actor, note=note, notify_reporter=notify_reporter
+        )
+    return report_resolve(
+        report=report, actor=actor, note=note, notify_reporter=notify_reporter
+    )
+
+
+@transaction.atomic
+def report_dismiss(
+    *, report: Report, actor: User, note: str = "", notify_reporter: bool = False
+) -> Report:
     """Close a report as needing nothing done."""
     return _report_close(
         report,
@@ -385,4 +645,5 @@ def report_dismiss(*, report: Report, actor: User, note: str = "") -> Report:
         note=note,
         status=Report.Status.DISMISSED,
         action=Action.DISMISS_REPORT,
+        notify_reporter=notify_reporter,
     )

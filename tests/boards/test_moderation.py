@@ -670,21 +670,6 @@ def test_report_then_hide_then_log(
 # ----- admin -----
 
 
-def test_ward_staff_hide_threads_with_an_admin_action(moderator_client, thread):
-    response = moderator_client.post(
-        reverse("admin:boards_thread_changelist"),
-        {"action": "hide_threads", "_selected_action": [thread.pk]},
-    )
-    assert response.status_code == 302
-    thread.refresh_from_db()
-    assert thread.is_hidden
-    entry = ModerationLog.objects.get()
-    assert (entry.action, entry.reason) == (
-        Action.HIDE_THREAD,
-        gettext("From the admin site"),
-    )
-
-
 def test_thread_flags_are_not_edited_in_the_admin_form(moderator_client, thread):
     url = reverse("admin:boards_thread_change", args=[thread.pk])
     moderator_client.post(url, {"is_hidden": "on", "is_locked": "on"})
@@ -706,26 +691,6 @@ def test_the_report_queue_lists_open_reports_first(
         handled.pk,
     ]
     assert reverse("boards:post", args=[reply.pk]) in response.content.decode()
-
-
-@pytest.mark.parametrize(
-    ("action", "status"),
-    [
-        ("resolve_reports", Report.Status.RESOLVED),
-        ("dismiss_reports", Report.Status.DISMISSED),
-    ],
-)
-def test_ward_staff_close_reports_in_admin(
-    moderator_client, member, reply, ward_staff, action, status
-):
-    report = moderation.report_create(post=reply, reporter=member, reason="広告")
-    moderator_client.post(
-        reverse("admin:boards_report_changelist"),
-        {"action": action, "_selected_action": [report.pk]},
-    )
-    report.refresh_from_db()
-    assert (report.status, report.handled_by) == (status, ward_staff)
-    assert ModerationLog.objects.get().post == reply
 
 
 def test_the_moderation_log_is_read_only_in_admin(moderator_client, thread, ward_staff):

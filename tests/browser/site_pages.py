@@ -22,6 +22,7 @@ from django.contrib import admin
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
+from boards.models import RealisedCollaboration
 from boards.services import moderation
 from disaster_support import services as disaster_services
 from disaster_support.models import SupportMoney
@@ -111,6 +112,29 @@ ADMIN_EXTRA = {
         "members.membershipapplication",
         True,
     ),
+    # The moderation steps of boards.admin, each a page with a reason.
+    **{
+        f"admin:boards_thread_{step}": ("boards.thread", True)
+        for step in [
+            "hide",
+            "restore",
+            "lock",
+            "unlock",
+            "pin",
+            "unpin",
+            "move",
+            "split",
+            "merge",
+        ]
+    },
+    **{
+        f"admin:boards_post_{step}": ("boards.post", True)
+        for step in ["hide", "restore"]
+    },
+    **{
+        f"admin:boards_report_{step}": ("boards.report", True)
+        for step in ["hide", "resolve", "dismiss"]
+    },
 }
 
 
@@ -140,6 +164,15 @@ def complete_world(world):
         )
     )
     DirectorySettings.load()
+    for role in ("ward", "office", "superuser"):
+        moderation.moderator_mail_set(user=users[role], reports=True)
+    entered = RealisedCollaboration.objects.create(
+        title="職員の相互派遣",
+        field="disaster",
+        realised_on=datetime.date(2024, 6, 1),
+        created_by=users["office"],
+    )
+    entered.wards.add(w["ward_org"])
     # A sign-in makes a sign-in record; the device list needs its own row.
     client = Client()
     client.force_login(users["a"])

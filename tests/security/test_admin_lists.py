@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from boards.models import Category, Post, Thread
 from members import permissions
-from members.admin_lists import KeyedChangeList
+from members.admin_lists import EstimatedCountPaginator, KeyedChangeList
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -56,6 +56,26 @@ def test_every_admin_lists_through_the_keyed_changelist(rf, superuser, model_adm
     request = rf.get("/")
     request.user = superuser
     assert issubclass(model_admin.get_changelist(request), KeyedChangeList)
+
+
+@pytest.mark.parametrize(
+    "model_admin",
+    [model_admin for _model, model_admin in OUR_ADMINS],
+    ids=[model._meta.label for model, _ in OUR_ADMINS],
+)
+def test_no_admin_list_has_a_date_hierarchy(model_admin):
+    """Its list of years reads the date of every row; date filters do not."""
+    assert model_admin.date_hierarchy is None
+
+
+@pytest.mark.parametrize(
+    "model_admin",
+    [model_admin for _model, model_admin in OUR_ADMINS],
+    ids=[model._meta.label for model, _ in OUR_ADMINS],
+)
+def test_no_admin_list_counts_the_whole_table_beside_its_page(model_admin):
+    assert model_admin.show_full_result_count is False
+    assert issubclass(model_admin.paginator, EstimatedCountPaginator)
 
 
 def fill(*, threads, replies):

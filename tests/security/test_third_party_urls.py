@@ -77,6 +77,9 @@ def expected_admin(name, role, user):
     if opts.label_lower == "members.directorysettings" and view == "changelist":
         # A singleton: the list goes to its change page, for those who may.
         return 302 if can["view"] or can["change"] else 403
+    if opts.label_lower == "boards.moderatormailsetting" and view == "changelist":
+        # Each moderator's own row: the list goes to it.
+        return 302 if can["change"] else 403
     allowed = {
         "changelist": can["view"] or can["change"],
         "add": can["add"],
