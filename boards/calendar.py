@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from members.models import Organisation
 
 from . import permissions
+from .inquiries.selectors import inquiry_deadlines_for
 from .models import Category, EventDetails, Post, PostRevision, Thread
 
 # Japanese calendars begin the week on Sunday.
@@ -72,13 +73,44 @@ def inquiry_deadlines(
     category: Category | None = None,
     prefecture: Organisation | None = None,
 ) -> list[CalendarItem]:
-    """Deadlines of 照会 (inquiries) the person's organisation must answer or
-    sent, due from start to end: inquiries plug in here.
+    """Deadlines of 照会 the person's organisation must answer or sent, due
+    from start to end (boards.inquiries.selectors.inquiry_deadlines_for).
 
-    Each item is a CalendarItem of kind INQUIRY_DEADLINE with the uid
-    "deadline-inquiry-<pk>". There are no inquiries yet, so there are none.
+    Inquiries belong to no category, so a category filter shows none; the
+    prefecture filter keeps those sent from it. A deadline can only move
+    later, so the days from sending to the deadline only grow: that is the
+    item's SEQUENCE, raised by each extension.
     """
-    return []
+    if category is not None:
+        return []
+    inquiries = inquiry_deadlines_for(user, start, end)
+    if prefecture is not None:
+        inquiries = inquiries.filter(
+            Q(sender_organisation__prefecture=prefecture)
+            | Q(sender_organisation=prefecture)
+        )
+    items = []
+    for inquiry in inquiries:
+        sender = inquiry.sender_organisation_id == user.organisation_id
+        sent_at = inquiry.sent_at or inquiry.created_at
+        items.append(
+            CalendarItem(
+                kind=CalendarItem.INQUIRY_DEADLINE,
+                uid=f"deadline-inquiry-{inquiry.pk}",
+                title=_("Answer deadline: %(title)s") % {"title": inquiry.title},
+                starts_on=inquiry.deadline_on,
+                ends_on=inquiry.deadline_on,
+                url=reverse(
+                    "inquiries:detail" if sender else "inquiries:answer",
+                    args=[inquiry.pk],
+                ),
+                category=_("Inquiries"),
+                organisation=inquiry.sender_organisation.full_name,
+                sequence=(inquiry.deadline_on - sent_at.date()).days,
+                changed_at=sent_at,
+            )
+        )
+    return items
 
 
 def _events(user, *, category=None, prefecture=None):

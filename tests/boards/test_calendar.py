@@ -8,12 +8,14 @@ from django.utils import timezone
 
 from boards import ics
 from boards.calendar import inquiry_deadlines, month_grid
-from boards.models import EventDetails
+from boards.models import Category, EventDetails
 from boards.services import moderation, posts
 from boards.services.calendar import calendar_feed_reissue
+from boards.services.inquiries import inquiry_extend
 from members import permissions
 from tests.factories import (
     make_event,
+    make_inquiry,
     make_organisation,
     make_prefecture,
     make_thread,
@@ -285,8 +287,62 @@ def test_the_calendar_page_links_the_feed_over_https_and_webcal(client, member):
     assert f"webcal://renkei.example.jp/calendar/feed/{token}.ics" in html
 
 
-def test_inquiry_deadlines_hook_adds_nothing_yet(member):
-    assert inquiry_deadlines(member, start=MONTH, end=MONTH) == []
+@pytest.fixture
+def asked(member):
+    """An 照会 from the office to the member's organisation, due in ten days."""
+    office = make_user(
+        organisation=make_organisation(name="特別区協議会", kind="body"),
+        role=permissions.OFFICE_STAFF,
+    )
+    return make_inquiry(
+        sender=office,
+        organisations=[member.organisation],
+        deadline_on=timezone.localdate() + datetime.timedelta(days=10),
+    )
+
+
+def _this_month_and_next():
+    today = timezone.localdate()
+    return today, today + datetime.timedelta(days=40)
+
+
+def test_an_inquiry_the_organisation_must_answer_shows_its_deadline(member, asked):
+    start, end = _this_month_and_next()
+    (item,) = inquiry_deadlines(member, start=start, end=end)
+    assert (item.uid, item.starts_on) == (
+        f"deadline-inquiry-{asked.pk}",
+        asked.deadline_on,
+    )
+    assert item.url == reverse("inquiries:answer", args=[asked.pk])
+
+
+def test_an_inquiry_to_another_organisation_shows_nothing(asked):
+    start, end = _this_month_and_next()
+    assert inquiry_deadlines(make_user(), start=start, end=end) == []
+
+
+def test_a_category_filter_shows_no_inquiry_deadlines(member, asked):
+    start, end = _this_month_and_next()
+    category = Category.objects.get(slug="participation")
+    assert inquiry_deadlines(member, start=start, end=end, category=category) == []
+
+
+def test_the_feed_carries_the_inquiry_deadline(client, member, asked):
+    events = events_of(parse(fetch(client, member)))
+    deadline = events[f"deadline-inquiry-{asked.pk}@renkei.example.jp"]
+    assert deadline.decoded("DTSTART") == asked.deadline_on
+
+
+def test_an_extended_deadline_raises_the_items_sequence(member, asked):
+    start, end = _this_month_and_next()
+    (before,) = inquiry_deadlines(member, start=start, end=end)
+    inquiry_extend(
+        inquiry=asked,
+        actor=asked.created_by,
+        deadline_on=asked.deadline_on + datetime.timedelta(days=7),
+    )
+    (after,) = inquiry_deadlines(member, start=start, end=end)
+    assert after.sequence > before.sequence
 
 
 def test_month_grid_spans_an_event_into_the_next_months_first_week():
