@@ -10,6 +10,12 @@ from tests.factories import make_thread, make_user
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _mail_domain(settings):
+    # Production settings leave it unset (reply by mail off) unless given.
+    settings.MAIL_DOMAIN = "renkei.localhost"
+
+
 @pytest.fixture
 def thread():
     return make_thread(author=make_user())
