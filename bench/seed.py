@@ -103,7 +103,7 @@ MEAN_REPLY_DELAY = 3 * 86400
 # Every boards table but the categories, which the data migrations made.
 BOARDS_TABLES = [
     model._meta.db_table
-    for model in apps.get_app_config("boards").get_models()
+    for model in apps.get_app_config("boards").get_models(include_auto_created=True)
     if model is not Category
 ]
 # Tables loaded with COPY, whose indexes and foreign keys are rebuilt.

@@ -68,6 +68,7 @@ def test_admin_status_change_goes_through_the_service(
         "address": "",
         "latitude": "",
         "longitude": "",
+        "mail_encoding": "utf-8",
         "membershipchange_set-TOTAL_FORMS": "0",
         "membershipchange_set-INITIAL_FORMS": "0",
         "membership_changes-TOTAL_FORMS": "0",

@@ -188,6 +188,7 @@ PROJECT = (
     "members:",
     "boards:",
     "calendar:",
+    "inquiries:",
     "disaster_support:",
     "home",
     "healthz",
