@@ -69,8 +69,31 @@ def _check_audience(*, actor, audience, prefectures, kinds, organisations):
         )
 
 
-def _fill(inquiry, *, title, body, deadline_on, deadline_time, audience, kinds,
-          late_answers_allowed, share_results, reminder_days):  # fmt: skip
+def _write(
+    inquiry,
+    *,
+    actor,
+    title,
+    body,
+    deadline_on,
+    deadline_time,
+    audience,
+    prefectures,
+    kinds,
+    organisations,
+    late_answers_allowed,
+    share_results,
+    reminder_days,
+    uploads,
+):
+    """Check the addressees, then store a draft's fields, addressees and files."""
+    _check_audience(
+        actor=actor,
+        audience=audience,
+        prefectures=prefectures,
+        kinds=kinds,
+        organisations=organisations,
+    )
     inquiry.title = title
     inquiry.body = body
     inquiry.body_html = markdown.render(body)
@@ -81,15 +104,16 @@ def _fill(inquiry, *, title, body, deadline_on, deadline_time, audience, kinds,
     inquiry.late_answers_allowed = late_answers_allowed
     inquiry.share_results = share_results
     inquiry.reminder_days = reminder_days
-
-
-def _set_audience(inquiry, audience, prefectures, organisations):
+    inquiry.full_clean()
+    inquiry.save()
     inquiry.audience_prefectures.set(
         prefectures if audience == Inquiry.Audience.PREFECTURES else []
     )
     inquiry.audience_organisations.set(
         organisations if audience == Inquiry.Audience.CHOSEN else []
     )
+    _store_files(uploads, lambda: InquiryAttachment(inquiry=inquiry))
+    return inquiry
 
 
 @transaction.atomic
@@ -112,31 +136,22 @@ def inquiry_create(
     """Draft an inquiry from the actor's organisation; nothing is sent yet."""
     if not permissions.can_send_inquiry(actor):
         raise ValidationError(_("You cannot send inquiries."), code="not_allowed")
-    _check_audience(
+    return _write(
+        Inquiry(sender_organisation=actor.organisation, created_by=actor),
         actor=actor,
-        audience=audience,
-        prefectures=prefectures,
-        kinds=kinds,
-        organisations=organisations,
-    )
-    inquiry = Inquiry(sender_organisation=actor.organisation, created_by=actor)
-    _fill(
-        inquiry,
         title=title,
         body=body,
         deadline_on=deadline_on,
         deadline_time=deadline_time,
         audience=audience,
+        prefectures=prefectures,
         kinds=kinds,
+        organisations=organisations,
         late_answers_allowed=late_answers_allowed,
         share_results=share_results,
         reminder_days=reminder_days,
+        uploads=uploads,
     )
-    inquiry.full_clean()
-    inquiry.save()
-    _set_audience(inquiry, audience, prefectures, organisations)
-    _store_files(uploads, lambda: InquiryAttachment(inquiry=inquiry))
-    return inquiry
 
 
 @transaction.atomic
@@ -159,30 +174,22 @@ def inquiry_update(
 ) -> Inquiry:
     """Change a draft: its text, deadline, addressees and settings."""
     _check_draft(inquiry, actor)
-    _check_audience(
-        actor=actor,
-        audience=audience,
-        prefectures=prefectures,
-        kinds=kinds,
-        organisations=organisations,
-    )
-    _fill(
+    return _write(
         inquiry,
+        actor=actor,
         title=title,
         body=body,
         deadline_on=deadline_on,
         deadline_time=deadline_time,
         audience=audience,
+        prefectures=prefectures,
         kinds=kinds,
+        organisations=organisations,
         late_answers_allowed=late_answers_allowed,
         share_results=share_results,
         reminder_days=reminder_days,
+        uploads=uploads,
     )
-    inquiry.full_clean()
-    inquiry.save()
-    _set_audience(inquiry, audience, prefectures, organisations)
-    _store_files(uploads, lambda: InquiryAttachment(inquiry=inquiry))
-    return inquiry
 
 
 def _check_draft(inquiry, actor):
