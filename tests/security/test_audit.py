@@ -506,9 +506,15 @@ def test_office_hiding_threads_in_admin_is_recorded(
 ):
     office_client.post(
         reverse("admin:boards_thread_changelist"),
-        {"action": "hide_threads", "_selected_action": [thread.pk]},
+        {
+            "action": "step_hide",
+            "_selected_action": [thread.pk],
+            "apply": "1",
+            "reason": "広告",
+        },
     )
     entry = ModerationLog.objects.get()
+    assert entry.reason == "広告"
     assert (entry.action, entry.actor, entry.thread) == (
         ModerationLog.Action.HIDE_THREAD,
         office_staff,
@@ -526,7 +532,12 @@ def test_office_resolving_a_report_in_admin_is_recorded(
     )
     office_client.post(
         reverse("admin:boards_report_changelist"),
-        {"action": "resolve_reports", "_selected_action": [report.pk]},
+        {
+            "action": "step_resolve",
+            "_selected_action": [report.pk],
+            "apply": "1",
+            "reason": "確認しました",
+        },
     )
     entry = ModerationLog.objects.get()
     assert (entry.action, entry.actor, entry.post) == (
