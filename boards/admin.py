@@ -296,10 +296,17 @@ class ModerationAdmin(ModelAdmin):
         info = self.opts.app_label, self.opts.model_name
         return reverse("admin:{}_{}_change".format(*info), args=[obj.pk])
 
+    # Relations a step's page shows for each row, read with the rows.
+    step_related: tuple[str, ...] = ()
+
     def step_page(self, request, queryset, name, *, from_list=False):
         """The page of a step: the rows, the reason; run when sent."""
         step = self.steps[name]
-        targets = list(queryset.filter(**step.only).order_by("pk"))
+        targets = list(
+            queryset.filter(**step.only)
+            .select_related(*self.step_related)
+            .order_by("pk")
+        )
         if not targets:
             self.message_user(
                 request,
@@ -810,12 +817,19 @@ class ReportAdmin(ModerationAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .select_related("post__thread", "post__author__organisation__prefecture")
-        )
+    # Joined on a step's page and the change page only: the list reads
+    # the posts by the page's keys (members.admin_lists).
+    step_related = ("post__thread", "post__author__organisation__prefecture")
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None:
+            obj = (
+                type(obj)
+                ._base_manager.select_related(*self.step_related)
+                .get(pk=obj.pk)
+            )
+        return obj
 
     def describe(self, report):
         return f"{report.post} — {excerpt(report.reason, 60)}"
