@@ -46,31 +46,47 @@ class EstimatedCountPaginator(Paginator):
 
     @cached_property
     def count(self):
+        queryset = self.object_list
+        if (
+            isinstance(queryset, models.QuerySet)
+            and not queryset.query.where
+            and not queryset.query.distinct
+        ):
+            return self._table_count(queryset)
         estimate = self.estimate()
         if estimate is None or estimate < self.estimate_from:
             return super().count
         self.estimated = True
         return estimate
 
+    def _table_count(self, queryset):
+        """A whole table's rows in one query: its statistics when large,
+        else counted (a table never analysed has reltuples -1, PostgreSQL 14
+        and later, and is counted)."""
+        connection = connections[queryset.db]
+        table = connection.ops.quote_name(queryset.model._meta.db_table)
+        with connection.cursor() as cursor:
+            # The table's name is the model's, quoted: no input reaches it.
+            sql = (
+                "SELECT CASE WHEN s.reltuples >= %s"  # noqa: S608
+                " THEN s.reltuples::bigint END,"
+                f" CASE WHEN s.reltuples < %s THEN (SELECT COUNT(*) FROM {table}) END"
+                " FROM (SELECT coalesce(max(reltuples), -1) AS reltuples"
+                " FROM pg_class WHERE oid = to_regclass(%s)) s"
+            )
+            cursor.execute(sql, [self.estimate_from, self.estimate_from, table])
+            estimate, exact = cursor.fetchone()
+        if estimate is None:
+            return exact
+        self.estimated = True
+        return estimate
+
     def estimate(self) -> int | None:
-        """PostgreSQL's idea of the number of rows, None if it has none."""
+        """The planner's idea of a filtered list's rows, None if it has none."""
         queryset = self.object_list
         if not isinstance(queryset, models.QuerySet):
             return None
         with connections[queryset.db].cursor() as cursor:
-            if not queryset.query.where and not queryset.query.distinct:
-                # Never analysed: -1 (PostgreSQL 14 and later).
-                cursor.execute(
-                    "SELECT reltuples::bigint FROM pg_class"
-                    " WHERE oid = to_regclass(%s)",
-                    [
-                        connections[queryset.db].ops.quote_name(
-                            queryset.model._meta.db_table
-                        )
-                    ],
-                )
-                row = cursor.fetchone()
-                return row[0] if row and row[0] >= 0 else None
             try:
                 sql, params = queryset.order_by().query.sql_with_params()
             except EmptyResultSet:
