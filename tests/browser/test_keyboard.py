@@ -225,6 +225,10 @@ def test_member_replies_with_an_attachment_by_keyboard(
     page, live_server, member, other_member, make_thread, tmp_path
 ):
     thread = make_thread(author=other_member, title="避難所運営の情報交換")
+    # The browser is asked to hand file choosers to the test as soon as
+    # anyone listens; listening from the start means that request has long
+    # been answered when Space is pressed, instead of racing the key.
+    page.on("filechooser", lambda chooser: None)
     sign_in(page, live_server.url, member)
     page.goto(live_server.url + f"/boards/t/{thread.pk}/?page=1")
     skip_to_main(page)
