@@ -27,8 +27,13 @@ demo: $(STAMP)
 		  trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
 		  $(PY) manage.py runserver 127.0.0.1:8000; }'
 
+# One pytest worker per core, each with its own test database; a file's
+# tests stay together, so its servers and fixtures start once.
+# One worker: make test PYTEST_WORKERS=0
+PYTEST_WORKERS ?= auto
 test: $(STAMP)
-	$(PY) -m config.localdb --temporary -- $(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m config.localdb --temporary -- $(PY) -m pytest \
+		--numprocesses=$(PYTEST_WORKERS) --dist=loadfile --durations=15 $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

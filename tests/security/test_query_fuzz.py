@@ -229,6 +229,9 @@ class Session:
         return response, names | _parameter_names(read)
 
 
+# Every page, every parameter, every role in one run: minutes, not seconds,
+# and more when another worker shares the machine.
+@pytest.mark.timeout(1200)
 def test_no_query_string_makes_a_page_fail(world, uncached, recording_get, caplog):
     caplog.set_level(logging.CRITICAL, logger="django")
     sessions = {role: Session(world, role) for role in FUZZ_ROLES}
