@@ -6,6 +6,7 @@ import datetime
 import io
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
@@ -528,3 +529,44 @@ def test_a_draft_saved_again_does_not_expire(member):
         updated_at=timezone.now() - datetime.timedelta(days=89)
     )
     assert drafts.drafts_expire() == 0
+
+
+# ----- the service's own checks -----
+
+
+def test_the_service_refuses_a_draft_in_a_staff_only_category(member):
+    with pytest.raises(PermissionDenied):
+        drafts.draft_save(
+            user=member,
+            category=Category.objects.get(slug="announcements"),
+            body="お知らせの下書き",
+        )
+    assert not Draft.objects.exists()
+
+
+def test_the_service_refuses_a_reply_draft_to_a_locked_thread(member, other_member):
+    thread = factories.make_thread(author=other_member)
+    Thread.objects.filter(pk=thread.pk).update(is_locked=True)
+    thread.refresh_from_db()
+    with pytest.raises(PermissionDenied):
+        drafts.draft_save(user=member, thread=thread, body="返信")
+    assert not Draft.objects.exists()
+
+
+def test_the_service_refuses_to_delete_someone_elses_draft(member, other_member):
+    draft = factories.make_draft(user=member)
+    with pytest.raises(PermissionDenied):
+        drafts.draft_delete(draft=draft, actor=other_member)
+    assert Draft.objects.filter(pk=draft.pk).exists()
+
+
+def test_a_quote_from_another_thread_is_not_kept(member, other_member):
+    thread = factories.make_thread(author=other_member)
+    elsewhere = factories.make_thread(author=other_member, title="別のスレッド")
+    draft = drafts.draft_save(
+        user=member,
+        thread=thread,
+        body="引用付き",
+        quoted=elsewhere.posts.get(),
+    )
+    assert draft.quoted is None
