@@ -1,4 +1,5 @@
 from django import forms
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -28,7 +29,57 @@ BODY_HELP = _(
 )
 
 
-class ThreadForm(forms.Form):
+class DraftFileChoiceField(forms.ModelMultipleChoiceField):
+    """Files saved with a draft, each a box to tick to remove it."""
+
+    def label_from_instance(self, obj):
+        return _("Remove %(name)s (%(size)s)") % {
+            "name": obj.original_name,
+            "size": filesizeformat(obj.size),
+        }
+
+
+class DraftFilesMixin:
+    """A post form resumed from a draft: the draft's files go with the post
+    unless ticked in ``remove_files``; with new ones, they count towards the
+    limit per post."""
+
+    def add_draft_files(self, draft):
+        if draft is None or not draft.pk:
+            return
+        self.fields["remove_files"] = DraftFileChoiceField(
+            label=_("Files saved with the draft"),
+            help_text=_("They are posted with the rest; tick a file to leave it out."),
+            queryset=draft.attachments.all(),
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+        )
+        self.draft_files = list(draft.attachments.all())
+
+    def kept_files(self):
+        """The draft's files that stay, once the form is clean."""
+        removed = {row.pk for row in self.cleaned_data.get("remove_files") or ()}
+        return [
+            row for row in getattr(self, "draft_files", ()) if row.pk not in removed
+        ]
+
+    def check_file_count(self):
+        if "attachments" in self.errors or "remove_files" in self.errors:
+            return
+        count = len(self.cleaned_data.get("attachments") or ()) + len(self.kept_files())
+        limit = max_files_per_post()
+        if count > limit:
+            self.add_error(
+                "attachments",
+                forms.ValidationError(
+                    _("A post can have at most %(limit)s attachments."),
+                    code="too_many_files",
+                    params={"limit": limit},
+                ),
+            )
+
+
+class ThreadForm(DraftFilesMixin, forms.Form):
     """Start a thread: title, opening post and files."""
 
     title = forms.CharField(
@@ -44,9 +95,10 @@ class ThreadForm(forms.Form):
     )
     attachments = AttachmentField(label=_("Attachments"), required=False)
 
-    def __init__(self, *args, pdf_required=False, **kwargs):
+    def __init__(self, *args, pdf_required=False, draft=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.pdf_required = pdf_required
+        self.add_draft_files(draft)
 
     def clean_title(self):
         return " ".join(self.cleaned_data["title"].split())
@@ -54,10 +106,12 @@ class ThreadForm(forms.Form):
     def clean(self):
         """A pamphlet is a PDF: its thread needs one among the attachments."""
         cleaned_data = super().clean()
+        self.check_file_count()
         if (
             self.pdf_required
             and not self.errors
             and not any(u.kind == "pdf" for u in cleaned_data["attachments"])
+            and not any(row.kind == "pdf" for row in self.kept_files())
         ):
             self.add_error(
                 "attachments",
@@ -68,7 +122,18 @@ class ThreadForm(forms.Form):
         return cleaned_data
 
 
-class ReplyForm(forms.Form):
+class ThreadDraftForm(ThreadForm):
+    """A thread saved as a draft: anything typed so far is kept, empty
+    fields too, but files are checked as for posting."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.pdf_required = False
+        self.fields["title"].required = False
+        self.fields["body"].required = False
+
+
+class ReplyForm(DraftFilesMixin, forms.Form):
     """A reply, possibly quoting an earlier post of the same thread."""
 
     body = forms.CharField(
@@ -79,6 +144,49 @@ class ReplyForm(forms.Form):
     )
     quoted = forms.IntegerField(required=False, widget=forms.HiddenInput)
     attachments = AttachmentField(label=_("Attachments"), required=False)
+
+    def __init__(self, *args, draft=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_draft_files(draft)
+
+    def clean(self):
+        cleaned_data = super().clean()
+        self.check_file_count()
+        return cleaned_data
+
+
+class ReplyDraftForm(ReplyForm):
+    """A reply saved as a draft: it may still be empty."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["body"].required = False
+
+
+# A value typed into a thread type's field is kept in a draft up to this
+# length; posting checks the real limits.
+DRAFT_VALUE_LENGTH = 2000
+DRAFT_VALUES_PER_FIELD = 100
+
+
+def draft_values(form):
+    """What each field of a bound form holds as typed, unchecked, fit to keep
+    in a draft as JSON and to give back to the form as ``initial``."""
+    values = {}
+    for name, field in form.fields.items():
+        value = field.widget.value_from_datadict(
+            form.data, form.files, form.add_prefix(name)
+        )
+        if isinstance(value, bool):
+            values[name] = value
+        elif isinstance(value, str):
+            values[name] = value[:DRAFT_VALUE_LENGTH]
+        elif isinstance(value, list | tuple):
+            values[name] = [
+                str(item)[:DRAFT_VALUE_LENGTH]
+                for item in value[:DRAFT_VALUES_PER_FIELD]
+            ]
+    return values
 
 
 class PostEditForm(forms.Form):

@@ -264,3 +264,46 @@ def access_attachment(user, pk):
     if not can_download_attachment(user, attachment):
         raise Http404
     return attachment
+
+
+# ----- drafts -----
+#
+# A draft is a private note: only its writer ever sees it, and only while
+# it could still be posted (the thread readable and open, the category one
+# they may start threads in).
+
+
+def can_resume_draft(user, draft):
+    """People open, save and delete their own drafts while they could post them."""
+    if draft.user_id != user.pk or not can_use_members_area(user):
+        return False
+    if draft.kind == "thread":
+        return can_start_thread(user, draft.category)
+    return can_view_thread(user, draft.thread) and can_reply(user, draft.thread)
+
+
+def visible_drafts(user, queryset):
+    """The person's own drafts that could still be posted (can_resume_draft)."""
+    from .models import Thread
+
+    if not can_use_members_area(user):
+        return queryset.none()
+    open_threads = Thread.objects.filter(is_hidden=False, is_locked=False)
+    startable = Q() if is_moderator(user) else Q(category__starters="members")
+    return queryset.filter(user=user).filter(
+        (Q(kind="thread") & startable)
+        | Q(kind="reply", thread__in=visible_threads(user, open_threads))
+    )
+
+
+def access_draft(user, pk):
+    """The draft, or 404 to anyone but its writer and once it cannot be posted."""
+    from .models import Draft
+
+    draft = get_object_or_404(
+        Draft.objects.select_related("category", "thread__category"),
+        pk=pk if str(pk).isdigit() else None,
+    )
+    if not can_resume_draft(user, draft):
+        raise Http404
+    return draft

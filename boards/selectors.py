@@ -12,6 +12,7 @@ from . import permissions
 from .models import (
     Addressee,
     Category,
+    Draft,
     Frequency,
     ModerationLog,
     Notification,
@@ -155,3 +156,18 @@ def mail_frequencies(user: User) -> dict[str, str]:
         NotificationSetting.objects.filter(user=user).values_list("kind", "frequency")
     )
     return {kind: chosen.get(kind, Frequency.IMMEDIATE) for kind in NotificationKind}
+
+
+# ----- drafts -----
+
+DRAFTS_ON_HOME = 5
+
+
+def drafts_of(user: User) -> QuerySet[Draft]:
+    """The person's own drafts that could still be posted, latest first."""
+    return permissions.visible_drafts(user, Draft.objects.all()).for_listing()
+
+
+def reply_draft(user: User, thread: Thread) -> Draft | None:
+    """The person's unsent reply to a thread, if they saved one."""
+    return Draft.objects.filter(user=user, kind=Draft.Kind.REPLY, thread=thread).first()

@@ -3,6 +3,7 @@ from django.urls import path
 from .views import (
     attachments,
     collaboration,
+    drafts,
     mail,
     moderation,
     notifications,
@@ -23,6 +24,12 @@ urlpatterns = [
     ),
     path("t/<int:pk>/", threads.ThreadView.as_view(), name="thread"),
     path("t/<int:pk>/reply/", posts.ReplyView.as_view(), name="reply"),
+    path("drafts/", drafts.DraftListView.as_view(), name="draft_list"),
+    path(
+        "drafts/<int:pk>/delete/",
+        drafts.DraftDeleteView.as_view(),
+        name="draft_delete",
+    ),
     path("p/<int:pk>/", posts.post_permalink, name="post"),
     path("p/<int:pk>/edit/", posts.PostEditView.as_view(), name="post_edit"),
     path("p/<int:pk>/delete/", posts.PostDeleteView.as_view(), name="post_delete"),

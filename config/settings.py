@@ -347,6 +347,9 @@ MAIL_KEEP_DAYS = env_int("RENKEI_MAIL_KEEP_DAYS", 90)
 # The admin's start page counts addressed threads no ward has answered for
 # this many days.
 RENKEI_UNANSWERED_DAYS = env_int("RENKEI_UNANSWERED_DAYS", 7)
+# Drafts of posts not saved again for this many days are deleted
+# (manage.py drafts_expire).
+RENKEI_DRAFT_KEEP_DAYS = env_int("RENKEI_DRAFT_KEEP_DAYS", 90)
 MAIL_IMAP = {
     "host": os.environ.get("RENKEI_MAIL_IMAP_HOST", ""),
     "port": env_int("RENKEI_MAIL_IMAP_PORT", 993),

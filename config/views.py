@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from boards import selectors
 from boards.models import Thread
 from boards.permissions import visible_threads
 
@@ -31,7 +32,11 @@ def home(request):
             .with_read_state(request.user)
             .by_activity()[:5]
         )
-        context = {"today": timezone.localdate(), "threads": threads}
+        context = {
+            "today": timezone.localdate(),
+            "threads": threads,
+            "drafts": selectors.drafts_of(request.user)[: selectors.DRAFTS_ON_HOME],
+        }
         return render(request, "home.html", context)
     return render(request, "landing.html")
 

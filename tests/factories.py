@@ -333,3 +333,20 @@ def make_inquiry(
     if send:
         inquiries.inquiry_send(inquiry=inquiry, actor=sender)
     return inquiry
+
+
+def make_draft(
+    *, user, category="other", thread=None, title="書きかけの提案", body="下書きの本文"
+):
+    """A saved draft of a new thread in ``category``, or of a reply to ``thread``."""
+    from boards.models import Category
+    from boards.services import drafts
+
+    if thread is not None:
+        return drafts.draft_save(user=user, thread=thread, body=body)
+    return drafts.draft_save(
+        user=user,
+        category=Category.objects.get(slug=category),
+        title=title,
+        body=body,
+    )

@@ -16,6 +16,7 @@ from .collaboration import (
     Publicity,
     RealisedCollaboration,
 )
+from .drafts import Draft, DraftAttachment, DraftQuerySet
 from .inquiries import (
     Answer,
     AnswerFile,
@@ -66,6 +67,9 @@ __all__ = [
     "BoardVisit",
     "CalendarFeedKey",
     "Category",
+    "Draft",
+    "DraftAttachment",
+    "DraftQuerySet",
     "EventDetails",
     "Frequency",
     "InboundMail",

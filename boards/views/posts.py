@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.db import transaction
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -7,10 +8,11 @@ from django.views.generic import DetailView, TemplateView
 
 from members.common.views import ServiceFormView
 
-from .. import permissions
-from ..forms import PostEditForm, ReplyForm
+from .. import permissions, selectors
+from ..forms import PostEditForm, ReplyDraftForm, ReplyForm
 from ..models import Post
-from ..services import posts
+from ..services import drafts, posts
+from .drafts import DraftSaveMixin, draft_form_context
 from .threads import page_of
 
 
@@ -36,8 +38,11 @@ def quote_markdown(post):
     return "\n".join([f"> {heading}", ">", *(f"> {line}" for line in lines), "", ""])
 
 
-class ReplyView(ServiceFormView):
-    """Write a reply; ?quote=<post id> starts it with that post quoted."""
+class ReplyView(DraftSaveMixin, ServiceFormView):
+    """Write a reply; ?quote=<post id> starts it with that post quoted.
+
+    The person's saved draft of a reply to the thread fills the form.
+    """
 
     form_class = ReplyForm
     template_name = "boards/reply_form.html"
@@ -47,6 +52,7 @@ class ReplyView(ServiceFormView):
         self.thread = permissions.access_thread(
             request.user, kwargs["pk"], for_reply=True
         )
+        self.draft = selectors.reply_draft(request.user, self.thread)
         return super().dispatch(request, *args, **kwargs)
 
     def quoted_post(self, value):
@@ -59,24 +65,57 @@ class ReplyView(ServiceFormView):
         except (TypeError, ValueError, Post.DoesNotExist):
             return None
 
+    def get_form_class(self):
+        return ReplyDraftForm if self.saving_draft() else ReplyForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "draft": self.draft}
+
     def get_initial(self):
         quoted = self.quoted_post(self.request.GET.get("quote"))
-        if quoted is None:
-            return {}
-        return {"body": quote_markdown(quoted), "quoted": quoted.pk}
+        if quoted is not None:
+            return {"body": quote_markdown(quoted), "quoted": quoted.pk}
+        if self.draft is not None:
+            return {"body": self.draft.body, "quoted": self.draft.quoted_id}
+        return {}
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(thread=self.thread, **kwargs)
+        return super().get_context_data(
+            thread=self.thread, **draft_form_context(self.draft), **kwargs
+        )
 
-    def act(self, form):
+    def post(self, request, *args, **kwargs):
+        if self.saving_draft():
+            return self.save_draft(self.get_form())
+        return super().post(request, *args, **kwargs)
+
+    def store_draft(self, form):
         data = form.cleaned_data
-        post = posts.post_reply(
+        return drafts.draft_save(
+            user=self.request.user,
             thread=self.thread,
-            author=self.request.user,
             body=data["body"],
             quoted=self.quoted_post(data["quoted"]),
             uploads=data["attachments"],
+            remove=data.get("remove_files") or (),
         )
+
+    def act(self, form):
+        data = form.cleaned_data
+        # The draft goes with the posting, or stays if it fails.
+        with transaction.atomic():
+            post = posts.post_reply(
+                thread=self.thread,
+                author=self.request.user,
+                body=data["body"],
+                quoted=self.quoted_post(data["quoted"]),
+                uploads=[
+                    *drafts.draft_file_uploads(form.kept_files()),
+                    *data["attachments"],
+                ],
+            )
+            if self.draft is not None:
+                drafts.draft_delete(draft=self.draft, actor=self.request.user)
         return post_url(post)
 
 

@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
@@ -18,14 +19,17 @@ from ..forms import (
     AnnouncementForm,
     FiscalYearForm,
     ReplyForm,
+    ThreadDraftForm,
     ThreadForm,
     ThreadPageForm,
+    draft_values,
 )
-from ..models import Category, Post, Thread, ThreadType, Watch
+from ..models import Category, Draft, Post, Thread, ThreadType, Watch
 from ..page_cache import CachedPageMixin
 from ..pagination import decode_cursor, keyset_page
-from ..services import collaboration, posts
+from ..services import collaboration, drafts, posts
 from .collaboration import collaboration_context
+from .drafts import DraftSaveMixin, draft_form_context
 from .registrations import registration_context
 
 POSTS_PER_PAGE = 30
@@ -123,8 +127,11 @@ class CategoryView(CachedPageMixin, TemplateView):
         )
 
 
-class ThreadCreateView(FormView):
-    """Start a thread; the category's type adds its own fields and addressing."""
+class ThreadCreateView(DraftSaveMixin, FormView):
+    """Start a thread; the category's type adds its own fields and addressing.
+
+    ?draft=<id> (a hidden field once posted) resumes a saved draft.
+    """
 
     form_class = ThreadForm
     template_name = "boards/thread_form.html"
@@ -133,40 +140,88 @@ class ThreadCreateView(FormView):
         self.category = get_object_or_404(Category, slug=kwargs["slug"])
         if not permissions.can_start_thread(request.user, self.category):
             raise PermissionDenied
+        self.draft = self.get_draft()
         return super().dispatch(request, *args, **kwargs)
+
+    def get_draft(self):
+        query = self.request.POST if self.request.method == "POST" else self.request.GET
+        number = query.get("draft")
+        if not number:
+            return None
+        draft = permissions.access_draft(self.request.user, number)
+        if draft.category_id != self.category.pk:
+            raise Http404
+        return draft
+
+    def get_form_class(self):
+        return ThreadDraftForm if self.saving_draft() else ThreadForm
 
     def get_form_kwargs(self):
         return {
             **super().get_form_kwargs(),
             "pdf_required": self.category.thread_type == ThreadType.PAMPHLET,
+            "draft": self.draft,
         }
+
+    def get_initial(self):
+        if self.draft is None:
+            return {}
+        return {"title": self.draft.title, "body": self.draft.body}
 
     def extra_forms(self):
         data = self.request.POST if self.request.method == "POST" else None
+        draft = self.draft
         thread_type = self.category.thread_type
         forms = {}
         if thread_type in DETAIL_FORMS:
-            forms["details_form"] = DETAIL_FORMS[thread_type](data, prefix="details")
+            forms["details_form"] = DETAIL_FORMS[thread_type](
+                data, prefix="details", initial=draft.details if draft else None
+            )
         if thread_type in ADDRESSED_TYPES:
             # Announcements may go to nobody in particular.
             forms["addressing_form"] = AddressingForm(
                 data,
                 prefix="to",
                 optional=thread_type == ThreadType.ANNOUNCEMENT,
+                initial={"all_wards": draft.all_wards, "wards": draft.ward_ids}
+                if draft
+                else None,
             )
         return forms
 
     def get_context_data(self, **kwargs):
         if "details_form" not in kwargs and "addressing_form" not in kwargs:
             kwargs.update(self.extra_forms())
-        return super().get_context_data(category=self.category, **kwargs)
+        return super().get_context_data(
+            category=self.category, **draft_form_context(self.draft), **kwargs
+        )
 
     def post(self, request, *args, **kwargs):
         form = self.get_form()
         extra = self.extra_forms()
+        if self.saving_draft():
+            return self.save_draft(form, **extra)
         if form.is_valid() and all(f.is_valid() for f in extra.values()):
             return self.form_valid(form, **extra)
         return self.render_to_response(self.get_context_data(form=form, **extra))
+
+    def store_draft(self, form):
+        extra = self.extra_forms()
+        details = extra.get("details_form")
+        addressing = extra.get("addressing_form")
+        to = draft_values(addressing) if addressing else {}
+        return drafts.draft_save(
+            user=self.request.user,
+            category=self.category,
+            draft=self.draft,
+            title=form.cleaned_data["title"],
+            body=form.cleaned_data["body"],
+            details=draft_values(details) if details else {},
+            ward_ids=to.get("wards", ()),
+            all_wards=to.get("all_wards", False),
+            uploads=form.cleaned_data["attachments"],
+            remove=form.cleaned_data.get("remove_files") or (),
+        )
 
     def form_valid(self, form, details_form=None, addressing_form=None):
         details = {}
@@ -178,18 +233,25 @@ class ThreadCreateView(FormView):
             details = details_form.cleaned_data
         addressing = addressing_form.cleaned_data if addressing_form else {}
         try:
-            thread = collaboration.thread_start(
-                category=self.category,
-                author=self.request.user,
-                title=form.cleaned_data["title"],
-                body=form.cleaned_data["body"],
-                uploads=form.cleaned_data["attachments"],
-                details=details,
-                wards=addressing.get("wards") or (),
-                all_wards=addressing.get("all_wards", False),
-                important=important,
-                mail_everyone=mail_everyone,
-            )
+            # The draft goes with the posting, or stays if it fails.
+            with transaction.atomic():
+                thread = collaboration.thread_start(
+                    category=self.category,
+                    author=self.request.user,
+                    title=form.cleaned_data["title"],
+                    body=form.cleaned_data["body"],
+                    uploads=[
+                        *drafts.draft_file_uploads(form.kept_files()),
+                        *form.cleaned_data["attachments"],
+                    ],
+                    details=details,
+                    wards=addressing.get("wards") or (),
+                    all_wards=addressing.get("all_wards", False),
+                    important=important,
+                    mail_everyone=mail_everyone,
+                )
+                if self.draft is not None:
+                    drafts.draft_delete(draft=self.draft, actor=self.request.user)
         except ValidationError as error:
             # e.g. the attachments could not be written (boards.attachments).
             form.add_error(None, error)
@@ -218,7 +280,14 @@ class ThreadView(CachedPageMixin, TemplateView):
             .annotate(
                 is_watching=Exists(
                     Watch.objects.filter(user=user, thread=OuterRef("pk"))
-                )
+                ),
+                # Read with the thread, so a page without a draft costs
+                # no query of its own.
+                has_reply_draft=Exists(
+                    Draft.objects.filter(
+                        user=user, kind=Draft.Kind.REPLY, thread=OuterRef("pk")
+                    )
+                ),
             ),
             pk=kwargs["pk"],
         )
@@ -264,9 +333,7 @@ class ThreadView(CachedPageMixin, TemplateView):
             ),
             ellipsis=Paginator.ELLIPSIS,
             can_reply=can_reply,
-            reply_form=ReplyForm()
-            if can_reply and self.page_number == self.last_page
-            else None,
+            **self.reply_form(can_reply),
             first_unread=(thread.last_read + 1)
             if thread.last_read is not None
             else None,
@@ -275,6 +342,21 @@ class ThreadView(CachedPageMixin, TemplateView):
             is_moderator=permissions.can_moderate(user),
             **kwargs,
         )
+
+    def reply_form(self, can_reply):
+        """The reply form at the end of the last page, with the person's draft."""
+        if not can_reply or self.page_number != self.last_page:
+            return {"reply_form": None}
+        draft = (
+            selectors.reply_draft(self.request.user, self.thread)
+            if self.thread.has_reply_draft
+            else None
+        )
+        initial = {"body": draft.body, "quoted": draft.quoted_id} if draft else {}
+        return {
+            "reply_form": ReplyForm(initial=initial, draft=draft),
+            **draft_form_context(draft),
+        }
 
 
 def _posts_on_page(thread, user, page_number):

@@ -121,6 +121,9 @@ def world(db):
     o["deleted_attachment"] = deleted.attachments.get()
     posts.post_delete(post=deleted, actor=a)
 
+    # A's unsent thread: a private draft.
+    o["draft"] = factories.make_draft(user=a, title="Aの下書き")
+
     o["notification"] = Notification.objects.create(
         user=a,
         kind=NotificationKind.REPLY,

@@ -161,6 +161,12 @@ MATRIX = {
     "boards:thread": (o("thread"), {"GET": profile(staff=200, b=302)}),
     "boards:reply": (o("thread"), {"GET": MEMBERS, "POST": MEMBERS}),
     "boards:post": (o("opening"), {"GET": MEMBERS_REDIRECT}),
+    # Drafts are their writer's alone: A's draft is a 404 even to the office.
+    "boards:draft_list": (_none, {"GET": MEMBERS}),
+    "boards:draft_delete": (
+        o("draft"),
+        {"GET": NOT_ALLOWED, "POST": profile(a=302, b=404, ward=404, office=404)},
+    ),
     "boards:post_edit": (o("reply"), {"GET": AUTHOR_A_ONLY, "POST": AUTHOR_A_ONLY}),
     "boards:post_delete": (
         o("reply"),
