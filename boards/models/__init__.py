@@ -44,6 +44,7 @@ from .registrations import (
 )
 from .threads import (
     Category,
+    OrganisationGroup,
     Post,
     PostManager,
     PostQuerySet,
@@ -78,6 +79,7 @@ __all__ = [
     "Notification",
     "NotificationKind",
     "NotificationSetting",
+    "OrganisationGroup",
     "PamphletRequest",
     "Post",
     "PostManager",
