@@ -609,3 +609,22 @@ def test_the_category_admin_refuses_a_group_scope_without_a_group(office_staff):
     assert response.status_code == 200
     category.refresh_from_db()
     assert category.readers == "members"
+
+
+def test_no_event_reminder_reaches_an_organisation_that_may_not_read_it(
+    member, other_member, ward_staff, mailoutbox
+):
+    import datetime
+
+    from boards.services.registrations import registration_reminders_deliver
+
+    event = factories.make_event(author=ward_staff, title="区間の調整会議")
+    factories.open_registration(event=event, capacity=5)
+    factories.sign_up(event=event, actor=other_member, name="金沢 花子")
+    factories.sign_up(event=event, actor=ward_staff, name="千代田 一郎")
+    mailoutbox.clear()
+    Category.objects.filter(slug="participation").update(readers="wards")
+    registration_reminders_deliver(today=event.starts_on - datetime.timedelta(days=1))
+    recipients = {address for message in mailoutbox for address in message.to}
+    assert ward_staff.email in recipients
+    assert other_member.email not in recipients
