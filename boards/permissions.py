@@ -110,10 +110,10 @@ def category_readers(category):
     if category.readers == "members":
         return users
     if category.readers == "wards":
-        ward = Q(organisation__kind=Organisation.Kind.SPECIAL_WARD)
+        admitted = Q(organisation__kind=Organisation.Kind.SPECIAL_WARD)
     else:
-        ward = Q(organisation__board_groups=category.reader_group_id)
-    return users.filter(ward | Q(pk__in=moderator_users(User.objects.all())))
+        admitted = Q(organisation__board_groups=category.reader_group_id)
+    return users.filter(admitted | Q(pk__in=moderator_users(User.objects.all())))
 
 
 def can_start_thread(user, category):
@@ -205,21 +205,18 @@ def posts_in_visible_threads(user, queryset):
         return queryset.none()
     if is_moderator(user):
         return queryset
-    from .models import Thread
+    from .models import Category, Thread
 
+    unreadable = Category.objects.exclude(pk__in=_readable_category_pks(user))
     return queryset.exclude(
         thread__in=Thread.objects.filter(
-            Q(is_hidden=True) | ~Q(category__in=_readable_category_pks(user))
+            Q(is_hidden=True) | Q(category__in=unreadable.values("pk"))
         )
     )
 
 
 def visible_posts(user, queryset):
-    """Posts a user may find in search: hidden ones for moderators only.
-
-    Used with posts_in_visible_threads, which keeps out the posts of threads
-    the user may not see.
-    """
+    """Posts a user may find in search: hidden ones for moderators only."""
     if is_moderator(user):
         return queryset
     return queryset.filter(is_hidden=False)
