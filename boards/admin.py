@@ -103,7 +103,7 @@ class OrganisationGroupAdmin(ModelAdmin):
 
     list_display = ["name"]
     search_fields = ["name"]
-    autocomplete_fields = ["organisations"]
+    filter_horizontal = ["organisations"]
 
 
 # ----- moderation pages -----
