@@ -56,6 +56,7 @@ from .models import (
     Inquiry,
     ModerationLog,
     ModeratorMailSetting,
+    OrganisationGroup,
     Post,
     Proposal,
     RealisedCollaboration,
@@ -78,11 +79,14 @@ class CategoryAdmin(ModelAdmin):
         "slug",
         "order",
         "starters",
+        "readers",
+        "reader_group",
         "accepts_mail",
         "thread_count",
         "last_activity_at",
     ]
     list_editable = ["order"]
+    list_select_related = ["reader_group"]
     prepopulated_fields = {"slug": ["name"]}
     readonly_fields = ["thread_count", "post_count", "last_activity_at"]
 
@@ -91,6 +95,15 @@ class CategoryAdmin(ModelAdmin):
         return super().has_delete_permission(request, obj) and (
             obj is None or obj.thread_count == 0
         )
+
+
+@admin.register(OrganisationGroup)
+class OrganisationGroupAdmin(ModelAdmin):
+    """Named groups of organisations, for categories only they read."""
+
+    list_display = ["name"]
+    search_fields = ["name"]
+    filter_horizontal = ["organisations"]
 
 
 # ----- moderation pages -----

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from members.forms import DayField
 from members.models import Organisation
 
+from . import permissions
 from .forms import DateInput
 from .models import Attendance, Attendee, Category, RegistrationSettings
 
@@ -111,6 +112,12 @@ class CalendarFilterForm(forms.Form):
         required=False,
         empty_label=_("All prefectures"),
     )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = permissions.readable_categories(
+            user, self.fields["category"].queryset
+        )
 
     def year_month(self) -> tuple[int, int]:
         """The chosen month, or this month when none or a wrong one is given."""

@@ -8,7 +8,7 @@ from members.common.widgets import QuickSelect
 from members.forms import DayField, OrganisationChoiceField
 from members.models import MailEncoding, MailMode, Organisation
 
-from . import search
+from . import permissions, search
 from .attachments import max_files_per_post
 from .fields import AttachmentField
 from .models import (
@@ -507,9 +507,12 @@ class SearchForm(PeriodsMixin, forms.Form):
         error_messages={"invalid": _("Enter a date such as 2025-04-01.")},
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organisation"].group_by_prefecture()
+        self.fields["category"].queryset = permissions.readable_categories(
+            user, Category.objects.all()
+        )
 
     def clean_q(self):
         words = " ".join(self.cleaned_data["q"].split())
@@ -547,6 +550,8 @@ class ThreadMoveForm(ModerationReasonForm):
 
     def __init__(self, *args, thread, **kwargs):
         super().__init__(*args, **kwargs)
+        # Categories its author may not read stay in the list: moving there
+        # is refused with the reason (services.moderation.thread_move).
         self.fields["category"].queryset = Category.objects.exclude(
             pk=thread.category_id
         )

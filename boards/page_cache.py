@@ -8,6 +8,11 @@ the person's own, read in the page's transaction before it is rendered. It
 also holds the session and the CSRF secret (a page carries its own form
 tokens), the language and the date (fiscal years).
 
+Entries are the person's own, never a role's: a page of a category only
+some read (boards.permissions.can_read_category) cannot reach anyone
+else, and a change of who reads it moves the content sum, so the next
+request is checked again.
+
 Pages are kept in the "pages" cache (config/cache.py), apart from the
 sign-in rate limits, so that however many pages are stored none of those
 is pushed out.

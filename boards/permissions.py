@@ -1,14 +1,15 @@
 """Who may do what on the board. Views, templates and admin ask here."""
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from members.models import User
+from members.models import Organisation, User
 from members.permissions import (
     can_use_members_area,
     is_office_staff,
+    is_special_ward,
     is_ward_staff,
     members_area_users,
     moderator_users,
@@ -25,16 +26,110 @@ def can_moderate(user):
     return is_moderator(user)
 
 
-def can_start_thread(user, category):
-    """Members start threads, except in staff-only categories (お知らせ)."""
+# ----- who reads a category -----
+#
+# A category is read by every member, by the 23 special wards only, or by a
+# named group of organisations; the office and the moderators read every
+# category. Everything else on the board (threads, posts, files, search,
+# the calendar, notifications and mail) follows from can_read_category or
+# its set-based forms below, which state the same rule.
+
+
+def _group_ids(user):
+    """The ids of the organisation groups of a user's organisation, read once."""
+    cached = getattr(user, "_renkei_board_groups", None)
+    if cached is None:
+        from .models import OrganisationGroup
+
+        cached = frozenset(
+            OrganisationGroup.objects.filter(
+                organisations=user.organisation_id
+            ).values_list("pk", flat=True)
+        )
+        user._renkei_board_groups = cached
+    return cached
+
+
+def _admits(user, category):
+    """Whether a category's readers include the person, active or not."""
+    readers = category.readers
+    if readers == "members" or is_moderator(user):
+        return True
+    if readers == "wards":
+        return is_special_ward(user.organisation)
+    return category.reader_group_id in _group_ids(user)
+
+
+def can_read_category(user, category):
+    """A category is read by all members, the 23 wards or a group of
+    organisations, as set; the office and the moderators read every one."""
+    return can_use_members_area(user) and _admits(user, category)
+
+
+def can_hold_thread(category, thread):
+    """A thread goes only to a category its author may read."""
+    return _admits(thread.author, category)
+
+
+def _readable_by_organisation(organisation_id, *, special_ward):
+    """Q over categories read by the staff of one organisation (no moderator)."""
+    from .models import OrganisationGroup
+
+    in_group = OrganisationGroup.organisations.through.objects.filter(
+        organisationgroup=OuterRef("reader_group"), organisation=organisation_id
+    )
+    readable = Q(readers="members") | Q(Exists(in_group), readers="group")
+    if special_ward:
+        readable |= Q(readers="wards")
+    return readable
+
+
+def readable_categories(user, queryset):
+    """The categories among queryset that a user may read."""
     if not can_use_members_area(user):
+        return queryset.none()
+    if is_moderator(user):
+        return queryset
+    return queryset.filter(
+        _readable_by_organisation(
+            user.organisation_id, special_ward=is_special_ward(user.organisation)
+        )
+    )
+
+
+def _readable_category_pks(user):
+    """readable_categories as a subquery, for filtering threads and posts."""
+    from .models import Category
+
+    return readable_categories(user, Category.objects.all()).values("pk")
+
+
+def category_readers(category):
+    """Everyone who may read a category (can_read_category for many people)."""
+    users = members_area_users(User.objects.all())
+    if category.readers == "members":
+        return users
+    if category.readers == "wards":
+        admitted = Q(organisation__kind=Organisation.Kind.SPECIAL_WARD)
+    else:
+        admitted = Q(organisation__board_groups=category.reader_group_id)
+    return users.filter(admitted | Q(pk__in=moderator_users(User.objects.all())))
+
+
+def can_start_thread(user, category):
+    """Members start threads, except in staff-only categories (お知らせ), in
+    the categories they may read."""
+    if not can_read_category(user, category):
         return False
     return category.starters == "members" or is_moderator(user)
 
 
 def can_view_thread(user, thread):
-    """Hidden threads are for moderators only."""
-    return can_use_members_area(user) and (not thread.is_hidden or is_moderator(user))
+    """Threads are read by the readers of their category; hidden threads by
+    moderators only."""
+    return can_read_category(user, thread.category) and (
+        not thread.is_hidden or is_moderator(user)
+    )
 
 
 def can_reply(user, thread):
@@ -90,24 +185,34 @@ def can_download_attachment(user, attachment):
 
 
 def visible_threads(user, queryset):
-    """Threads a user may see in lists and search."""
+    """Threads a user may see in lists and search: can_view_thread."""
+    if not can_use_members_area(user):
+        return queryset.none()
     if is_moderator(user):
         return queryset
-    return queryset.filter(is_hidden=False)
+    return queryset.filter(is_hidden=False, category__in=_readable_category_pks(user))
 
 
 def posts_in_visible_threads(user, queryset):
     """Posts whose thread the user may see: the same rule as visible_threads.
 
-    Written as "not in a hidden thread" for search: hidden threads are few,
-    so PostgreSQL checks each match against a small hashed list instead of
-    looking up every match's thread.
+    Written as "not in a hidden thread nor one of a category the user may
+    not read" for search: such threads are few, so PostgreSQL checks each
+    match against a small hashed list instead of looking up every match's
+    thread.
     """
+    if not can_use_members_area(user):
+        return queryset.none()
     if is_moderator(user):
         return queryset
-    from .models import Thread
+    from .models import Category, Thread
 
-    return queryset.exclude(thread__in=Thread.objects.filter(is_hidden=True))
+    unreadable = Category.objects.exclude(pk__in=_readable_category_pks(user))
+    return queryset.exclude(
+        thread__in=Thread.objects.filter(
+            Q(is_hidden=True) | Q(category__in=unreadable.values("pk"))
+        )
+    )
 
 
 def visible_posts(user, queryset):
@@ -123,6 +228,7 @@ def can_answer_for(user, addressee):
         can_use_members_area(user)
         and addressee.organisation_id == user.organisation_id
         and not addressee.thread.is_hidden
+        and can_view_thread(user, addressee.thread)
     )
 
 
@@ -154,8 +260,9 @@ def can_export_collaborations(user):
 
 def can_manage_registration(user, thread):
     """The organiser (the event thread's organisation) and the office run
-    an event's sign-up: open it, see and export every attendee."""
-    return can_use_members_area(user) and (
+    an event's sign-up: open it, see and export every attendee, while they
+    may read the thread."""
+    return can_view_thread(user, thread) and (
         thread.organisation_id == user.organisation_id or is_office_staff(user)
     )
 
@@ -178,7 +285,7 @@ def can_cancel_attendee(user, attendee):
 
 def thread_readers(thread):
     """Everyone who may read a thread (can_view_thread for many people)."""
-    users = members_area_users(User.objects.all())
+    users = category_readers(thread.category)
     return moderator_users(users) if thread.is_hidden else users
 
 
@@ -195,11 +302,25 @@ def readable_notifications(queryset):
 
     can_view_thread and can_read_post for many people at once, asked again
     when mail goes out: a thread hidden or a membership suspended since the
-    notification was made keeps it out of the mail.
+    notification was made keeps it out of the mail, and so does a category
+    closed to the recipient since.
     """
+    from .models import OrganisationGroup
+
     users = User.objects.all()
     moderator = Q(user__in=moderator_users(users))
+    in_group = OrganisationGroup.organisations.through.objects.filter(
+        organisationgroup=OuterRef("thread__category__reader_group"),
+        organisation=OuterRef("user__organisation"),
+    )
     return queryset.filter(
+        Q(thread__category__readers="members")
+        | Q(
+            thread__category__readers="wards",
+            user__organisation__kind=Organisation.Kind.SPECIAL_WARD,
+        )
+        | Q(Exists(in_group), thread__category__readers="group")
+        | moderator,
         Q(thread__is_hidden=False) | moderator,
         Q(post=None)
         | Q(post__is_deleted=False) & (Q(post__is_hidden=False) | moderator),
@@ -213,6 +334,18 @@ def readable_notifications(queryset):
 # a 404, so ids cannot be probed; what they may see but not change is a 403.
 # The models are imported in the functions: boards.models imports
 # boards.search, which imports this module.
+
+
+def access_category(user, slug):
+    """The category, if the user may read it (404 also when not)."""
+    from .models import Category
+
+    category = get_object_or_404(
+        Category.objects.select_related("reader_group"), slug=slug
+    )
+    if not can_read_category(user, category):
+        raise Http404
+    return category
 
 
 def access_thread(user, pk, *, for_reply=False):
@@ -259,7 +392,7 @@ def access_attachment(user, pk):
     from .models import Attachment
 
     attachment = get_object_or_404(
-        Attachment.objects.select_related("post__thread"), pk=pk
+        Attachment.objects.select_related("post__thread__category"), pk=pk
     )
     if not can_download_attachment(user, attachment):
         raise Http404

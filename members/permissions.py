@@ -74,6 +74,11 @@ ROLE_MODEL_PERMISSIONS = {
         "boards.add_category",
         "boards.change_category",
         "boards.delete_category",
+        # Groups of organisations that categories can be opened to.
+        "boards.view_organisationgroup",
+        "boards.add_organisationgroup",
+        "boards.change_organisationgroup",
+        "boards.delete_organisationgroup",
         *_BOARDS_MODERATION,
         # The log of received mail: the office looks into refusals.
         "boards.view_inboundmail",

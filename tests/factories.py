@@ -350,3 +350,32 @@ def make_draft(
         title=title,
         body=body,
     )
+
+
+# ----- categories with their own readers -----
+
+
+def make_category(
+    *, slug="ward-coordination", name="区間調整", readers="wards", reader_group=None
+):
+    """A category read only by the 23 wards, or by a group of organisations."""
+    from boards.models import Category
+
+    category = Category(
+        slug=slug,
+        name=name,
+        order=65,
+        readers=readers,
+        reader_group=reader_group,
+    )
+    category.full_clean()
+    category.save()
+    return category
+
+
+def make_organisation_group(*, name="北陸の会員", organisations=()):
+    from boards.models import OrganisationGroup
+
+    group = OrganisationGroup.objects.create(name=name)
+    group.organisations.set(organisations)
+    return group

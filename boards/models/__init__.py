@@ -45,6 +45,7 @@ from .registrations import (
 )
 from .threads import (
     Category,
+    OrganisationGroup,
     Post,
     PostManager,
     PostQuerySet,
@@ -82,6 +83,7 @@ __all__ = [
     "Notification",
     "NotificationKind",
     "NotificationSetting",
+    "OrganisationGroup",
     "PamphletRequest",
     "Post",
     "PostManager",

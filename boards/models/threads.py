@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -21,12 +22,37 @@ class ThreadType(models.TextChoices):
     ANNOUNCEMENT = "announcement", _("Announcement")
 
 
+class OrganisationGroup(models.Model):
+    """A named set of organisations a category can be opened to."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    organisations = models.ManyToManyField(
+        "members.Organisation",
+        verbose_name=_("organisations"),
+        related_name="board_groups",
+        blank=True,
+    )
+
+    class Meta:
+        verbose_name = _("organisation group")
+        verbose_name_plural = _("organisation groups")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
 class Category(models.Model):
     """A section of the board, e.g. 連携・交流事業の提案 or お知らせ."""
 
     class Starters(models.TextChoices):
         MEMBERS = "members", _("All members")
         STAFF = "staff", _("Ward and office staff only")
+
+    class Readers(models.TextChoices):
+        MEMBERS = "members", _("All members")
+        WARDS = "wards", _("The 23 special wards only")
+        GROUP = "group", _("A group of organisations only")
 
     name = models.CharField(_("name"), max_length=100)
     slug = models.SlugField(_("slug"), max_length=50, unique=True)
@@ -53,6 +79,24 @@ class Category(models.Model):
             "each is posted only after the sender confirms it by a mailed link."
         ),
     )
+    # Who reads is decided in boards.permissions (can_read_category); the
+    # office and the moderators always read everything.
+    readers = models.CharField(
+        _("who may read"),
+        max_length=20,
+        choices=Readers.choices,
+        default=Readers.MEMBERS,
+        db_default=Readers.MEMBERS,
+    )
+    reader_group = models.ForeignKey(
+        OrganisationGroup,
+        verbose_name=_("group that may read"),
+        on_delete=models.PROTECT,
+        related_name="categories",
+        null=True,
+        blank=True,
+        help_text=_("Only when the category is read by a group of organisations."),
+    )
     # Kept in step by boards.services, so the board home needs no counting.
     thread_count = models.PositiveIntegerField(
         _("number of threads"), default=0, editable=False
@@ -68,9 +112,37 @@ class Category(models.Model):
         verbose_name = _("category")
         verbose_name_plural = _("categories")
         ordering = ["order", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(readers="group", reader_group__isnull=False)
+                | (~models.Q(readers="group") & models.Q(reader_group__isnull=True)),
+                name="category_reader_group_with_group_readers",
+                violation_error_message=_(
+                    "Choose a group exactly when the category is read by a group."
+                ),
+            )
+        ]
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        super().clean()
+        if self.readers == self.Readers.GROUP and self.reader_group_id is None:
+            raise ValidationError(
+                {"reader_group": _("Choose the group that may read the category.")},
+                code="group_missing",
+            )
+        if self.readers != self.Readers.GROUP and self.reader_group_id is not None:
+            raise ValidationError(
+                {
+                    "reader_group": _(
+                        "A group is chosen only when the category is read by a "
+                        "group of organisations."
+                    )
+                },
+                code="group_unused",
+            )
 
 
 class ThreadQuerySet(models.QuerySet):

@@ -21,6 +21,7 @@ from members.permissions import moderator_users
 from members.services.mail import site_link
 from members.tasks import mail_send, mail_send_on_commit
 
+from .. import permissions
 from ..models import (
     Category,
     ModerationLog,
@@ -414,6 +415,15 @@ def thread_merge(
         raise ValidationError(
             _("Choose a thread that members can see."), code="target_hidden"
         )
+    if not permissions.can_hold_thread(target.category, source):
+        raise ValidationError(
+            _(
+                "The thread's author may not read %(category)s, where the "
+                "other thread is."
+            )
+            % {"category": target.category.name},
+            code="author_cannot_read",
+        )
     moving = list(
         Post.objects.filter(thread=source)
         .prefetch_related("attachments")
@@ -454,7 +464,8 @@ def thread_move(
     """Move a thread to another category, with both categories' counters.
 
     A thread with details of its type (a proposal, an event...) moves only
-    to a category of the same type, where they keep their meaning.
+    to a category of the same type, where they keep their meaning; and only
+    to a category its author may read.
     """
     thread = (
         Thread.objects.select_for_update().select_related("category").get(pk=thread.pk)
@@ -473,6 +484,15 @@ def thread_move(
             )
             % {"kind": ThreadType(kind).label},
             code="wrong_type",
+        )
+    if not permissions.can_hold_thread(category, thread):
+        raise ValidationError(
+            _(
+                "The thread's author may not read %(category)s; a thread moves "
+                "only to a category its author can read."
+            )
+            % {"category": category.name},
+            code="author_cannot_read",
         )
     posts = Post.objects.filter(thread=thread).count()
     thread.category = category

@@ -19,7 +19,6 @@ from django.utils.translation import gettext as _
 
 from members.common.eras import format_wareki
 from members.models import Organisation, User
-from members.permissions import members_area_users
 from members.services.mail import site_link
 from members.tasks import mail_send, mail_send_on_commit
 
@@ -190,7 +189,7 @@ def _move_up(event: EventDetails) -> list[Attendee]:
         attendee.confirmed_at = now
         by_organisation[attendee.organisation_id].append(attendee)
     for organisation_id, attendees in by_organisation.items():
-        to = _staff_addresses(organisation_id)
+        to = _staff_addresses(event, organisation_id)
         if to:
             mail_send_on_commit(
                 to=to,
@@ -200,10 +199,11 @@ def _move_up(event: EventDetails) -> list[Attendee]:
     return promoted
 
 
-def _staff_addresses(organisation_id) -> list[str]:
+def _staff_addresses(event: EventDetails, organisation_id) -> list[str]:
+    """The organisation's staff who may still read the event's thread."""
     return sorted(
-        members_area_users(User.objects.filter(organisation_id=organisation_id))
-        .filter(mail_bouncing_since=None)
+        permissions.thread_readers(event.thread)
+        .filter(organisation_id=organisation_id, mail_bouncing_since=None)
         .values_list("email", flat=True)
     )
 
@@ -258,7 +258,7 @@ def registration_reminders_deliver(*, today: datetime.date | None = None) -> int
             for attendee in event.attendees.confirmed().in_order():
                 by_organisation[attendee.organisation_id].append(attendee)
             for organisation_id, attendees in by_organisation.items():
-                to = _staff_addresses(organisation_id)
+                to = _staff_addresses(event, organisation_id)
                 if to:
                     mail_send(
                         to=to,

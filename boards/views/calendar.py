@@ -25,7 +25,7 @@ class CalendarMixin:
     """The chosen month and filters, and what both views show around them."""
 
     def calendar_context(self, *, start, end):
-        form = CalendarFilterForm(self.request.GET)
+        form = CalendarFilterForm(self.request.GET, user=self.request.user)
         year, month = form.year_month()
         self.year, self.month = year, month
         filters = form.filters()
@@ -87,7 +87,7 @@ class CalendarListView(CalendarMixin, TemplateView):
     template_name = "boards/calendar_list.html"
 
     def get_context_data(self, **kwargs):
-        form = CalendarFilterForm(self.request.GET)
+        form = CalendarFilterForm(self.request.GET, user=self.request.user)
         year, month = form.year_month()
         start = datetime.date(year, month, 1)
         end = datetime.date(*shift_month(year, month, 1), 1) - datetime.timedelta(1)

@@ -9,7 +9,7 @@ from django.views.generic import ListView, View
 
 from .. import exports, permissions, selectors
 from ..forms import ADDRESSED_TYPES, AnswerForm, FiscalYearForm, ProposalStatusForm
-from ..models import Addressee, Interest, Proposal
+from ..models import Addressee, Interest, Proposal, Thread
 from ..services import collaboration
 
 
@@ -173,7 +173,9 @@ class AddressedView(ListView):
         return (
             Addressee.objects.filter(
                 organisation_id=self.request.user.organisation_id,
-                thread__is_hidden=False,
+                thread__in=permissions.visible_threads(
+                    self.request.user, Thread.objects.all()
+                ),
             )
             .select_related(
                 "thread__category", "thread__organisation__prefecture", "answered_by"
@@ -187,7 +189,9 @@ class AddressedView(ListView):
         return super().get_context_data(
             unanswered=Addressee.objects.filter(
                 organisation_id=self.request.user.organisation_id,
-                thread__is_hidden=False,
+                thread__in=permissions.visible_threads(
+                    self.request.user, Thread.objects.all()
+                ),
             )
             .unanswered()
             .count(),

@@ -10,7 +10,7 @@ from django.views.generic import FormView, ListView
 
 from .. import mail, permissions, selectors
 from ..forms import NotificationSettingsForm, WatchForm
-from ..models import Category, Notification
+from ..models import Notification
 from ..services import notifications, watching
 
 
@@ -102,7 +102,7 @@ class ThreadWatchView(View):
 
 class CategoryWatchView(View):
     def post(self, request, slug):
-        category = get_object_or_404(Category, slug=slug)
+        category = permissions.access_category(request.user, slug)
         return _watch_from_form(
             request,
             category=category,

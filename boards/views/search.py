@@ -34,7 +34,7 @@ class SearchView(CachedPageMixin, ListView):
     paginate_by = 20
 
     def get(self, request, *args, **kwargs):
-        self.form = SearchForm(request.GET or None)
+        self.form = SearchForm(request.GET or None, user=request.user)
         self.filters = self.form.cleaned_data if self.form.is_valid() else {}
         self.words = self.filters.get("q", "")
         self.searching = any(self.filters.values())

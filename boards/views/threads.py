@@ -67,7 +67,9 @@ class BoardHomeView(CachedPageMixin, TemplateView):
                 threads.filter(last_activity_at__gt=since)[:NEW_THREADS_SHOWN]
             )
         return super().get_context_data(
-            categories=Category.objects.all(),
+            categories=permissions.readable_categories(
+                user, Category.objects.select_related("reader_group")
+            ),
             new_threads=new_threads,
             # With nothing new, the latest threads are still worth a look.
             latest_threads=[] if new_threads else threads[:NEW_THREADS_SHOWN],
@@ -85,7 +87,7 @@ class CategoryView(CachedPageMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         user = self.request.user
-        category = get_object_or_404(Category, slug=self.kwargs["slug"])
+        category = permissions.access_category(user, self.kwargs["slug"])
         threads = (
             permissions.visible_threads(user, category.threads.all())
             .for_listing()
@@ -137,7 +139,7 @@ class ThreadCreateView(DraftSaveMixin, FormView):
     template_name = "boards/thread_form.html"
 
     def dispatch(self, request, *args, **kwargs):
-        self.category = get_object_or_404(Category, slug=kwargs["slug"])
+        self.category = permissions.access_category(request.user, kwargs["slug"])
         if not permissions.can_start_thread(request.user, self.category):
             raise PermissionDenied
         self.draft = self.get_draft()
@@ -274,7 +276,7 @@ class ThreadView(CachedPageMixin, TemplateView):
         user = request.user
         thread = get_object_or_404(
             Thread.objects.select_related(
-                "category", "proposal", "event", "pamphlet", "publicity"
+                "category__reader_group", "proposal", "event", "pamphlet", "publicity"
             )
             .with_read_state(user)
             .annotate(

@@ -578,3 +578,24 @@ def test_the_daily_command_empties_old_messages(ingest, address, settings):
     )
     call_command("mail_log_expire")
     assert bytes(InboundMail.objects.get(pk=row.pk).raw) == b""
+
+
+# ----- categories read by the 23 wards only -----
+
+
+def test_a_reply_to_a_thread_of_a_category_closed_to_the_sender_is_refused(
+    ingest, address, thread
+):
+    Category.objects.filter(pk=thread.category_id).update(readers="wards")
+    row = ingest(to=address)
+    assert refused_with(row, Reason.THREAD_HIDDEN)
+    assert thread.posts.count() == 1
+
+
+def test_a_member_may_not_mail_a_thread_to_a_ward_only_category(
+    ingest, mail_category, member
+):
+    mail_category.readers = "wards"
+    mail_category.save()
+    row = ingest(to=new_thread_address(mail_category))
+    assert refused_with(row, Reason.NOT_ALLOWED)

@@ -173,6 +173,10 @@ def complete_world(world):
         created_by=users["office"],
     )
     entered.wards.add(w["ward_org"])
+    # A category only a group reads, and one only the wards read.
+    group = factories.make_organisation_group(organisations=[w["org_a"]])
+    factories.make_category(slug="hokuriku", readers="group", reader_group=group)
+    factories.make_category()
     # A sign-in makes a sign-in record; the device list needs its own row.
     client = Client()
     client.force_login(users["a"])

@@ -469,9 +469,9 @@ def _fingerprint():
 REFUSED = {LOGIN, 403, 404, 405}
 
 
-def check(client, world, name, method, expected):
+def check(client, world, name, method, expected, matrix=MATRIX):
     """Request name by method as each role; return the mismatches."""
-    kwargs_of, _ = MATRIX[name]
+    kwargs_of, _ = matrix[name]
     url = reverse(name, kwargs=kwargs_of(world))
     problems = []
     for role in ROLES:
@@ -527,4 +527,87 @@ def test_authorisation_matrix(client, world, name):
     problems = []
     for method, expected in methods.items():
         problems += check(client, world, name, method, expected)
+    assert not problems, "\n".join(problems)
+
+
+# ----- a category only the 23 wards read (区間調整) -----
+#
+# Members (a, b) may not know its pages exist: 404 wherever it shows. Ward
+# staff and the office read it.
+
+WARDS_ONLY = profile(a=404, b=404, ward=200, office=200)
+WARDS_ONLY_REDIRECT = profile(a=404, b=404, ward=302, office=302)
+
+
+@pytest.fixture
+def ward_only(world):
+    """A ward-only category with the ward's thread, a file and a reply."""
+    from boards.services import posts
+    from tests import factories
+
+    from .conftest import _png_upload
+
+    category = factories.make_category()
+    thread = factories.make_thread(
+        author=world.users["ward"], category=category.slug, title="担当区の割り振り"
+    )
+    reply = posts.post_reply(
+        thread=thread,
+        author=world.users["ward"],
+        body="添付します。",
+        uploads=[_png_upload()],
+    )
+    world.objects.update(
+        ward_category=category,
+        ward_thread=thread,
+        ward_reply=reply,
+        ward_attachment=reply.attachments.get(),
+    )
+    return world
+
+
+WARD_ONLY_MATRIX = {
+    "boards:category": (lambda w: {"slug": "ward-coordination"}, {"GET": WARDS_ONLY}),
+    "boards:thread_create": (
+        lambda w: {"slug": "ward-coordination"},
+        {"GET": WARDS_ONLY, "POST": WARDS_ONLY},
+    ),
+    "boards:category_watch": (
+        lambda w: {"slug": "ward-coordination"},
+        {"GET": NOT_ALLOWED, "POST": WARDS_ONLY_REDIRECT},
+    ),
+    "boards:thread": (o("ward_thread"), {"GET": WARDS_ONLY}),
+    "boards:reply": (o("ward_thread"), {"GET": WARDS_ONLY, "POST": WARDS_ONLY}),
+    "boards:thread_watch": (
+        o("ward_thread"),
+        {"GET": NOT_ALLOWED, "POST": WARDS_ONLY_REDIRECT},
+    ),
+    "boards:post": (o("ward_reply"), {"GET": WARDS_ONLY_REDIRECT}),
+    "boards:post_history": (o("ward_reply"), {"GET": WARDS_ONLY}),
+    "boards:post_report": (
+        o("ward_reply"),
+        {"GET": profile(a=404, b=404, ward=403, office=200)},
+    ),
+    "boards:attachment_download": (
+        lambda w: {"pk": w.ward_attachment.pk, "name": w.ward_attachment.original_name},
+        {"GET": WARDS_ONLY},
+    ),
+    "boards:attachment_thumbnail": (o("ward_attachment"), {"GET": WARDS_ONLY}),
+    "boards:interest": (
+        o("ward_thread"),
+        {"GET": NOT_ALLOWED, "POST": profile(a=404, b=404, ward=403, office=302)},
+    ),
+}
+
+
+def test_ward_only_matrix_covers_only_board_urls():
+    assert set(WARD_ONLY_MATRIX) <= set(MATRIX)
+
+
+@pytest.mark.parametrize("name", sorted(WARD_ONLY_MATRIX))
+def test_ward_only_category_matrix(client, ward_only, name):
+    _, methods = WARD_ONLY_MATRIX[name]
+    problems = []
+    for method, expected in methods.items():
+        problems += check(client, ward_only, name, method, expected, WARD_ONLY_MATRIX)
     assert not problems, "\n".join(problems)

@@ -353,6 +353,7 @@ class Command(BaseCommand):
         self._collaboration(users)
         self._moderation(users)
         self._registrations(users)
+        self._ward_coordination(users)
         for category in Category.objects.all():
             latest = category.threads.aggregate(latest=Max("last_activity_at"))
             Category.objects.filter(pk=category.pk).update(
@@ -406,6 +407,39 @@ class Command(BaseCommand):
                 watching.watch(
                     user=user, category=Category.objects.get(slug="proposals")
                 )
+
+    def _ward_coordination(self, users):
+        """区間調整: a category only the 23 wards (and the office) read, with
+        a thread the wards' staff coordinate in."""
+        category, _created = Category.objects.get_or_create(
+            slug="ward-coordination",
+            defaults={
+                "name": "区間調整",
+                "description": "特別区の間で事業の分担や日程を調整します。"
+                "特別区と事務局の職員だけが読めます。",
+                "order": 65,
+                "readers": Category.Readers.WARDS,
+            },
+        )
+        thread = collaboration.thread_start(
+            category=category,
+            author=users["chiyoda@example.jp"],
+            title="全国連携フェア（令和8年度）の担当区の割り振りについて",
+            body="来年度の全国連携フェアについて、各区の担当日と会場の案を"
+            "共有します。\n\n- 6月：千代田区\n- 9月：中央区\n- 11月：新宿区\n\n"
+            "ご都合の悪い月があれば今月末までにお知らせください。",
+        )
+        posts.post_reply(
+            thread=thread,
+            author=users["chuo@example.jp"],
+            body="中央区です。9月で承知しました。会場は区民センターを仮押さえします。",
+        )
+        posts.post_reply(
+            thread=thread,
+            author=users["shinjuku@example.jp"],
+            body="新宿区です。11月は区の行事と重なるため、10月に変更できないか"
+            "ご相談させてください。",
+        )
 
     def _registrations(self, users):
         """An exchange meeting six weeks ahead taking sign-ups: its four

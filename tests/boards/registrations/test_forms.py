@@ -146,10 +146,11 @@ def test_attendee_form_offers_only_the_events_modes():
 # ----- calendar filters -----
 
 
-def test_filter_form_reads_month_category_and_prefecture():
+def test_filter_form_reads_month_category_and_prefecture(member):
     ishikawa = make_prefecture()
     form = CalendarFilterForm(
-        {"month": "2027-02", "category": "participation", "prefecture": ishikawa.pk}
+        {"month": "2027-02", "category": "participation", "prefecture": ishikawa.pk},
+        user=member,
     )
     assert form.year_month() == (2027, 2)
     assert form.filters() == {
@@ -159,16 +160,16 @@ def test_filter_form_reads_month_category_and_prefecture():
 
 
 @pytest.mark.parametrize("month", ["2027-13", "2027-00", "1999-01", "27-2", "x"])
-def test_filter_form_falls_back_to_this_month_for_a_bad_month(month):
+def test_filter_form_falls_back_to_this_month_for_a_bad_month(month, member):
     from django.utils import timezone
 
     today = timezone.localdate()
-    assert CalendarFilterForm({"month": month}).year_month() == (
+    assert CalendarFilterForm({"month": month}, user=member).year_month() == (
         today.year,
         today.month,
     )
 
 
-def test_filter_form_ignores_an_unknown_category():
-    form = CalendarFilterForm({"category": "no-such-category"})
+def test_filter_form_ignores_an_unknown_category(member):
+    form = CalendarFilterForm({"category": "no-such-category"}, user=member)
     assert form.filters() == {"category": None, "prefecture": None}
