@@ -424,7 +424,7 @@ def visible_drafts(user, queryset):
     open_threads = Thread.objects.filter(is_hidden=False, is_locked=False)
     startable = Q() if is_moderator(user) else Q(category__starters="members")
     return queryset.filter(user=user).filter(
-        (Q(kind="thread") & startable)
+        (Q(kind="thread", category__in=_readable_category_pks(user)) & startable)
         | Q(kind="reply", thread__in=visible_threads(user, open_threads))
     )
 

@@ -425,6 +425,18 @@ def test_a_thread_draft_in_a_staff_only_category_is_not_listed(member):
     assert draft not in selectors.drafts_of(member)
 
 
+def test_a_thread_draft_goes_out_of_sight_when_its_category_closes_to_the_writer(
+    member_client, member
+):
+    category = factories.make_category(readers="members")
+    draft = factories.make_draft(
+        user=member, category=category.slug, title="区間の下書き"
+    )
+    Category.objects.filter(pk=category.pk).update(readers="wards")
+    assert draft not in selectors.drafts_of(member)
+    assert member_client.get(draft.get_absolute_url()).status_code == 404
+
+
 @pytest.mark.parametrize("change", ["hide", "lock"])
 def test_a_reply_draft_goes_out_of_sight_when_the_thread_closes(
     member_client, member, ward_staff, other_member, change
