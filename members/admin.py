@@ -1,3 +1,5 @@
+import secrets
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseNotAllowed
@@ -12,7 +14,12 @@ from . import permissions
 from .admin_lists import ModelAdmin
 from .common.eras import fiscal_year, fiscal_year_start
 from .csv_admin import OrganisationCsvAdminMixin
-from .forms import ApplicationRejectForm, UserAdminForm
+from .forms import (
+    ApplicationRejectForm,
+    HandoverApplyForm,
+    HandoverCsvForm,
+    UserAdminForm,
+)
 from .models import (
     AccessChange,
     ContactChange,
@@ -23,7 +30,10 @@ from .models import (
     SignInEvent,
     User,
 )
-from .services import accounts, applications, organisations
+from .services import accounts, applications, handover, organisations
+
+# The previewed hand-over file waits here until it is applied.
+HANDOVER_SESSION_KEY = "members_handover"
 
 
 class ConfirmationFilter(admin.SimpleListFilter):
@@ -457,6 +467,99 @@ class UserAdmin(ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("groups")
+
+    def get_urls(self):
+        return [
+            path(
+                "handover/",
+                self.admin_site.admin_view(self.handover_view),
+                name="members_user_handover",
+            ),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "can_hand_over": permissions.is_office_staff(request.user),
+        }
+        return super().changelist_view(request, extra_context)
+
+    def handover_view(self, request):
+        """The April batch: upload leavers and successors, check, apply."""
+        if not permissions.is_office_staff(request.user):
+            raise PermissionDenied
+        if request.method == "POST" and "token" in request.POST:
+            return self._handover_apply(request)
+        form = HandoverCsvForm(
+            request.POST if request.method == "POST" else None, request.FILES or None
+        )
+        if request.method == "POST" and form.is_valid():
+            return self._handover_preview(
+                request,
+                form.cleaned_data["plan"],
+                text=form.cleaned_data["text"],
+                encoding=form.cleaned_data["encoding"],
+            )
+        return TemplateResponse(
+            request,
+            "admin/members/user/handover_form.html",
+            self._handover_context(
+                request,
+                title=_("Hand over and turn off leavers (CSV)"),
+                form=form,
+                leaver_column=handover.LEAVER_COLUMN,
+                successor_column=handover.SUCCESSOR_COLUMN,
+            ),
+        )
+
+    def _handover_context(self, request, **context):
+        return {**self.admin_site.each_context(request), "opts": self.opts, **context}
+
+    def _handover_preview(self, request, plan, *, text, encoding):
+        token = secrets.token_urlsafe(16)
+        request.session[HANDOVER_SESSION_KEY] = {
+            "token": token,
+            "text": text,
+            "encoding": encoding,
+        }
+        return TemplateResponse(
+            request,
+            "admin/members/user/handover_preview.html",
+            self._handover_context(
+                request,
+                title=_("Check the hand-over"),
+                plan=plan,
+                encoding=encoding,
+                form=HandoverApplyForm(initial={"token": token}),
+            ),
+        )
+
+    def _handover_apply(self, request):
+        pending = request.session.get(HANDOVER_SESSION_KEY)
+        form = HandoverApplyForm(request.POST, pending=pending)
+        if not form.is_valid():
+            for message in form.errors.get("token", []):
+                messages.error(request, message)
+            return redirect("admin:members_user_handover")
+        try:
+            plan = handover.handover_apply(text=pending["text"], actor=request.user)
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+            return self._handover_preview(
+                request,
+                handover.handover_plan(text=pending["text"]),
+                text=pending["text"],
+                encoding=pending["encoding"],
+            )
+        del request.session[HANDOVER_SESSION_KEY]
+        messages.success(
+            request,
+            _("%(count)s accounts were turned off and handed over.")
+            % {"count": len(plan.lines)},
+        )
+        return redirect("admin:members_user_changelist")
 
     def has_delete_permission(self, request, obj=None):
         # People who leave are turned off; their posts keep their author.

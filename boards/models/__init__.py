@@ -32,6 +32,7 @@ from .notifications import (
     Notification,
     NotificationKind,
     NotificationSetting,
+    OrganisationWatch,
     Watch,
 )
 from .reading import BoardVisit, ReadState
@@ -78,6 +79,7 @@ __all__ = [
     "Notification",
     "NotificationKind",
     "NotificationSetting",
+    "OrganisationWatch",
     "PamphletRequest",
     "Post",
     "PostManager",
