@@ -1,4 +1,5 @@
 import secrets
+from functools import wraps
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -472,11 +473,26 @@ class UserAdmin(ModelAdmin):
         return [
             path(
                 "handover/",
-                self.admin_site.admin_view(self.handover_view),
+                self._office_view(self.handover_view),
                 name="members_user_handover",
             ),
             *super().get_urls(),
         ]
+
+    def _office_view(self, view):
+        admin_view = self.admin_site.admin_view(view)
+
+        # Signed-in people who are not the office get 403 rather than the
+        # admin's sign-in page.
+        @wraps(admin_view)
+        def checked(request, *args, **kwargs):
+            if request.user.is_authenticated and not permissions.is_office_staff(
+                request.user
+            ):
+                raise PermissionDenied
+            return admin_view(request, *args, **kwargs)
+
+        return checked
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {
@@ -487,8 +503,6 @@ class UserAdmin(ModelAdmin):
 
     def handover_view(self, request):
         """The April batch: upload leavers and successors, check, apply."""
-        if not permissions.is_office_staff(request.user):
-            raise PermissionDenied
         if request.method == "POST" and "token" in request.POST:
             return self._handover_apply(request)
         form = HandoverCsvForm(

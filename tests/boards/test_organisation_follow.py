@@ -278,9 +278,7 @@ def test_a_turned_off_account_cannot_follow(client, member, colleague, thread):
     assert not OrganisationWatch.objects.exists()
 
 
-def test_the_category_page_shows_the_organisation_follow_button(
-    member_client, member
-):
+def test_the_category_page_shows_the_organisation_follow_button(member_client, member):
     proposals = Category.objects.get(slug="proposals")
     url = reverse("boards:category_organisation_watch", args=[proposals.slug])
     page = member_client.get(reverse("boards:category", args=[proposals.slug]))

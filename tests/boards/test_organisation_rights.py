@@ -109,13 +109,13 @@ def test_each_organisation_right_allows_exactly_its_people(
 ):
     people = _people(member, colleague, other_member, chiyoda_staff, office_staff)
     predicate = getattr(board_permissions, rule)
-    allowed = {name for name, user in people.items() if predicate(user, proposal_thread)}
+    allowed = {
+        name for name, user in people.items() if predicate(user, proposal_thread)
+    }
     assert allowed == RULES[rule]
 
 
-def test_a_closed_thread_is_neither_closed_again_nor_edited(
-    member, proposal_thread
-):
+def test_a_closed_thread_is_neither_closed_again_nor_edited(member, proposal_thread):
     Thread.objects.filter(pk=proposal_thread.pk).update(is_locked=True)
     proposal_thread.refresh_from_db()
     assert not board_permissions.can_close_thread(member, proposal_thread)
@@ -207,16 +207,16 @@ def test_a_colleague_edits_an_events_details(client, member, colleague):
     assert EventDetails.objects.get(pk=event.pk).place == "区政会館 3階"
 
 
-def test_event_details_ending_before_they_start_save_nothing(
-    client, member, colleague
-):
+def test_event_details_ending_before_they_start_save_nothing(client, member, colleague):
     event = make_event(author=member)
     client.force_login(colleague)
     response = client.post(
         reverse("boards:thread_details_edit", args=[event.thread_id]),
         {
             "details-starts_on": event.starts_on.isoformat(),
-            "details-ends_on": (event.starts_on - datetime.timedelta(days=1)).isoformat(),
+            "details-ends_on": (
+                event.starts_on - datetime.timedelta(days=1)
+            ).isoformat(),
             "details-place": "別の会場",
         },
     )
@@ -291,7 +291,9 @@ def test_a_thread_without_details_has_no_details_page(member_client, member):
         title="雑談",
         body="本文",
     )
-    response = member_client.get(reverse("boards:thread_details_edit", args=[thread.pk]))
+    response = member_client.get(
+        reverse("boards:thread_details_edit", args=[thread.pk])
+    )
     assert response.status_code == 404
 
 
@@ -314,7 +316,8 @@ def test_a_closed_thread_takes_no_replies(client, colleague, proposal_thread):
     client.force_login(colleague)
     client.post(reverse("boards:thread_close", args=[proposal_thread.pk]))
     response = client.post(
-        reverse("boards:reply", args=[proposal_thread.pk]), {"body": "まだ間に合いますか"}
+        reverse("boards:reply", args=[proposal_thread.pk]),
+        {"body": "まだ間に合いますか"},
     )
     assert response.status_code == 403
     assert proposal_thread.posts.count() == 1
@@ -376,9 +379,7 @@ def test_a_leavers_post_shows_the_organisation_and_that_they_left(
     page = client.get(reverse("boards:thread", args=[proposal_thread.pk])).content
     page = page.decode()
     assert "（異動・退職済み）" in page
-    assert (
-        reverse("members:organisation_detail", args=[member.organisation_id]) in page
-    )
+    assert reverse("members:organisation_detail", args=[member.organisation_id]) in page
 
 
 def test_thread_page_queries_stay_flat_with_leavers(
