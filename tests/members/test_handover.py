@@ -21,7 +21,7 @@ from boards.models import (
 from boards.services import inbound, watching
 from members.common.csv_text import SHIFT_JIS, UTF8, decode_excel_csv
 from members.models import AccessChange, User
-from members.services import accounts, handover
+from members.services import accounts
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
