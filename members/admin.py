@@ -3,6 +3,7 @@ from functools import wraps
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -19,6 +20,7 @@ from .forms import (
     ApplicationRejectForm,
     HandoverApplyForm,
     HandoverCsvForm,
+    StaffDeactivateForm,
     UserAdminForm,
 )
 from .models import (
@@ -463,7 +465,7 @@ class UserAdmin(ModelAdmin):
         # Cleared by the office once the address works again.
         "mail_bouncing_since",
     ]
-    actions = ["deactivate", "reactivate"]
+    actions = ["deactivate_with_handover", "deactivate", "reactivate"]
     inlines = [AccessChangeInline]
 
     def get_queryset(self, request):
@@ -624,6 +626,62 @@ class UserAdmin(ModelAdmin):
                     % {"name": user.display_name},
                     messages.SUCCESS,
                 )
+
+    @admin.action(
+        description=gettext_lazy(
+            "Turn off the selected accounts, handing over to a colleague"
+        ),
+        permissions=["change"],
+    )
+    def deactivate_with_handover(self, request, queryset):
+        """Choose each leaver's colleague on a page of its own, then apply
+        all at once: nothing is changed if one of them cannot be."""
+        leavers = list(
+            queryset.filter(is_active=True)
+            .select_related("organisation__prefecture")
+            .order_by("organisation__name", "display_name")
+        )
+        forms = [
+            (
+                leaver,
+                StaffDeactivateForm(
+                    request.POST if "apply" in request.POST else None,
+                    leaver=leaver,
+                    prefix=f"u{leaver.pk}",
+                ),
+            )
+            for leaver in leavers
+        ]
+        if "apply" in request.POST and all(form.is_valid() for _, form in forms):
+            try:
+                with transaction.atomic():
+                    for leaver, form in forms:
+                        accounts.staff_deactivate(
+                            user=leaver,
+                            actor=request.user,
+                            successor=form.cleaned_data["successor"],
+                        )
+            except ValidationError as error:
+                for message in error.messages:
+                    self.message_user(request, message, messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    _("%(count)s accounts were turned off and handed over.")
+                    % {"count": len(forms)},
+                    messages.SUCCESS,
+                )
+                return None
+        return TemplateResponse(
+            request,
+            "admin/members/user/deactivate_handover.html",
+            self._handover_context(
+                request,
+                title=_("Turn off and hand over"),
+                forms=forms,
+                action_checkbox_name=admin.helpers.ACTION_CHECKBOX_NAME,
+            ),
+        )
 
     @admin.action(
         description=gettext_lazy("Turn the selected accounts back on"),

@@ -498,3 +498,51 @@ def test_anonymous_is_sent_to_the_admin_sign_in(client):
 def test_the_user_list_links_the_batch_for_the_office(office_client):
     page = office_client.get(reverse("admin:members_user_changelist"))
     assert reverse("admin:members_user_handover") in page.content.decode()
+
+
+# ----- one by one in admin -----
+
+
+def admin_action(client, users, **choices):
+    data = {
+        "action": "deactivate_with_handover",
+        "_selected_action": [user.pk for user in users],
+    }
+    if choices:
+        data["apply"] = "1"
+        data.update(choices)
+    return client.post(reverse("admin:members_user_changelist"), data)
+
+
+def test_the_office_chooses_the_successor_in_admin(
+    office_client, office_staff, leaver, successor, followed
+):
+    page = admin_action(office_client, [leaver])
+    assert page.status_code == 200
+    assert f'value="{successor.pk}"' in page.content.decode()
+    assert User.objects.get(pk=leaver.pk).is_active
+    response = admin_action(
+        office_client, [leaver], **{f"u{leaver.pk}-successor": successor.pk}
+    )
+    assert response.status_code == 302
+    assert not User.objects.get(pk=leaver.pk).is_active
+    assert selectors_follow(successor, followed)
+    change = AccessChange.objects.get(user=leaver, field=Field.HANDOVER)
+    assert change.changed_by == office_staff
+
+
+def test_a_successor_of_another_organisation_in_admin_changes_nothing(
+    office_client, leaver, second, successor, other_member, followed
+):
+    response = admin_action(
+        office_client,
+        [leaver, second],
+        **{
+            f"u{second.pk}-successor": successor.pk,
+            f"u{leaver.pk}-successor": other_member.pk,
+        },
+    )
+    assert response.status_code == 200
+    assert "errorlist" in response.content.decode()
+    assert User.objects.get(pk=second.pk).is_active
+    assert nothing_handed_over(leaver)
