@@ -678,6 +678,16 @@ class NotificationSettingsForm(forms.Form):
         ),
     )
 
+    organisation_news = forms.BooleanField(
+        label=_("Tell me of my organisation's threads and follows"),
+        required=False,
+        help_text=_(
+            "Answers, interest and replies on any thread your organisation "
+            "started, and news of the threads and categories it follows, "
+            "whoever among your colleagues started or followed them."
+        ),
+    )
+
     def __init__(self, *args, organisation_encoding=MailEncoding.UTF8, **kwargs):
         from .models import Frequency, NotificationKind
 

@@ -60,11 +60,15 @@ def unsubscribe_token(*, user: User, kinds: list[str]) -> str:
 
 
 def unsubscribe_check(token: str) -> tuple[User, list[NotificationKind]] | None:
-    """The person and kinds a token stands for, or None if it is not valid."""
+    """The person and kinds a token stands for, or None if it is not valid.
+
+    A turned-off account's tokens are not valid: whoever holds an old mail
+    of someone who left changes nothing.
+    """
     try:
         data = signing.loads(token, salt=UNSUBSCRIBE_SALT, max_age=UNSUBSCRIBE_MAX_AGE)
         kinds = [NotificationKind(kind) for kind in data["k"]]
-        return User.objects.get(pk=data["u"]), kinds
+        return User.objects.get(pk=data["u"], is_active=True), kinds
     except (signing.BadSignature, KeyError, TypeError, ValueError, User.DoesNotExist):
         return None
 

@@ -232,9 +232,21 @@ def can_answer_for(user, addressee):
     )
 
 
+def acts_for_thread(user, thread):
+    """Active staff of the organisation a thread was started for act for it.
+
+    What a thread's author may do, the author's organisation may do: people
+    move every April, and their colleagues carry the thread on.
+    """
+    return can_use_members_area(user) and thread.organisation_id == user.organisation_id
+
+
 def can_see_answers(user, thread):
-    """The table of the wards' answers is for the author and the office."""
-    return thread.author_id == user.pk or is_office_staff(user)
+    """The table of the wards' answers is for the author's organisation and
+    the office."""
+    return acts_for_thread(user, thread) or (
+        can_use_members_area(user) and is_office_staff(user)
+    )
 
 
 def can_mark_interest(user, thread):
@@ -247,10 +259,33 @@ def can_mark_interest(user, thread):
 
 
 def can_change_proposal_status(user, thread):
-    """The author or the office moves a proposal on."""
-    return can_use_members_area(user) and (
-        thread.author_id == user.pk or is_office_staff(user)
+    """The author's organisation or the office moves a proposal on."""
+    return can_see_answers(user, thread)
+
+
+def can_edit_thread_details(user, thread):
+    """The author's organisation and the office keep a thread's details
+    (dates, place, copies, ...) current while it is open; the text of a
+    post stays its author's."""
+    return (
+        can_see_answers(user, thread) and not thread.is_hidden and not thread.is_locked
     )
+
+
+def can_close_thread(user, thread):
+    """The author's organisation closes its own thread (募集を締め切る);
+    moderators lock any thread through moderation."""
+    return (
+        acts_for_thread(user, thread)
+        and not thread.is_hidden
+        and not (thread.is_locked)
+    )
+
+
+def can_follow_for_organisation(user):
+    """Any member's staff may have their organisation follow a thread or
+    a category for all its staff."""
+    return can_use_members_area(user)
 
 
 def can_export_collaborations(user):

@@ -18,6 +18,7 @@ from .models import (
     Notification,
     NotificationKind,
     NotificationSetting,
+    OrganisationWatch,
     Proposal,
     ReadState,
     Thread,
@@ -105,6 +106,15 @@ def is_watching(
 ) -> bool:
     """Whether a person follows the thread or the category."""
     return Watch.objects.filter(user=user, thread=thread, category=category).exists()
+
+
+def organisation_follows(
+    user: User, thread: Thread | None = None, category: Category | None = None
+) -> bool:
+    """Whether the person's organisation follows the thread or the category."""
+    return OrganisationWatch.objects.filter(
+        organisation_id=user.organisation_id, thread=thread, category=category
+    ).exists()
 
 
 def describe(notification: Notification) -> str:

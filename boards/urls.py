@@ -148,6 +148,26 @@ urlpatterns = [
         name="category_watch",
     ),
     path(
+        "t/<int:pk>/organisation-watch/",
+        notifications.OrganisationThreadWatchView.as_view(),
+        name="thread_organisation_watch",
+    ),
+    path(
+        "c/<slug:slug>/organisation-watch/",
+        notifications.OrganisationCategoryWatchView.as_view(),
+        name="category_organisation_watch",
+    ),
+    path(
+        "t/<int:pk>/details/",
+        collaboration.ThreadDetailsEditView.as_view(),
+        name="thread_details_edit",
+    ),
+    path(
+        "t/<int:pk>/close/",
+        collaboration.ThreadCloseView.as_view(),
+        name="thread_close",
+    ),
+    path(
         "unsubscribe/<str:token>/",
         notifications.UnsubscribeView.as_view(),
         name="notification_unsubscribe",

@@ -1,5 +1,9 @@
+import secrets
+from functools import wraps
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -12,7 +16,13 @@ from . import permissions
 from .admin_lists import ModelAdmin
 from .common.eras import fiscal_year, fiscal_year_start
 from .csv_admin import OrganisationCsvAdminMixin
-from .forms import ApplicationRejectForm, UserAdminForm
+from .forms import (
+    ApplicationRejectForm,
+    HandoverApplyForm,
+    HandoverCsvForm,
+    StaffDeactivateForm,
+    UserAdminForm,
+)
 from .models import (
     AccessChange,
     ContactChange,
@@ -23,7 +33,10 @@ from .models import (
     SignInEvent,
     User,
 )
-from .services import accounts, applications, organisations
+from .services import accounts, applications, handover, organisations
+
+# The previewed hand-over file waits here until it is applied.
+HANDOVER_SESSION_KEY = "members_handover"
 
 
 class ConfirmationFilter(admin.SimpleListFilter):
@@ -452,11 +465,117 @@ class UserAdmin(ModelAdmin):
         # Cleared by the office once the address works again.
         "mail_bouncing_since",
     ]
-    actions = ["deactivate", "reactivate"]
+    actions = ["deactivate_with_handover", "deactivate", "reactivate"]
     inlines = [AccessChangeInline]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("groups")
+
+    def get_urls(self):
+        return [
+            path(
+                "handover/",
+                self._office_view(self.handover_view),
+                name="members_user_handover",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _office_view(self, view):
+        admin_view = self.admin_site.admin_view(view)
+
+        # Signed-in people who are not the office get 403 rather than the
+        # admin's sign-in page.
+        @wraps(admin_view)
+        def checked(request, *args, **kwargs):
+            if request.user.is_authenticated and not permissions.is_office_staff(
+                request.user
+            ):
+                raise PermissionDenied
+            return admin_view(request, *args, **kwargs)
+
+        return checked
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "can_hand_over": permissions.is_office_staff(request.user),
+        }
+        return super().changelist_view(request, extra_context)
+
+    def handover_view(self, request):
+        """The April batch: upload leavers and successors, check, apply."""
+        if request.method == "POST" and "token" in request.POST:
+            return self._handover_apply(request)
+        form = HandoverCsvForm(
+            request.POST if request.method == "POST" else None, request.FILES or None
+        )
+        if request.method == "POST" and form.is_valid():
+            return self._handover_preview(
+                request,
+                form.cleaned_data["plan"],
+                text=form.cleaned_data["text"],
+                encoding=form.cleaned_data["encoding"],
+            )
+        return TemplateResponse(
+            request,
+            "admin/members/user/handover_form.html",
+            self._handover_context(
+                request,
+                title=_("Hand over and turn off leavers (CSV)"),
+                form=form,
+                leaver_column=handover.LEAVER_COLUMN,
+                successor_column=handover.SUCCESSOR_COLUMN,
+            ),
+        )
+
+    def _handover_context(self, request, **context):
+        return {**self.admin_site.each_context(request), "opts": self.opts, **context}
+
+    def _handover_preview(self, request, plan, *, text, encoding):
+        token = secrets.token_urlsafe(16)
+        request.session[HANDOVER_SESSION_KEY] = {
+            "token": token,
+            "text": text,
+            "encoding": encoding,
+        }
+        return TemplateResponse(
+            request,
+            "admin/members/user/handover_preview.html",
+            self._handover_context(
+                request,
+                title=_("Check the hand-over"),
+                plan=plan,
+                encoding=encoding,
+                form=HandoverApplyForm(initial={"token": token}),
+            ),
+        )
+
+    def _handover_apply(self, request):
+        pending = request.session.get(HANDOVER_SESSION_KEY)
+        form = HandoverApplyForm(request.POST, pending=pending)
+        if not form.is_valid():
+            for message in form.errors.get("token", []):
+                messages.error(request, message)
+            return redirect("admin:members_user_handover")
+        try:
+            plan = handover.handover_apply(text=pending["text"], actor=request.user)
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+            return self._handover_preview(
+                request,
+                handover.handover_plan(text=pending["text"]),
+                text=pending["text"],
+                encoding=pending["encoding"],
+            )
+        del request.session[HANDOVER_SESSION_KEY]
+        messages.success(
+            request,
+            _("%(count)s accounts were turned off and handed over.")
+            % {"count": len(plan.lines)},
+        )
+        return redirect("admin:members_user_changelist")
 
     def has_delete_permission(self, request, obj=None):
         # People who leave are turned off; their posts keep their author.
@@ -507,6 +626,62 @@ class UserAdmin(ModelAdmin):
                     % {"name": user.display_name},
                     messages.SUCCESS,
                 )
+
+    @admin.action(
+        description=gettext_lazy(
+            "Turn off the selected accounts, handing over to a colleague"
+        ),
+        permissions=["change"],
+    )
+    def deactivate_with_handover(self, request, queryset):
+        """Choose each leaver's colleague on a page of its own, then apply
+        all at once: nothing is changed if one of them cannot be."""
+        leavers = list(
+            queryset.filter(is_active=True)
+            .select_related("organisation__prefecture")
+            .order_by("organisation__name", "display_name")
+        )
+        forms = [
+            (
+                leaver,
+                StaffDeactivateForm(
+                    request.POST if "apply" in request.POST else None,
+                    leaver=leaver,
+                    prefix=f"u{leaver.pk}",
+                ),
+            )
+            for leaver in leavers
+        ]
+        if "apply" in request.POST and all(form.is_valid() for _, form in forms):
+            try:
+                with transaction.atomic():
+                    for leaver, form in forms:
+                        accounts.staff_deactivate(
+                            user=leaver,
+                            actor=request.user,
+                            successor=form.cleaned_data["successor"],
+                        )
+            except ValidationError as error:
+                for message in error.messages:
+                    self.message_user(request, message, messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    _("%(count)s accounts were turned off and handed over.")
+                    % {"count": len(forms)},
+                    messages.SUCCESS,
+                )
+                return None
+        return TemplateResponse(
+            request,
+            "admin/members/user/deactivate_handover.html",
+            self._handover_context(
+                request,
+                title=_("Turn off and hand over"),
+                forms=forms,
+                action_checkbox_name=admin.helpers.ACTION_CHECKBOX_NAME,
+            ),
+        )
 
     @admin.action(
         description=gettext_lazy("Turn the selected accounts back on"),

@@ -380,3 +380,86 @@ class MemberCsvApplyForm(forms.Form):
         cleaned_data["plan"] = plan
         cleaned_data["plan_changed"] = plan.fingerprint() != self.pending["fingerprint"]
         return cleaned_data
+
+
+class StaffDeactivateForm(forms.Form):
+    """Who takes over from a colleague who leaves: an active colleague."""
+
+    successor = forms.ModelChoiceField(
+        label=_("Hand over to"),
+        queryset=User.objects.none(),
+        required=False,
+        help_text=_(
+            "This colleague takes over the threads and categories followed "
+            "and the unread notifications."
+        ),
+    )
+
+    def __init__(self, *args, leaver, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["successor"].queryset = (
+            User.objects.filter(organisation_id=leaver.organisation_id, is_active=True)
+            .exclude(pk=leaver.pk)
+            .order_by("display_name")
+        )
+        self.fields["successor"].label_from_instance = lambda user: (
+            f"{user.display_name}（{user.department}）"
+            if user.department
+            else user.display_name
+        )
+
+
+class HandoverCsvForm(forms.Form):
+    """The April hand-over file: a CSV of at most 2 MB, UTF-8 or Shift_JIS.
+
+    A valid form holds the file's `text`, its `encoding` and the `plan`.
+    """
+
+    MAX_SIZE = 2 * 1024 * 1024
+
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_(
+            "A CSV file of at most 2 MB, in UTF-8 or Shift_JIS as Excel saves it."
+        ),
+    )
+
+    def clean_file(self):
+        from .common.csv_text import decode_excel_csv
+        from .services.handover import handover_plan
+
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(".csv"):
+            raise forms.ValidationError(
+                _("Choose a CSV file (a name ending in .csv)."), code="extension"
+            )
+        if upload.size > self.MAX_SIZE:
+            raise forms.ValidationError(
+                _("The file is larger than 2 MB. Split it into smaller files."),
+                code="too_large",
+            )
+        self.cleaned_data["text"], self.cleaned_data["encoding"] = decode_excel_csv(
+            upload.read()
+        )
+        self.cleaned_data["plan"] = handover_plan(text=self.cleaned_data["text"])
+        return upload
+
+
+class HandoverApplyForm(forms.Form):
+    """Apply the previewed hand-over file kept in the session."""
+
+    token = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, pending=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.pending = pending
+
+    def clean_token(self):
+        token = self.cleaned_data["token"]
+        if not self.pending or not constant_time_compare(
+            token, self.pending.get("token", "")
+        ):
+            raise forms.ValidationError(
+                _("This preview has expired. Upload the file again."), code="expired"
+            )
+        return token

@@ -481,6 +481,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     mail_bouncing_since = models.DateTimeField(
         _("mail bouncing since"), null=True, blank=True
     )
+    # Answers, interest and replies on the organisation's threads, and what
+    # the organisation follows, whoever started or followed it.
+    organisation_news = models.BooleanField(
+        _("news of my organisation's threads"),
+        default=True,
+        db_default=True,
+    )
 
     objects = UserManager()
 
@@ -551,6 +558,8 @@ class AccessChange(ChangeRecord):
         ROLE = "role", _("role")
         ACTIVE = "is_active", _("active")
         SUPERUSER = "is_superuser", _("superuser status")
+        # old: the leaver's address; new: the colleague's.
+        HANDOVER = "handover", _("hand-over")
 
     user = models.ForeignKey(
         User,

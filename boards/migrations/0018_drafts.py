@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('boards', '0016_category_readers'),
+        ('boards', '0017_organisation_follow'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -33,6 +33,7 @@ from .notifications import (
     Notification,
     NotificationKind,
     NotificationSetting,
+    OrganisationWatch,
     Watch,
 )
 from .reading import BoardVisit, ReadState
@@ -84,6 +85,7 @@ __all__ = [
     "NotificationKind",
     "NotificationSetting",
     "OrganisationGroup",
+    "OrganisationWatch",
     "PamphletRequest",
     "Post",
     "PostManager",

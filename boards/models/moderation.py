@@ -68,6 +68,7 @@ class ModerationLog(models.Model):
         RESTORE_THREAD = "restore_thread", _("Restored a thread")
         LOCK = "lock", _("Locked a thread")
         UNLOCK = "unlock", _("Unlocked a thread")
+        CLOSE = "close", _("Closed its own thread")
         PIN = "pin", _("Pinned a thread")
         UNPIN = "unpin", _("Unpinned a thread")
         MOVE = "move", _("Moved a thread")

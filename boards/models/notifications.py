@@ -45,6 +45,66 @@ class Watch(models.Model):
         return f"{self.user_id} watches {self.thread_id or self.category_id}"
 
 
+class OrganisationWatch(models.Model):
+    """An organisation following a thread or a whole category: its staff
+    who hear of their organisation's news hear of it too."""
+
+    organisation = models.ForeignKey(
+        "members.Organisation",
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    thread = models.ForeignKey(
+        Thread,
+        verbose_name=_("thread"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    category = models.ForeignKey(
+        Category,
+        verbose_name=_("category"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("started by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("since"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("organisation follow")
+        verbose_name_plural = _("organisation follows")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(thread__isnull=False, category__isnull=True)
+                | models.Q(thread__isnull=True, category__isnull=False),
+                name="boards_organisationwatch_one_target",
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "thread"],
+                condition=models.Q(thread__isnull=False),
+                name="boards_organisationwatch_thread_once",
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "category"],
+                condition=models.Q(category__isnull=False),
+                name="boards_organisationwatch_category_once",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.organisation_id} follows {self.thread_id or self.category_id}"
+
+
 class NotificationKind(models.TextChoices):
     REPLY = "reply", _("Replies in threads I watch")
     NEW_THREAD = "new_thread", _("New threads in categories I watch")

@@ -26,6 +26,7 @@ from ..models import (
     Thread,
     ThreadType,
 )
+from ..models.collaboration import ThreadDetails
 from ..selectors import answer_choices, status_choices
 from . import notifications
 from .posts import thread_create
@@ -147,6 +148,23 @@ def interest_mark(*, thread: Thread, actor: User) -> Interest:
 def interest_unmark(*, thread: Thread, actor: User) -> None:
     """Withdraw the organisation's 「関心あり」."""
     Interest.objects.filter(thread=thread, organisation=actor.organisation).delete()
+
+
+@transaction.atomic
+def thread_details_update(
+    *, thread: Thread, actor: User, details: dict[str, Any]
+) -> ThreadDetails:
+    """The author's organisation or the office brings a thread's details
+    (an event's dates and place, a pamphlet's copies, ...) up to date."""
+    if not permissions.can_edit_thread_details(actor, thread):
+        raise PermissionDenied
+    model = DETAIL_MODELS[thread.category.thread_type]
+    record = model.objects.select_for_update().get(thread=thread)
+    for name, value in details.items():
+        setattr(record, name, value)
+    record.full_clean()
+    record.save()
+    return record
 
 
 @transaction.atomic

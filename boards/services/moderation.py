@@ -7,7 +7,7 @@ posts keep their rows, and a merged thread stays behind, hidden.
 
 from collections.abc import Iterable
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Max
 from django.tasks import task
@@ -128,6 +128,11 @@ _FLAG_ACTIONS = {
         False,
         gettext_lazy("This thread is already open to replies."),
     ),
+    Action.CLOSE: (
+        "is_locked",
+        True,
+        gettext_lazy("This thread is already closed to new replies."),
+    ),
     Action.PIN: ("is_pinned", True, gettext_lazy("This thread is already pinned.")),
     Action.UNPIN: ("is_pinned", False, gettext_lazy("This thread is not pinned.")),
 }
@@ -222,6 +227,15 @@ def thread_lock(
     return _flag_set(
         thread, Action.LOCK, actor=actor, reason=reason, notify_author=notify_author
     )
+
+
+@transaction.atomic
+def thread_close(*, thread: Thread, actor: User, reason: str = "") -> Thread:
+    """The organisation that started a thread closes it (募集を締め切る):
+    locked like a moderator's lock, logged as its own kind."""
+    if not permissions.can_close_thread(actor, thread):
+        raise PermissionDenied
+    return _flag_set(thread, Action.CLOSE, actor=actor, reason=reason)
 
 
 @transaction.atomic

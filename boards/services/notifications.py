@@ -27,6 +27,7 @@ from ..models import (
     Notification,
     NotificationKind,
     NotificationSetting,
+    OrganisationWatch,
     Post,
     Thread,
     Watch,
@@ -120,6 +121,21 @@ def on_important_announcement(*, thread: Thread, mail_everyone: bool) -> None:
 # ----- finding the recipients -----
 
 
+def _organisation_news(thread, *, own=True, followed_thread=True, category=False):
+    """People who hear of their organisation's news on a thread: those who
+    chose to (User.organisation_news) in the organisation that started it
+    (own), or in one following the thread or its category."""
+    follows = OrganisationWatch.objects.filter(organisation=OuterRef("organisation"))
+    condition = Q(pk__in=[])
+    if own:
+        condition |= Q(organisation=thread.organisation_id)
+    if followed_thread:
+        condition |= Exists(follows.filter(thread=thread))
+    if category:
+        condition |= Exists(follows.filter(category_id=thread.category_id))
+    return Q(organisation_news=True) & condition
+
+
 def _audiences(kind, thread, post, organisation_ids):
     """(kind, people) pairs that hear of an event, the most specific first."""
     readers = (
@@ -143,6 +159,7 @@ def _audiences(kind, thread, post, organisation_ids):
                 readers.filter(
                     Exists(watchers)
                     | Q(Exists(category_watchers), mail_mode=MailMode.EVERY_POST)
+                    | _organisation_news(thread)
                 ),
             )
         )
@@ -154,12 +171,25 @@ def _audiences(kind, thread, post, organisation_ids):
         )
         addressed = Addressee.objects.filter(thread=thread).values("organisation")
         audiences.append(
-            (kind, readers.filter(Exists(watchers)).exclude(organisation__in=addressed))
+            (
+                kind,
+                readers.filter(
+                    Exists(watchers)
+                    | _organisation_news(
+                        thread, own=False, followed_thread=False, category=True
+                    )
+                ).exclude(organisation__in=addressed),
+            )
         )
     elif kind == NotificationKind.ADDRESSED:
         audiences.append((kind, readers.filter(organisation__in=organisation_ids)))
     elif kind == NotificationKind.ANSWER:
-        audiences.append((kind, readers.filter(pk=thread.author_id)))
+        audiences.append(
+            (
+                kind,
+                readers.filter(Q(pk=thread.author_id) | _organisation_news(thread)),
+            )
+        )
     elif kind == NotificationKind.ANNOUNCEMENT:
         audiences.append((kind, readers))
     return audiences
@@ -292,7 +322,7 @@ def _fold_repeated_answers(*, thread, actor_id, chosen):
         ],
     )
     mail_now = False
-    # Only the thread's author hears of answers: one row at most.
+    # One row at most per person (boards_notification_answer_unread_once).
     for notification in unread:
         frequency = chosen.pop(notification.user_id)[1]
         notification.created_at = now
@@ -341,16 +371,22 @@ def notification_settings_update(
     frequencies: dict[str, str],
     mail_mode: str | None = None,
     mail_encoding: str | None = None,
+    organisation_news: bool | None = None,
 ) -> None:
-    """Store how a person gets mail: per kind, their mode and encoding.
+    """Store how a person gets mail: per kind, their mode and encoding, and
+    whether they hear of their organisation's threads.
 
     Notifications not mailed yet follow the new choice, so turning a kind
-    off stops mail that is still waiting. ``mail_mode`` and
-    ``mail_encoding`` stay as they are when not given.
+    off stops mail that is still waiting. ``mail_mode``, ``mail_encoding``
+    and ``organisation_news`` stay as they are when not given.
     """
     changed = {
         name: value
-        for name, value in (("mail_mode", mail_mode), ("mail_encoding", mail_encoding))
+        for name, value in (
+            ("mail_mode", mail_mode),
+            ("mail_encoding", mail_encoding),
+            ("organisation_news", organisation_news),
+        )
         if value is not None
     }
     if changed:

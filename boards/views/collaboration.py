@@ -2,15 +2,26 @@ from allauth.core import ratelimit
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import F
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.generic import ListView, View
 
+from members.common.views import ServiceFormView
+
 from .. import exports, permissions, selectors
-from ..forms import ADDRESSED_TYPES, AnswerForm, FiscalYearForm, ProposalStatusForm
+from ..forms import (
+    ADDRESSED_TYPES,
+    DETAIL_FORMS,
+    AnswerForm,
+    FiscalYearForm,
+    ProposalStatusForm,
+)
 from ..models import Addressee, Interest, Proposal, Thread
-from ..services import collaboration
+from ..services import collaboration, moderation
+from ..services.collaboration import DETAIL_MODELS
 
 
 def collaboration_context(user, thread):
@@ -159,6 +170,55 @@ class ProposalStatusView(View):
             messages.error(request, error.messages[0])
         else:
             messages.success(request, _("The status of the proposal has been changed."))
+        return redirect("boards:thread", pk=pk)
+
+
+class ThreadDetailsEditView(ServiceFormView):
+    """The author's organisation keeps a thread's details current."""
+
+    template_name = "boards/thread_details_form.html"
+    success_message = gettext_lazy("The details have been saved.")
+
+    def dispatch(self, request, *args, **kwargs):
+        self.thread = permissions.access_thread(request.user, kwargs["pk"])
+        thread_type = self.thread.category.thread_type
+        if thread_type not in DETAIL_MODELS:
+            raise Http404
+        if not permissions.can_edit_thread_details(request.user, self.thread):
+            raise PermissionDenied
+        self.record = get_object_or_404(DETAIL_MODELS[thread_type], thread=self.thread)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_class(self):
+        return DETAIL_FORMS[self.thread.category.thread_type]
+
+    def get_form_kwargs(self):
+        # A copy: the form writes to its instance while validating, and the
+        # service saves the record it locks.
+        record = type(self.record).objects.get(pk=self.record.pk)
+        return {**super().get_form_kwargs(), "instance": record, "prefix": "details"}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(thread=self.thread, **kwargs)
+
+    def act(self, form):
+        collaboration.thread_details_update(
+            thread=self.thread, actor=self.request.user, details=form.cleaned_data
+        )
+        return reverse("boards:thread", args=[self.thread.pk])
+
+
+class ThreadCloseView(View):
+    """The organisation that started a thread closes it to new replies."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        thread = permissions.access_thread(request.user, pk)
+        if not permissions.can_close_thread(request.user, thread):
+            raise PermissionDenied
+        moderation.thread_close(thread=thread, actor=request.user)
+        messages.success(request, _("The thread is closed to new replies."))
         return redirect("boards:thread", pk=pk)
 
 

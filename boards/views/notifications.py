@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -60,6 +61,7 @@ class NotificationSettingsView(FormView):
         return {
             "mail_mode": user.mail_mode,
             "mail_encoding": user.mail_encoding,
+            "organisation_news": user.organisation_news,
             **selectors.mail_frequencies(user),
         }
 
@@ -76,6 +78,7 @@ class NotificationSettingsView(FormView):
             frequencies=form.frequencies(),
             mail_mode=form.cleaned_data["mail_mode"],
             mail_encoding=form.cleaned_data["mail_encoding"],
+            organisation_news=form.cleaned_data["organisation_news"],
         )
         messages.success(self.request, _("Your notification settings are saved."))
         return redirect("boards:notification_settings")
@@ -104,6 +107,50 @@ class CategoryWatchView(View):
     def post(self, request, slug):
         category = permissions.access_category(request.user, slug)
         return _watch_from_form(
+            request,
+            category=category,
+            redirect_to=reverse("boards:category", args=[slug]),
+        )
+
+
+def _organisation_watch_from_form(request, *, redirect_to, **target):
+    if not permissions.can_follow_for_organisation(request.user):
+        raise PermissionDenied
+    organisation = request.user.organisation
+    form = WatchForm(request.POST)
+    if form.is_valid() and form.cleaned_data["watch"]:
+        watching.organisation_watch(
+            organisation=organisation, actor=request.user, **target
+        )
+        messages.success(
+            request,
+            _(
+                "Your organisation now follows this. Its staff who take news "
+                "of the organisation are notified."
+            ),
+        )
+    else:
+        watching.organisation_unwatch(organisation=organisation, **target)
+        messages.success(request, _("Your organisation no longer follows this."))
+    return redirect(redirect_to)
+
+
+class OrganisationThreadWatchView(View):
+    """Our organisation follows a thread (or stops), for all its staff."""
+
+    def post(self, request, pk):
+        thread = permissions.access_thread(request.user, pk)
+        return _organisation_watch_from_form(
+            request, thread=thread, redirect_to=reverse("boards:thread", args=[pk])
+        )
+
+
+class OrganisationCategoryWatchView(View):
+    """Our organisation follows a category (or stops), for all its staff."""
+
+    def post(self, request, slug):
+        category = permissions.access_category(request.user, slug)
+        return _organisation_watch_from_form(
             request,
             category=category,
             redirect_to=reverse("boards:category", args=[slug]),

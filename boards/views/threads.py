@@ -24,10 +24,19 @@ from ..forms import (
     ThreadPageForm,
     draft_values,
 )
-from ..models import Category, Draft, Post, Thread, ThreadType, Watch
+from ..models import (
+    Category,
+    Draft,
+    OrganisationWatch,
+    Post,
+    Thread,
+    ThreadType,
+    Watch,
+)
 from ..page_cache import CachedPageMixin
 from ..pagination import decode_cursor, keyset_page
 from ..services import collaboration, drafts, posts
+from ..services.collaboration import DETAIL_MODELS
 from .collaboration import collaboration_context
 from .drafts import DraftSaveMixin, draft_form_context
 from .registrations import registration_context
@@ -125,6 +134,9 @@ class CategoryView(CachedPageMixin, TemplateView):
             if can_start and category.accepts_mail and mail_addresses.enabled()
             else "",
             is_watching=selectors.is_watching(user, category=category),
+            organisation_follows=selectors.organisation_follows(
+                user, category=category
+            ),
             **kwargs,
         )
 
@@ -290,6 +302,11 @@ class ThreadView(CachedPageMixin, TemplateView):
                         user=user, kind=Draft.Kind.REPLY, thread=OuterRef("pk")
                     )
                 ),
+                organisation_follows=Exists(
+                    OrganisationWatch.objects.filter(
+                        organisation_id=user.organisation_id, thread=OuterRef("pk")
+                    )
+                ),
             ),
             pk=kwargs["pk"],
         )
@@ -342,6 +359,9 @@ class ThreadView(CachedPageMixin, TemplateView):
             **collaboration_context(user, thread),
             **registration_context(user, thread),
             is_moderator=permissions.can_moderate(user),
+            can_edit_details=thread.category.thread_type in DETAIL_MODELS
+            and permissions.can_edit_thread_details(user, thread),
+            can_close=permissions.can_close_thread(user, thread),
             **kwargs,
         )
 

@@ -200,10 +200,57 @@ def staff_reactivate(*, user: User, actor: User) -> User:
     return _set_flag(user=user, name="is_active", value=True, actor=actor)
 
 
+def handover_check(*, user: User, successor: User) -> None:
+    """A leaver's work goes to an active colleague of the same organisation."""
+    if successor.pk == user.pk:
+        raise ValidationError(
+            _("%(name)s cannot hand over to themselves.") % {"name": user.display_name},
+            code="same_person",
+        )
+    if successor.organisation_id != user.organisation_id:
+        raise ValidationError(
+            _("%(name)s belongs to another organisation.")
+            % {"name": successor.display_name},
+            code="other_organisation",
+        )
+    if not successor.is_active:
+        raise ValidationError(
+            _("The account of %(name)s is turned off.")
+            % {"name": successor.display_name},
+            code="successor_inactive",
+        )
+
+
 @transaction.atomic
-def staff_deactivate(*, user: User, actor: User) -> User:
+def staff_hand_over(*, user: User, successor: User, actor: User) -> dict[str, int]:
+    """Pass a leaver's follows and unread notifications to a colleague, and
+    record who handed over to whom, when and by whom.
+
+    What the organisation owns (its threads, their answers and status,
+    events and inquiries) needs no hand-over: every colleague acts for it.
+    """
+    from boards.services.watching import personal_items_hand_over
+
+    handover_check(user=user, successor=successor)
+    counts = personal_items_hand_over(leaver=user, successor=successor)
+    AccessChange.objects.create(
+        user=user,
+        field=AccessChange.Field.HANDOVER,
+        old_value=user.email,
+        new_value=successor.email,
+        changed_by=actor,
+    )
+    return counts
+
+
+@transaction.atomic
+def staff_deactivate(
+    *, user: User, actor: User | None, successor: User | None = None
+) -> User:
     """Turn off the account of someone who left; their posts stay.
 
+    With a successor, the leaver's follows and open notifications go to that
+    colleague first (staff_hand_over). The leaver's sessions end at once.
     An organisation always keeps at least one active account.
     """
     organisation = Organisation.objects.select_for_update().get(pk=user.organisation_id)
@@ -214,6 +261,8 @@ def staff_deactivate(*, user: User, actor: User) -> User:
             % {"name": user.display_name},
             code="last_active",
         )
+    if successor is not None:
+        staff_hand_over(user=user, successor=successor, actor=actor)
     _set_flag(user=user, name="is_active", value=False, actor=actor)
     for session in UserSession.objects.filter(user=user):
         session.end()

@@ -6,7 +6,7 @@ from django.views.generic import DetailView, FormView, UpdateView, View
 
 from .. import permissions
 from ..common.versioning import StaleEdit
-from ..forms import ContactForm, StaffInviteForm
+from ..forms import ContactForm, StaffDeactivateForm, StaffInviteForm
 from ..models import ContactChange, MembershipChange, User
 from ..services import accounts, organisations
 
@@ -100,10 +100,14 @@ class StaffView(OwnOrganisationMixin, FormView):
 
     def get_context_data(self, **kwargs):
         organisation = self.get_organisation()
-        return super().get_context_data(
-            staff=User.objects.filter(organisation=organisation).order_by(
+        staff = list(
+            User.objects.filter(organisation=organisation).order_by(
                 "-is_active", "display_name"
-            ),
+            )
+        )
+        return super().get_context_data(
+            staff=staff,
+            colleagues=[person for person in staff if person.is_active],
             **kwargs,
         )
 
@@ -123,13 +127,24 @@ class StaffView(OwnOrganisationMixin, FormView):
 
 
 class StaffDeactivateView(OwnOrganisationMixin, View):
+    """Turn off a leaver's account, handing their follows and open
+    notifications to the colleague chosen."""
+
     http_method_names = ["post"]
 
     def post(self, request, pk, user_pk):
         organisation = self.get_organisation()
         user = get_object_or_404(User, pk=user_pk, organisation=organisation)
+        form = StaffDeactivateForm(request.POST, leaver=user)
+        if not form.is_valid():
+            messages.error(request, form.errors["successor"][0])
+            return redirect("members:organisation_staff", pk=pk)
         try:
-            accounts.staff_deactivate(user=user, actor=request.user)
+            accounts.staff_deactivate(
+                user=user,
+                actor=request.user,
+                successor=form.cleaned_data["successor"],
+            )
         except ValidationError as error:
             messages.error(request, error.messages[0])
         else:

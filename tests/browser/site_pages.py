@@ -108,6 +108,7 @@ ACCOUNT_PAGES = {
 # whether the URL takes the object's pk). They need the change permission.
 ADMIN_EXTRA = {
     "admin:members_organisation_import": ("members.organisation", False),
+    "admin:members_user_handover": ("members.user", False),
     "admin:members_membershipapplication_reject": (
         "members.membershipapplication",
         True,

@@ -69,6 +69,7 @@ ERROR_STATES = {
     ("office", "admin:boards_category_add"): {},
     ("office", "admin:disaster_support_disaster_add"): {},
     ("office", "admin:members_organisation_import"): {},
+    ("office", "admin:members_user_handover"): {},
     ("office", "admin:members_membershipapplication_reject"): {},
     ("superuser", "admin:auth_group_add"): {},
 }

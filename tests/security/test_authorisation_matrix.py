@@ -186,6 +186,20 @@ MATRIX = {
         o("thread"),
         {"GET": NOT_ALLOWED, "POST": profile(a=302, b=403, ward=403, office=302)},
     ),
+    # The author's organisation (and the office) keeps the details current;
+    # an empty form is shown again with what is missing.
+    "boards:thread_details_edit": (
+        o("thread"),
+        {
+            "GET": profile(a=200, b=403, ward=403, office=200),
+            "POST": profile(a=200, b=403, ward=403, office=200),
+        },
+    ),
+    # Only the organisation that started the thread closes it this way.
+    "boards:thread_close": (
+        o("thread"),
+        {"GET": NOT_ALLOWED, "POST": profile(a=302, b=403, ward=403, office=403)},
+    ),
     "boards:addressed": (_none, {"GET": MEMBERS}),
     "boards:realised_export": (_none, {"GET": OFFICE_ONLY, "POST": NOT_ALLOWED}),
     "boards:attachment_download": (
@@ -245,6 +259,14 @@ MATRIX = {
         {"GET": NOT_ALLOWED, "POST": MEMBERS_REDIRECT},
     ),
     "boards:category_watch": (
+        lambda w: {"slug": "proposals"},
+        {"GET": NOT_ALLOWED, "POST": MEMBERS_REDIRECT},
+    ),
+    "boards:thread_organisation_watch": (
+        o("thread"),
+        {"GET": NOT_ALLOWED, "POST": MEMBERS_REDIRECT},
+    ),
+    "boards:category_organisation_watch": (
         lambda w: {"slug": "proposals"},
         {"GET": NOT_ALLOWED, "POST": MEMBERS_REDIRECT},
     ),
