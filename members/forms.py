@@ -304,8 +304,8 @@ class MemberCsvImportForm(forms.Form):
     file = forms.FileField(
         label=_("CSV file"),
         help_text=_(
-            "A CSV file in UTF-8 of at most 2 MB. In Excel, save it as "
-            "“CSV UTF-8 (comma delimited)”."
+            "A CSV file of at most 2 MB, in UTF-8 or Shift_JIS: Excel's "
+            "“CSV UTF-8 (comma delimited)” or “CSV (comma delimited)”."
         ),
     )
     mode = forms.ChoiceField(
@@ -339,7 +339,7 @@ class MemberCsvImportForm(forms.Form):
         except forms.ValidationError as error:
             self.add_error("file", error)
         else:
-            cleaned_data["text"] = data.decode("utf-8-sig")
+            cleaned_data["text"], cleaned_data["encoding"] = csv_io.decode_csv(data)
         return cleaned_data
 
 
