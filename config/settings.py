@@ -347,6 +347,9 @@ MAIL_KEEP_DAYS = env_int("RENKEI_MAIL_KEEP_DAYS", 90)
 # The admin's start page counts addressed threads no ward has answered for
 # this many days.
 RENKEI_UNANSWERED_DAYS = env_int("RENKEI_UNANSWERED_DAYS", 7)
+# The yearly confirmation: reminders from 1 April, and again this many days
+# later to members that have still not confirmed (send_april_confirmations).
+RENKEI_CONFIRMATION_REMIND_DAYS = env_int("RENKEI_CONFIRMATION_REMIND_DAYS", 14)
 MAIL_IMAP = {
     "host": os.environ.get("RENKEI_MAIL_IMAP_HOST", ""),
     "port": env_int("RENKEI_MAIL_IMAP_PORT", 993),
