@@ -380,3 +380,51 @@ class MemberCsvApplyForm(forms.Form):
         cleaned_data["plan"] = plan
         cleaned_data["plan_changed"] = plan.fingerprint() != self.pending["fingerprint"]
         return cleaned_data
+
+
+class ProfileForm(forms.ModelForm):
+    """A person's own name, department and phone number."""
+
+    class Meta:
+        model = User
+        fields = User.PROFILE_FIELDS
+        widgets = {
+            "display_name": forms.TextInput(attrs={"autocomplete": "name"}),
+            "phone": forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+        }
+        help_texts = {
+            "display_name": _("Shown on your posts, after your organisation."),
+            "phone": _("For example 03-5210-9080. Shown to your colleagues only."),
+        }
+
+    def clean_phone(self):
+        return clean_phone_number(self.cleaned_data["phone"])
+
+    def profile_changes(self):
+        return {name: self.cleaned_data[name] for name in User.PROFILE_FIELDS}
+
+
+class OrganisationProfileForm(forms.Form):
+    """An organisation's introduction in the member directory."""
+
+    MAX_LENGTH = 2000
+
+    text = forms.CharField(
+        label=_("Introduction"),
+        required=False,
+        max_length=MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_(
+            "What your organisation would like other members to know: its "
+            "features, projects it is looking for partners in, and so on. "
+            "Up to 2,000 characters."
+        ),
+    )
+
+
+class ProfileChangeRejectForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for rejection"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("This reason is mailed to the person who submitted it."),
+    )
