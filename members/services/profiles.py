@@ -124,7 +124,7 @@ def _decide(*, change: ProfileChange, actor: User, status: str, reason: str = ""
 
 def _locked_pending(change: ProfileChange) -> ProfileChange:
     locked = (
-        ProfileChange.objects.select_for_update()
+        ProfileChange.objects.select_for_update(of=("self",))
         .select_related("organisation__prefecture", "submitted_by")
         .get(pk=change.pk)
     )
