@@ -120,7 +120,9 @@ class OrganisationDetailView(DetailView):
             contact_fields_limited=len(visible) < len(Organisation.CONTACT_FIELDS),
             can_edit=can_edit,
             profile_pending=can_edit
-            and ProfileChange.objects.pending().filter(organisation=organisation).exists(),
+            and ProfileChange.objects.pending()
+            .filter(organisation=organisation)
+            .exists(),
             **kwargs,
         )
 

@@ -97,9 +97,7 @@ def test_the_plan_carries_the_encoding_found(organisation):
 
 
 def test_admin_preview_names_shift_jis(office_client, organisation):
-    upload = SimpleUploadedFile(
-        "members.csv", member_csv(organisation).encode("cp932")
-    )
+    upload = SimpleUploadedFile("members.csv", member_csv(organisation).encode("cp932"))
     response = office_client.post(
         reverse("admin:members_organisation_import"),
         {"file": upload, "mode": csv_io.ALL_OR_NOTHING},
@@ -119,13 +117,9 @@ def test_admin_preview_names_utf8(office_client, organisation):
     assert "文字コード: UTF-8 (BOM)" in response.content.decode()
 
 
-def test_admin_import_of_shift_jis_keeps_cp932_characters(
-    office_client, organisation
-):
+def test_admin_import_of_shift_jis_keeps_cp932_characters(office_client, organisation):
     url = reverse("admin:members_organisation_import")
-    upload = SimpleUploadedFile(
-        "members.csv", member_csv(organisation).encode("cp932")
-    )
+    upload = SimpleUploadedFile("members.csv", member_csv(organisation).encode("cp932"))
     response = office_client.post(url, {"file": upload, "mode": "all_or_nothing"})
     token = response.context["form"].initial["token"]
     response = office_client.post(url, {"token": token, "mode": "all_or_nothing"})

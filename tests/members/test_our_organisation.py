@@ -143,15 +143,11 @@ def test_inquiries_not_yet_answered_before_the_deadline_are_listed(
     assert [recipient.inquiry_id for recipient in listed] == [due.pk]
 
 
-def test_open_proposals_show_status_and_interest(
-    member_client, member, ward_staff
-):
+def test_open_proposals_show_status_and_interest(member_client, member, ward_staff):
     proposal = propose(member).proposal
     collaboration.interest_mark(thread=proposal.thread, actor=ward_staff)
     closed = propose(member, title="終了した提案").proposal
-    collaboration.proposal_set_status(
-        proposal=closed, actor=member, status="closed"
-    )
+    collaboration.proposal_set_status(proposal=closed, actor=member, status="closed")
     response = member_client.get(url(member.organisation))
     (listed,) = response.context["overview"].proposals
     assert (listed.pk, listed.interest_count) == (proposal.pk, 1)
@@ -206,12 +202,8 @@ def fill(member, ward_staff, other_member, office_staff, count):
         event = factories.make_event(author=member, title=f"イベント{number}")
         factories.open_registration(event=event)
         factories.sign_up(event=event, actor=other_member, name=f"参加{number}")
-        factories.make_inquiry(
-            sender=office_staff, organisations=[member.organisation]
-        )
-        factories.make_inquiry(
-            sender=member, organisations=[ward], send=False
-        )
+        factories.make_inquiry(sender=office_staff, organisations=[member.organisation])
+        factories.make_inquiry(sender=member, organisations=[ward], send=False)
 
 
 def test_query_count_stays_flat_as_rows_grow(

@@ -16,6 +16,10 @@ def _no_staff_mfa(settings):
     settings.RENKEI_REQUIRE_STAFF_MFA = False
 
 
+def profile_changes(user):
+    return AccessChange.objects.filter(user=user, field__in=User.PROFILE_FIELDS)
+
+
 def test_anonymous_is_sent_to_sign_in(client):
     response = client.get(URL)
     assert response.status_code == 302
@@ -64,7 +68,9 @@ def test_each_changed_field_is_recorded(member_client, member):
     member_client.post(URL, {**VALID, "department": member.department})
     records = {
         change.field: (change.old_value, change.new_value, change.changed_by)
-        for change in AccessChange.objects.filter(user=member, field__in=User.PROFILE_FIELDS)
+        for change in AccessChange.objects.filter(
+            user=member, field__in=User.PROFILE_FIELDS
+        )
     }
     assert records == {
         "display_name": ("山田 太郎", "佐藤 花子", member),
@@ -77,7 +83,9 @@ def test_saving_unchanged_details_records_nothing(member_client, member):
         URL,
         {"display_name": member.display_name, "department": member.department},
     )
-    assert not AccessChange.objects.filter(user=member, field__in=User.PROFILE_FIELDS).exists()
+    assert not AccessChange.objects.filter(
+        user=member, field__in=User.PROFILE_FIELDS
+    ).exists()
 
 
 @pytest.mark.parametrize(
@@ -101,7 +109,9 @@ def test_invalid_input_is_refused_and_nothing_is_saved(
         "観光交流課",
         "",
     )
-    assert not AccessChange.objects.filter(user=member, field__in=User.PROFILE_FIELDS).exists()
+    assert not AccessChange.objects.filter(
+        user=member, field__in=User.PROFILE_FIELDS
+    ).exists()
 
 
 def test_other_fields_in_the_form_are_ignored(member_client, member, other_member):

@@ -228,9 +228,7 @@ def test_office_rejects_with_a_reason_which_is_mailed(
         t.name for t in response.templates
     ]
     with django_capture_on_commit_callbacks(execute=True):
-        response = admin_action(
-            client, "reject", change, reason="表現を確認中です。"
-        )
+        response = admin_action(client, "reject", change, reason="表現を確認中です。")
     assert response.status_code == 302
     change.refresh_from_db()
     organisation.refresh_from_db()
