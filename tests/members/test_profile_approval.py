@@ -6,6 +6,7 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from members import permissions
 from members.models import (
     ContactChange,
     DirectorySettings,
@@ -276,3 +277,19 @@ def test_ward_staff_cannot_decide(
     assert response.status_code == 403
     change.refresh_from_db()
     assert change.status == "pending"
+
+
+@pytest.mark.parametrize(
+    ("role", "approve", "waits"),
+    [
+        ("member", False, False),
+        ("member", True, True),
+        ("ward_staff", True, True),
+        ("office_staff", True, False),
+        ("office_staff", False, False),
+    ],
+)
+def test_who_waits_for_approval(request, role, approve, waits):
+    user = request.getfixturevalue(role)
+    settings = DirectorySettings(approve_profiles=approve)
+    assert permissions.profile_needs_approval(user, settings) is waits
