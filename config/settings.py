@@ -350,6 +350,11 @@ RENKEI_UNANSWERED_DAYS = env_int("RENKEI_UNANSWERED_DAYS", 7)
 # Drafts of posts not saved again for this many days are deleted
 # (manage.py drafts_expire).
 RENKEI_DRAFT_KEEP_DAYS = env_int("RENKEI_DRAFT_KEEP_DAYS", 90)
+
+
+# The yearly confirmation: reminders from 1 April, and again this many days
+# later to members that have still not confirmed (send_april_confirmations).
+RENKEI_CONFIRMATION_REMIND_DAYS = env_int("RENKEI_CONFIRMATION_REMIND_DAYS", 14)
 MAIL_IMAP = {
     "host": os.environ.get("RENKEI_MAIL_IMAP_HOST", ""),
     "port": env_int("RENKEI_MAIL_IMAP_PORT", 993),

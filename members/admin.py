@@ -20,6 +20,7 @@ from .forms import (
     ApplicationRejectForm,
     HandoverApplyForm,
     HandoverCsvForm,
+    ProfileChangeRejectForm,
     StaffDeactivateForm,
     UserAdminForm,
 )
@@ -30,10 +31,11 @@ from .models import (
     MembershipApplication,
     MembershipChange,
     Organisation,
+    ProfileChange,
     SignInEvent,
     User,
 )
-from .services import accounts, applications, handover, organisations
+from .services import accounts, applications, handover, organisations, profiles
 
 # The previewed hand-over file waits here until it is applied.
 HANDOVER_SESSION_KEY = "members_handover"
@@ -723,3 +725,102 @@ class SignInEventAdmin(RecordAdmin):
     list_select_related = ["user__organisation__prefecture"]
     fields = ["at", "outcome", "email", "user", "ip_address", "user_agent"]
     readonly_fields = fields
+
+
+class ProfileChangeStatusFilter(admin.SimpleListFilter):
+    """Waiting changes first: the list opens on what needs a decision."""
+
+    title = gettext_lazy("status")
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return ProfileChange.Status.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in ProfileChange.Status.values:
+            return queryset.filter(status=self.value())
+        return queryset
+
+
+@admin.register(ProfileChange)
+class ProfileChangeAdmin(ModelAdmin):
+    """Introductions waiting for the office: approve, or reject with a reason."""
+
+    list_display = ["organisation", "submitted_by", "submitted_at", "status"]
+    list_filter = [ProfileChangeStatusFilter]
+    list_select_related = ["organisation__prefecture", "submitted_by__organisation"]
+    search_fields = ["organisation__name", "organisation__kana"]
+    fields = [
+        "organisation",
+        "current_text",
+        "text",
+        "submitted_by",
+        "submitted_at",
+        "status",
+        "decided_by",
+        "decided_at",
+        "reason",
+    ]
+    readonly_fields = fields
+    actions = ["approve", "reject"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=gettext_lazy("introduction shown now"))
+    def current_text(self, obj):
+        return obj.organisation.profile
+
+    @admin.action(
+        description=gettext_lazy("Approve the selected introductions"),
+        permissions=["change"],
+    )
+    def approve(self, request, queryset):
+        approved = 0
+        for change in queryset.pending():
+            profiles.profile_change_approve(change=change, actor=request.user)
+            approved += 1
+        self.message_user(
+            request,
+            _("%(count)s introductions approved.") % {"count": approved},
+            messages.SUCCESS,
+        )
+
+    @admin.action(
+        description=gettext_lazy("Reject the selected introductions"),
+        permissions=["change"],
+    )
+    def reject(self, request, queryset):
+        form = ProfileChangeRejectForm(
+            request.POST if "reason" in request.POST else None
+        )
+        if form.is_valid():
+            rejected = 0
+            for change in queryset.pending():
+                profiles.profile_change_reject(
+                    change=change,
+                    actor=request.user,
+                    reason=form.cleaned_data["reason"],
+                )
+                rejected += 1
+            self.message_user(
+                request,
+                _("%(count)s introductions rejected. The reason is being mailed.")
+                % {"count": rejected},
+                messages.SUCCESS,
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "changes": queryset.pending().select_related("organisation__prefecture"),
+            "form": form,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "title": _("Reject introductions"),
+        }
+        return TemplateResponse(
+            request, "admin/members/profilechange/reject.html", context
+        )

@@ -119,6 +119,7 @@ class OrganisationCsvAdminMixin:
             form.cleaned_data["plan"],
             text=form.cleaned_data["text"],
             filename=form.cleaned_data["file"].name,
+            encoding=form.cleaned_data["encoding"],
             mode=form.cleaned_data["mode"],
         )
 
@@ -141,12 +142,13 @@ class OrganisationCsvAdminMixin:
             ),
         )
 
-    def _import_preview(self, request, plan, *, text, filename, mode):
+    def _import_preview(self, request, plan, *, text, filename, encoding, mode):
         token = secrets.token_urlsafe(16)
         request.session[SESSION_KEY] = {
             "token": token,
             "text": text,
             "filename": filename,
+            "encoding": encoding,
             "fingerprint": plan.fingerprint(),
         }
         counts = {
@@ -163,6 +165,7 @@ class OrganisationCsvAdminMixin:
                 rejected=plan.rejected,
                 applicable=plan.count(csv_io.CREATE) + plan.count(csv_io.UPDATE),
                 filename=filename,
+                encoding=encoding,
                 form=MemberCsvApplyForm(initial={"token": token, "mode": mode}),
             ),
         )
@@ -178,6 +181,7 @@ class OrganisationCsvAdminMixin:
         preview = {
             "text": pending["text"],
             "filename": pending["filename"],
+            "encoding": pending.get("encoding", ""),
             "mode": mode,
         }
         if form.cleaned_data["plan_changed"]:

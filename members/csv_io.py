@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from .common.csv_text import decode_spreadsheet_csv
 from .common.spreadsheets import FORMULA_TRIGGERS, spreadsheet_safe
 from .models import MembershipStatus, Organisation
 from .validators import local_government_check_digit, validate_local_government_code
@@ -149,6 +150,8 @@ class ImportPlan:
     """Every row of an import file with the action it would take."""
 
     rows: list
+    # The file's encoding as found (members.common.csv_text).
+    encoding: str = ""
 
     def count(self, action):
         return sum(1 for row in self.rows if row.action == action)
@@ -167,23 +170,14 @@ class ImportPlan:
 
 
 def decode_csv(data):
-    """The text of an uploaded file, which must be UTF-8 (a BOM is allowed)."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ValidationError(
-            _(
-                "The file is not in UTF-8. It may be in Shift_JIS. In Excel, "
-                "save it with “Save as” and the file type “CSV UTF-8 (comma "
-                "delimited)”, then upload it again."
-            ),
-            code="encoding",
-        ) from None
+    """The text of an uploaded file and its encoding: UTF-8 or Shift_JIS."""
+    return decode_spreadsheet_csv(data)
 
 
 def parse_member_csv(data):
     """Work out, without writing, what importing a member list would do."""
-    records = _read_records(decode_csv(data))
+    text, encoding = decode_csv(data)
+    records = _read_records(text)
     header_line, header = records[0]
     columns = _map_columns(header)
     codes = set()
@@ -222,7 +216,7 @@ def parse_member_csv(data):
             % {"line": header_line},
             code="empty",
         )
-    return ImportPlan(rows=rows)
+    return ImportPlan(rows=rows, encoding=encoding)
 
 
 def _read_records(text):

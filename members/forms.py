@@ -304,8 +304,8 @@ class MemberCsvImportForm(forms.Form):
     file = forms.FileField(
         label=_("CSV file"),
         help_text=_(
-            "A CSV file in UTF-8 of at most 2 MB. In Excel, save it as "
-            "“CSV UTF-8 (comma delimited)”."
+            "A CSV file of at most 2 MB, in UTF-8 or Shift_JIS: Excel's "
+            "“CSV UTF-8 (comma delimited)” or “CSV (comma delimited)”."
         ),
     )
     mode = forms.ChoiceField(
@@ -339,7 +339,7 @@ class MemberCsvImportForm(forms.Form):
         except forms.ValidationError as error:
             self.add_error("file", error)
         else:
-            cleaned_data["text"] = data.decode("utf-8-sig")
+            cleaned_data["text"], cleaned_data["encoding"] = csv_io.decode_csv(data)
         return cleaned_data
 
 
@@ -425,7 +425,7 @@ class HandoverCsvForm(forms.Form):
     )
 
     def clean_file(self):
-        from .common.csv_text import decode_excel_csv
+        from .common.csv_text import decode_spreadsheet_csv
         from .services.handover import handover_plan
 
         upload = self.cleaned_data["file"]
@@ -438,8 +438,8 @@ class HandoverCsvForm(forms.Form):
                 _("The file is larger than 2 MB. Split it into smaller files."),
                 code="too_large",
             )
-        self.cleaned_data["text"], self.cleaned_data["encoding"] = decode_excel_csv(
-            upload.read()
+        self.cleaned_data["text"], self.cleaned_data["encoding"] = (
+            decode_spreadsheet_csv(upload.read())
         )
         self.cleaned_data["plan"] = handover_plan(text=self.cleaned_data["text"])
         return upload
@@ -463,3 +463,51 @@ class HandoverApplyForm(forms.Form):
                 _("This preview has expired. Upload the file again."), code="expired"
             )
         return token
+
+
+class ProfileForm(forms.ModelForm):
+    """A person's own name, department and phone number."""
+
+    class Meta:
+        model = User
+        fields = User.PROFILE_FIELDS
+        widgets = {
+            "display_name": forms.TextInput(attrs={"autocomplete": "name"}),
+            "phone": forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+        }
+        help_texts = {
+            "display_name": _("Shown on your posts, after your organisation."),
+            "phone": _("For example 03-5210-9080. Shown to your colleagues only."),
+        }
+
+    def clean_phone(self):
+        return clean_phone_number(self.cleaned_data["phone"])
+
+    def profile_changes(self):
+        return {name: self.cleaned_data[name] for name in User.PROFILE_FIELDS}
+
+
+class OrganisationProfileForm(forms.Form):
+    """An organisation's introduction in the member directory."""
+
+    MAX_LENGTH = 2000
+
+    text = forms.CharField(
+        label=_("Introduction"),
+        required=False,
+        max_length=MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_(
+            "What your organisation would like other members to know: its "
+            "features, projects it is looking for partners in, and so on. "
+            "Up to 2,000 characters."
+        ),
+    )
+
+
+class ProfileChangeRejectForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for rejection"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("This reason is mailed to the person who submitted it."),
+    )

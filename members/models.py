@@ -309,6 +309,71 @@ class ContactChange(ChangeRecord):
         return Organisation._meta.get_field(self.field).verbose_name
 
 
+class ProfileChangeQuerySet(models.QuerySet):
+    def pending(self) -> "ProfileChangeQuerySet":
+        """Changes waiting for the office's decision."""
+        return self.filter(status=ProfileChange.Status.PENDING)
+
+
+class ProfileChange(models.Model):
+    """A new introduction for an organisation, waiting for the office.
+
+    Only made while DirectorySettings.approve_profiles is on; the
+    directory shows the old introduction until the change is approved.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="profile_changes",
+    )
+    text = models.TextField(_("new introduction"), blank=True)
+    submitted_by = models.ForeignKey(
+        "members.User",
+        verbose_name=_("submitted by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PENDING
+    )
+    decided_by = models.ForeignKey(
+        "members.User",
+        verbose_name=_("decided by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    reason = models.TextField(_("reason for rejection"), blank=True)
+
+    objects = ProfileChangeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("introduction change")
+        verbose_name_plural = _("introduction changes")
+        ordering = ["-submitted_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation"],
+                condition=models.Q(status="pending"),
+                name="members_one_pending_profile_change",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.organisation.full_name} ({self.get_status_display()})"
+
+
 class MembershipApplicationQuerySet(models.QuerySet):
     def confirmed(self):
         """Applications whose address was confirmed: those the office sees."""
@@ -383,6 +448,14 @@ class DirectorySettings(models.Model):
     )
     show_phone = models.BooleanField(_("show phone number"), default=True)
     show_address = models.BooleanField(_("show address"), default=False)
+    approve_profiles = models.BooleanField(
+        _("approve organisation introductions"),
+        default=False,
+        help_text=_(
+            "When on, an introduction changed by an organisation's staff is shown "
+            "in the directory only after the office approves it."
+        ),
+    )
 
     class Meta:
         verbose_name = _("directory settings")
@@ -448,6 +521,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(_("e-mail address"), unique=True)
     display_name = models.CharField(_("full name"), max_length=100)
     department = models.CharField(_("department"), max_length=100, blank=True)
+    phone = models.CharField(_("phone number"), max_length=20, blank=True)
     organisation = models.ForeignKey(
         Organisation,
         verbose_name=_("organisation"),
@@ -494,6 +568,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
     REQUIRED_FIELDS = ["display_name", "organisation"]
+    # What each person edits on their own profile page; each change is
+    # recorded (AccessChange).
+    PROFILE_FIELDS = ["display_name", "department", "phone"]
 
     class Meta:
         verbose_name = _("user")
@@ -547,9 +624,10 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 
 class AccessChange(ChangeRecord):
-    """A change of what a person may do: who changed it, when, old → new.
+    """A change to a person's account: who changed it, when, old → new.
 
-    Roles are stored by their group names; yes/no for the flags.
+    What the person may do (roles by their group names; yes/no for the
+    flags), and how they are named and reached (User.PROFILE_FIELDS).
     """
 
     YES, NO = "yes", "no"
@@ -560,6 +638,11 @@ class AccessChange(ChangeRecord):
         SUPERUSER = "is_superuser", _("superuser status")
         # old: the leaver's address; new: the colleague's.
         HANDOVER = "handover", _("hand-over")
+
+
+        DISPLAY_NAME = "display_name", _("full name")
+        DEPARTMENT = "department", _("department")
+        PHONE = "phone", _("phone number")
 
     user = models.ForeignKey(
         User,

@@ -66,6 +66,8 @@ ROLE_MODEL_PERMISSIONS = {
         "members.view_contactchange",
         "members.view_membershipchange",
         "members.view_accesschange",
+        "members.view_profilechange",
+        "members.change_profilechange",
         "members.view_signinevent",
         "members.view_directorysettings",
         "members.change_directorysettings",
@@ -183,6 +185,12 @@ def can_edit_organisation(user, organisation):
     return can_use_members_area(user) and (
         user.organisation_id == organisation.pk or is_office_staff(user)
     )
+
+
+def profile_needs_approval(user, directory_settings):
+    """Whether an introduction this person writes waits for the office:
+    only when the office has switched approval on, and never its own."""
+    return directory_settings.approve_profiles and not is_office_staff(user)
 
 
 def can_see_contact_history(user, organisation):

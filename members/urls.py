@@ -1,12 +1,13 @@
 from django.urls import path
 
-from .views import directory, organisations
+from .views import directory, organisations, profiles
 
 app_name = "members"
 
 urlpatterns = [
     path("", directory.DirectoryView.as_view(), name="directory"),
     path("map.svg", directory.member_map, name="directory_map"),
+    path("me/", profiles.ProfileView.as_view(), name="profile"),
     path(
         "<int:pk>/",
         directory.OrganisationDetailView.as_view(),
@@ -21,6 +22,16 @@ urlpatterns = [
         "<int:pk>/contact/confirm/",
         organisations.ContactConfirmView.as_view(),
         name="organisation_confirm",
+    ),
+    path(
+        "<int:pk>/dashboard/",
+        profiles.OrganisationDashboardView.as_view(),
+        name="organisation_dashboard",
+    ),
+    path(
+        "<int:pk>/introduction/",
+        profiles.OrganisationProfileView.as_view(),
+        name="organisation_profile",
     ),
     path(
         "<int:pk>/history/",

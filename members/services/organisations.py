@@ -1,10 +1,11 @@
 """Organisations: membership status, contact details and their yearly
 confirmation."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -156,3 +157,30 @@ def confirmation_reminders_send(
             organisation_ids=ids, requested_at=timezone.now().isoformat()
         )
     return len(ids)
+
+
+def confirmation_reminders_schedule() -> int:
+    """Send the April rounds of confirmation reminders; run daily.
+
+    The first round starts on 1 April, the second RENKEI_CONFIRMATION_REMIND_DAYS
+    later; each member not yet confirmed is reminded once per round (a
+    second time only when its last reminder is that many days old). After
+    the second round has run as long, nothing is sent until next April.
+    """
+    now = timezone.now()
+    days = timedelta(days=settings.RENKEI_CONFIRMATION_REMIND_DAYS)
+    start = fiscal_year_start(fiscal_year(now))
+    second = start + days
+    if now >= second + days:
+        return 0
+    not_reminded = Q(confirmation_reminded_at__isnull=True)
+    if now < second:
+        due = not_reminded | Q(confirmation_reminded_at__lt=start)
+    else:
+        due = not_reminded | Q(
+            confirmation_reminded_at__lt=second,
+            confirmation_reminded_at__lte=now - days,
+        )
+    return confirmation_reminders_send(
+        organisations=Organisation.objects.unconfirmed_in(start).filter(due)
+    )

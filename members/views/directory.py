@@ -11,7 +11,7 @@ from django.views.generic import DetailView, ListView
 
 from .. import maps, permissions
 from ..forms import DirectorySearchForm
-from ..models import DirectorySettings, Organisation, User
+from ..models import DirectorySettings, Organisation, ProfileChange, User
 
 MAP_CACHE_SECONDS = 10 * 60
 
@@ -114,10 +114,15 @@ class OrganisationDetailView(DetailView):
             for name in Organisation.CONTACT_FIELDS
             if name in visible and getattr(organisation, name)
         ]
+        can_edit = permissions.can_edit_organisation(user, organisation)
         return super().get_context_data(
             contact_details=contact_details,
             contact_fields_limited=len(visible) < len(Organisation.CONTACT_FIELDS),
-            can_edit=permissions.can_edit_organisation(user, organisation),
+            can_edit=can_edit,
+            profile_pending=can_edit
+            and ProfileChange.objects.pending()
+            .filter(organisation=organisation)
+            .exists(),
             **kwargs,
         )
 

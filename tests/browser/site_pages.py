@@ -26,7 +26,7 @@ from boards.models import RealisedCollaboration
 from boards.services import moderation
 from disaster_support import services as disaster_services
 from disaster_support.models import SupportMoney
-from members.models import DirectorySettings
+from members.models import DirectorySettings, ProfileChange
 from members.services import applications
 from tests import factories
 from tests.security.test_authorisation_matrix import MATRIX, all_url_names
@@ -165,6 +165,11 @@ def complete_world(world):
         )
     )
     DirectorySettings.load()
+    ProfileChange.objects.create(
+        organisation=w["org_a"],
+        text="観光と防災の連携先を探しています。",
+        submitted_by=users["a"],
+    )
     for role in ("ward", "office", "superuser"):
         moderation.moderator_mail_set(user=users[role], reports=True)
     entered = RealisedCollaboration.objects.create(

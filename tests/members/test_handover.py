@@ -19,7 +19,7 @@ from boards.models import (
     Watch,
 )
 from boards.services import inbound, watching
-from members.common.csv_text import SHIFT_JIS, UTF8, decode_excel_csv
+from members.common.csv_text import CP932
 from members.models import AccessChange, User
 from members.services import accounts
 from tests.factories import PASSWORD
@@ -285,27 +285,6 @@ def test_staff_page_query_count_stays_flat_with_many_colleagues(
         member_client.get(url)
 
 
-# ----- reading Excel's CSV -----
-
-
-@pytest.mark.parametrize(
-    ("data", "text", "encoding"),
-    [
-        ("メール,①\n".encode("utf-8-sig"), "メール,①\n", UTF8),
-        ("メール,①\n".encode(), "メール,①\n", UTF8),
-        ("メール,①,髙\n".encode("cp932"), "メール,①,髙\n", SHIFT_JIS),
-    ],
-)
-def test_excel_csv_is_read_in_utf8_or_shift_jis(data, text, encoding):
-    assert decode_excel_csv(data) == (text, encoding)
-
-
-def test_a_file_in_neither_encoding_is_refused():
-    with pytest.raises(ValidationError) as refused:
-        decode_excel_csv(b"\x82\xff\xfe")
-    assert refused.value.code == "encoding"
-
-
 # ----- the April batch -----
 
 HEADER = "メールアドレス,引継ぎ先メールアドレス"
@@ -372,7 +351,7 @@ def test_a_shift_jis_file_as_excel_saves_it_is_read(office_client, leaver, succe
     preview = upload(
         office_client, csv_text(f"{leaver.email},{successor.email}"), encoding="cp932"
     )
-    assert preview.context["encoding"] == SHIFT_JIS
+    assert preview.context["encoding"] == CP932
     assert preview.context["plan"].is_valid
     apply(office_client, preview)
     assert not User.objects.get(pk=leaver.pk).is_active

@@ -144,6 +144,16 @@ MATRIX = {
         {"GET": NOT_ALLOWED, "POST": OWN_ORG_A_DONE},
     ),
     "members:organisation_history": (o("org_a"), {"GET": OWN_ORG_A}),
+    "members:organisation_profile": (
+        o("org_a"),
+        {"GET": OWN_ORG_A, "POST": OWN_ORG_A_DONE},
+    ),
+    "members:organisation_dashboard": (
+        o("org_a"),
+        {"GET": OWN_ORG_A, "POST": NOT_ALLOWED},
+    ),
+    # Each person's own: an empty form is refused and shown again.
+    "members:profile": (_none, {"GET": MEMBERS, "POST": MEMBERS}),
     "members:organisation_staff": (o("org_a"), {"GET": OWN_ORG_A, "POST": OWN_ORG_A}),
     "members:staff_deactivate": (
         lambda w: {"pk": w.org_a.pk, "user_pk": w.a2.pk},
