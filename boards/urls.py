@@ -7,6 +7,7 @@ from .views import (
     mail,
     moderation,
     notifications,
+    overview,
     posts,
     registrations,
     search,
@@ -72,6 +73,11 @@ urlpatterns = [
         name="mail_thread_confirm",
     ),
     path("addressed/", collaboration.AddressedView.as_view(), name="addressed"),
+    path(
+        "organisations/<int:pk>/",
+        overview.OrganisationDashboardView.as_view(),
+        name="organisation_dashboard",
+    ),
     path(
         "export/realised.xlsx",
         collaboration.RealisedExportView.as_view(),

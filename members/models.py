@@ -638,8 +638,6 @@ class AccessChange(ChangeRecord):
         SUPERUSER = "is_superuser", _("superuser status")
         # old: the leaver's address; new: the colleague's.
         HANDOVER = "handover", _("hand-over")
-
-
         DISPLAY_NAME = "display_name", _("full name")
         DEPARTMENT = "department", _("department")
         PHONE = "phone", _("phone number")

@@ -24,11 +24,6 @@ urlpatterns = [
         name="organisation_confirm",
     ),
     path(
-        "<int:pk>/dashboard/",
-        profiles.OrganisationDashboardView.as_view(),
-        name="organisation_dashboard",
-    ),
-    path(
         "<int:pk>/introduction/",
         profiles.OrganisationProfileView.as_view(),
         name="organisation_profile",

@@ -3,9 +3,7 @@
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
-from django.views.generic import DetailView, FormView, UpdateView
-
-from boards.overview import organisation_overview
+from django.views.generic import FormView, UpdateView
 
 from .. import permissions
 from ..forms import OrganisationProfileForm, ProfileForm
@@ -79,18 +77,3 @@ class OrganisationProfileView(OwnOrganisationMixin, FormView):
         else:
             messages.success(self.request, _("The introduction has been saved."))
         return redirect("members:organisation_profile", pk=self.kwargs["pk"])
-
-
-class OrganisationDashboardView(OwnOrganisationMixin, DetailView):
-    """「自団体のページ」: the organisation's threads, what it must answer,
-    its open items and its staff. Its own staff and the office only."""
-
-    template_name = "members/organisation_dashboard.html"
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            overview=organisation_overview(
-                organisation=self.get_organisation(), viewer=self.request.user
-            ),
-            **kwargs,
-        )

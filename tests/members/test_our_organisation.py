@@ -23,7 +23,7 @@ def _no_staff_mfa(settings):
 
 
 def url(organisation):
-    return reverse("members:organisation_dashboard", args=[organisation.pk])
+    return reverse("boards:organisation_dashboard", args=[organisation.pk])
 
 
 def propose(author, *, wards=(), title="物産展の共同開催のご提案"):

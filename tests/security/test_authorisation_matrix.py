@@ -148,7 +148,7 @@ MATRIX = {
         o("org_a"),
         {"GET": OWN_ORG_A, "POST": OWN_ORG_A_DONE},
     ),
-    "members:organisation_dashboard": (
+    "boards:organisation_dashboard": (
         o("org_a"),
         {"GET": OWN_ORG_A, "POST": NOT_ALLOWED},
     ),
