@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from .. import permissions, tasks
 from ..models import AccessChange, Organisation, User
+from ..signals import staff_handed_over
 from .mail import password_setup_url
 
 
@@ -229,10 +230,12 @@ def staff_hand_over(*, user: User, successor: User, actor: User) -> dict[str, in
     What the organisation owns (its threads, their answers and status,
     events and inquiries) needs no hand-over: every colleague acts for it.
     """
-    from boards.services.watching import personal_items_hand_over
-
     handover_check(user=user, successor=successor)
-    counts = personal_items_hand_over(leaver=user, successor=successor)
+    counts = {}
+    for _receiver, handed_over in staff_handed_over.send(
+        sender=User, leaver=user, successor=successor
+    ):
+        counts.update(handed_over)
     AccessChange.objects.create(
         user=user,
         field=AccessChange.Field.HANDOVER,
