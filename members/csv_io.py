@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .common.csv_text import decode_spreadsheet_csv
+from .common.csv_text import UTF8, decode_spreadsheet_csv
 from .common.spreadsheets import FORMULA_TRIGGERS, spreadsheet_safe
 from .models import MembershipStatus, Organisation
 from .validators import local_government_check_digit, validate_local_government_code
@@ -169,14 +169,15 @@ class ImportPlan:
         return hashlib.sha256(json.dumps(content).encode()).hexdigest()
 
 
-def decode_csv(data):
-    """The text of an uploaded file and its encoding: UTF-8 or Shift_JIS."""
-    return decode_spreadsheet_csv(data)
-
-
 def parse_member_csv(data):
-    """Work out, without writing, what importing a member list would do."""
-    text, encoding = decode_csv(data)
+    """parse_member_text of an uploaded file, UTF-8 or Shift_JIS."""
+    text, encoding = decode_spreadsheet_csv(data)
+    return parse_member_text(text, encoding=encoding)
+
+
+def parse_member_text(text, *, encoding=UTF8):
+    """Work out, without writing, what importing a member list would do;
+    `encoding` is what the file was read in, shown with the plan."""
     records = _read_records(text)
     header_line, header = records[0]
     columns = _map_columns(header)

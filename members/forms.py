@@ -6,6 +6,7 @@ from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext_lazy as _
 
 from . import csv_io, permissions
+from .common.csv_text import decode_spreadsheet_csv
 from .common.versioning import VersionedForm
 from .common.widgets import QuickSelect
 from .models import MembershipApplication, Organisation, User
@@ -292,11 +293,11 @@ CSV_IMPORT_MODES = [
 ]
 
 
-class MemberCsvImportForm(forms.Form):
-    """A member list uploaded by the office: a CSV file of at most 2 MB.
+class CsvUploadForm(forms.Form):
+    """A CSV file of at most 2 MB as Excel saves it, UTF-8 or Shift_JIS.
 
-    A valid form holds the file's `plan` (what each row would do) and its
-    `text`, kept until the plan is applied.
+    A valid form holds the file's `text` and the `encoding` it was read in,
+    and what the subclass's `plan_of(text, encoding)` makes of it as `plan`.
     """
 
     MAX_SIZE = 2 * 1024 * 1024
@@ -308,12 +309,9 @@ class MemberCsvImportForm(forms.Form):
             "“CSV UTF-8 (comma delimited)” or “CSV (comma delimited)”."
         ),
     )
-    mode = forms.ChoiceField(
-        label=_("If some rows are rejected"),
-        choices=CSV_IMPORT_MODES,
-        initial="all_or_nothing",
-        widget=forms.RadioSelect,
-    )
+
+    def plan_of(self, text, encoding):
+        raise NotImplementedError
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -326,21 +324,26 @@ class MemberCsvImportForm(forms.Form):
                 _("The file is larger than 2 MB. Split it into smaller files."),
                 code="too_large",
             )
+        text, encoding = decode_spreadsheet_csv(upload.read())
+        self.cleaned_data["plan"] = self.plan_of(text, encoding)
+        self.cleaned_data["text"], self.cleaned_data["encoding"] = text, encoding
         return upload
 
-    def clean(self):
-        cleaned_data = super().clean()
-        upload = cleaned_data.get("file")
-        if upload is None:
-            return cleaned_data
-        data = upload.read()
-        try:
-            cleaned_data["plan"] = csv_io.parse_member_csv(data)
-        except forms.ValidationError as error:
-            self.add_error("file", error)
-        else:
-            cleaned_data["text"], cleaned_data["encoding"] = csv_io.decode_csv(data)
-        return cleaned_data
+
+class MemberCsvImportForm(CsvUploadForm):
+    """A member list uploaded by the office. A valid form holds the file's
+    `plan` (what each row would do) and its `text`, kept until the plan is
+    applied."""
+
+    mode = forms.ChoiceField(
+        label=_("If some rows are rejected"),
+        choices=CSV_IMPORT_MODES,
+        initial="all_or_nothing",
+        widget=forms.RadioSelect,
+    )
+
+    def plan_of(self, text, encoding):
+        return csv_io.parse_member_text(text, encoding=encoding)
 
 
 class MemberCsvApplyForm(forms.Form):
@@ -376,7 +379,7 @@ class MemberCsvApplyForm(forms.Form):
             )
         # The file is read again: the registry or the members may have
         # changed since the preview.
-        plan = csv_io.parse_member_csv(self.pending["text"].encode("utf-8"))
+        plan = csv_io.parse_member_text(self.pending["text"])
         cleaned_data["plan"] = plan
         cleaned_data["plan_changed"] = plan.fingerprint() != self.pending["fingerprint"]
         return cleaned_data
@@ -409,40 +412,14 @@ class StaffDeactivateForm(forms.Form):
         )
 
 
-class HandoverCsvForm(forms.Form):
-    """The April hand-over file: a CSV of at most 2 MB, UTF-8 or Shift_JIS.
+class HandoverCsvForm(CsvUploadForm):
+    """The April hand-over file. A valid form holds the file's `text`, its
+    `encoding` and the `plan`."""
 
-    A valid form holds the file's `text`, its `encoding` and the `plan`.
-    """
-
-    MAX_SIZE = 2 * 1024 * 1024
-
-    file = forms.FileField(
-        label=_("CSV file"),
-        help_text=_(
-            "A CSV file of at most 2 MB, in UTF-8 or Shift_JIS as Excel saves it."
-        ),
-    )
-
-    def clean_file(self):
-        from .common.csv_text import decode_spreadsheet_csv
+    def plan_of(self, text, encoding):
         from .services.handover import handover_plan
 
-        upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith(".csv"):
-            raise forms.ValidationError(
-                _("Choose a CSV file (a name ending in .csv)."), code="extension"
-            )
-        if upload.size > self.MAX_SIZE:
-            raise forms.ValidationError(
-                _("The file is larger than 2 MB. Split it into smaller files."),
-                code="too_large",
-            )
-        self.cleaned_data["text"], self.cleaned_data["encoding"] = (
-            decode_spreadsheet_csv(upload.read())
-        )
-        self.cleaned_data["plan"] = handover_plan(text=self.cleaned_data["text"])
-        return upload
+        return handover_plan(text=text)
 
 
 class HandoverApplyForm(forms.Form):

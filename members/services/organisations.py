@@ -49,6 +49,18 @@ def organisation_set_status(
     return organisation
 
 
+def values_set(instance, changes: dict) -> list[tuple[str, object, object]]:
+    """Set `changes` on `instance`; (field, before, after) of each that changed,
+    for the change records."""
+    changed = []
+    for field, new_value in changes.items():
+        old_value = getattr(instance, field)
+        if old_value != new_value:
+            setattr(instance, field, new_value)
+            changed.append((field, old_value, new_value))
+    return changed
+
+
 @transaction.atomic
 def organisation_update_contact(
     *,
@@ -77,21 +89,16 @@ def organisation_update_contact(
     unknown = set(changes) - set(Organisation.CONTACT_FIELDS)
     if unknown:
         raise ValueError(f"Not contact fields: {sorted(unknown)}")
-    records = []
-    for field, new_value in changes.items():
-        old_value = getattr(locked, field)
-        if old_value == new_value:
-            continue
-        setattr(locked, field, new_value)
-        records.append(
-            ContactChange(
-                organisation=locked,
-                field=field,
-                old_value=old_value,
-                new_value=new_value,
-                changed_by=actor,
-            )
+    records = [
+        ContactChange(
+            organisation=locked,
+            field=field,
+            old_value=old_value,
+            new_value=new_value,
+            changed_by=actor,
         )
+        for field, old_value, new_value in values_set(locked, changes)
+    ]
     if not records:
         return locked
     locked.full_clean()

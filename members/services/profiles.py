@@ -16,6 +16,7 @@ from ..models import (
     User,
 )
 from .mail import office_addresses
+from .organisations import values_set
 
 
 @transaction.atomic
@@ -25,21 +26,16 @@ def user_update_profile(*, user: User, actor: User, changes: dict[str, str]) -> 
     if unknown:
         raise ValueError(f"Not profile fields: {sorted(unknown)}")
     locked = User.objects.select_for_update().get(pk=user.pk)
-    records = []
-    for field, new_value in changes.items():
-        old_value = getattr(locked, field)
-        if old_value == new_value:
-            continue
-        setattr(locked, field, new_value)
-        records.append(
-            AccessChange(
-                user=locked,
-                field=field,
-                old_value=old_value,
-                new_value=new_value,
-                changed_by=actor,
-            )
+    records = [
+        AccessChange(
+            user=locked,
+            field=field,
+            old_value=old_value,
+            new_value=new_value,
+            changed_by=actor,
         )
+        for field, old_value, new_value in values_set(locked, changes)
+    ]
     if not records:
         return locked
     changed = [record.field for record in records]
