@@ -470,7 +470,8 @@ def access_draft(user, pk):
 
     draft = get_object_or_404(
         Draft.objects.select_related("category", "thread__category"),
-        pk=pk if str(pk).isdigit() else None,
+        # From the query string: what is no row's number finds no row.
+        pk=int(pk) if str(pk).isdigit() and int(pk) < 2**63 else None,
     )
     if not can_resume_draft(user, draft):
         raise Http404

@@ -30,7 +30,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="module")
 def load_database():
     """A database of its own: bench.load empties the boards of the one it gets."""
-    name = "renkei_load_smoke"
+    # Named after the test database, so that runs sharing a server (pytest
+    # workers, or two checkouts) do not drop each other's.
+    name = f"{django_connection.settings_dict['NAME']}_load_smoke"
     maintenance = database_url(django_connection.settings_dict, name="postgres")
     drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
         sql.Identifier(name)

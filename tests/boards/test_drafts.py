@@ -582,3 +582,9 @@ def test_a_quote_from_another_thread_is_not_kept(member, other_member):
         quoted=elsewhere.posts.get(),
     )
     assert draft.quoted is None
+
+
+@pytest.mark.parametrize("number", ["abc", "-1", "9" * 40])
+def test_a_draft_number_that_is_no_row_is_not_found(member_client, number):
+    response = member_client.get(new_thread_url(), {"draft": number})
+    assert response.status_code == 404

@@ -40,6 +40,7 @@ ADMIN_SITE_PAGES = {
 OFFICE_ONLY_ADMIN_VIEWS = {
     "admin:members_organisation_export",
     "admin:members_organisation_import",
+    "admin:members_user_handover",
 }
 ADMIN_BUGS = {}
 
