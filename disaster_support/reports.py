@@ -341,9 +341,10 @@ def open_requests(requests):
 
 def money_and_goods(disaster, as_of=None):
     """Support money and goods of a disaster, in date order, paid or sent on
-    or before `as_of` if given: two queries."""
+    or before `as_of` if given: two queries. Money paid from a frozen
+    allocation by damage points comes with it (`allocation_line`)."""
     related = ["payer__prefecture", "recipient__prefecture"]
-    money = disaster.money.select_related(*related)
+    money = disaster.money.select_related(*related, "allocation_line__allocation")
     goods = disaster.goods.select_related(*related)
     if as_of is not None:
         money = money.filter(paid_on__lte=as_of)
@@ -579,10 +580,7 @@ def disaster_report(
             medium_long=MEDIUM_LONG_NOTE,
             request_log=REQUEST_LOG_NOTE,
         )
-        figures.update(
-            allocations=damage.frozen_allocations(disaster, as_of),
-            aid_totals=damage.aid_totals(money, goods),
-        )
+        figures["aid_totals"] = damage.aid_totals(money, goods)
         notes.update(aid_totals=damage.TOTALS_NOTE)
     return DisasterReport(
         money=money,
