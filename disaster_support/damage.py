@@ -251,6 +251,16 @@ def aid_totals(money, goods) -> AidTotals:
     )
 
 
+# The tables snapshot_tables() adds to a published snapshot, in page order.
+SNAPSHOT_TABLES = (
+    "allocations",
+    "money_by_recipient",
+    "money_by_payer",
+    "goods_by_recipient",
+    "goods_by_payer",
+)
+
+
 def snapshot_tables(disaster, as_of, money, goods) -> dict:
     """The allocations and the aid totals as (title, header, rows, note), for
     published snapshots."""
@@ -293,7 +303,7 @@ def snapshot_tables(disaster, as_of, money, goods) -> dict:
             _("Reconstruction support money by damage points"),
             [
                 _("Payment decision"),
-                _("Decided on"),
+                _("Payment decided on"),
                 _("Total amount (yen)"),
                 _("Municipality"),
                 _("Figures as of"),

@@ -102,9 +102,13 @@ def has_table(snapshot, key):
     return key in snapshot.data
 
 
+# Page order of the stored tables (JSON objects in the database keep no order).
+ORDER = (*exports.TABLES, *damage.SNAPSHOT_TABLES)
+
+
 def tables(snapshot):
-    """(key, title, header, rows, note) of each stored table, for the page."""
-    return [(key, *_table(snapshot, key)) for key in snapshot.data]
+    """(key, title, header, rows, note) of each stored table, in page order."""
+    return [(key, *_table(snapshot, key)) for key in ORDER if key in snapshot.data]
 
 
 def _lines(snapshot, table):

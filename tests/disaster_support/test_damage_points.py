@@ -6,6 +6,7 @@ from fractions import Fraction
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from disaster_support import damage, damage_services, permissions
 from disaster_support.models import (
@@ -19,6 +20,7 @@ from disaster_support.models import (
 from tests import factories
 
 D = datetime.date
+TOMORROW = timezone.localdate() + datetime.timedelta(days=1)
 
 
 @pytest.fixture
@@ -193,7 +195,7 @@ def test_set_weights_cannot_change_after_a_freeze(worked_example, office_staff):
     [
         ({"total": 0}, "total", "not_positive"),
         ({"as_of": D(2023, 12, 31)}, "as_of", "before_disaster"),
-        ({"as_of": D(2999, 1, 1)}, "as_of", "future"),
+        ({"as_of": TOMORROW}, "as_of", "future"),
         ({"decided_on": D(2024, 1, 14)}, "decided_on", "decided_before_figures"),
         ({"reference": "  "}, "reference", "required"),
     ],
@@ -219,7 +221,7 @@ def test_freezing_without_points_saves_nothing(disaster, nanao, office_staff):
     ("counts", "field"),
     [
         ({"as_of": D(2023, 12, 31)}, "as_of"),
-        ({"as_of": D(2999, 1, 1)}, "as_of"),
+        ({"as_of": TOMORROW}, "as_of"),
         ({"destroyed": -1}, "destroyed"),
     ],
 )
