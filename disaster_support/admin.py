@@ -125,6 +125,12 @@ class DamageWeightsAdmin(LoggedAdmin):
 
     list_display = ["disaster", "destroyed", "half", "partial"]
 
+    def has_delete_permission(self, request, obj=None):
+        # Deleting would bring back the default weights: a change too.
+        if obj is not None and obj.disaster.allocations.exists():
+            return False
+        return super().has_delete_permission(request, obj)
+
 
 @admin.register(DamageFigures)
 class DamageFiguresAdmin(LoggedAdmin):

@@ -7,7 +7,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from disaster_support import damage_services
-from disaster_support.models import Allocation, DamageFigures, SupportMoney
+from disaster_support.models import (
+    Allocation,
+    ChangeLog,
+    DamageFigures,
+    DamageWeights,
+    SupportMoney,
+)
 from tests import factories
 
 D = datetime.date
@@ -303,3 +309,49 @@ def test_allocation_page_queries_stay_flat(
     url = reverse("disaster_support:allocation_detail", args=[allocation.pk])
     with django_assert_max_num_queries(10):
         assert client.get(url).status_code == 200
+
+
+def _weights_admin_post(disaster, value):
+    return {
+        "disaster": disaster.pk,
+        **{
+            name: str(value)
+            for name in [
+                "destroyed",
+                "major_half",
+                "medium_half",
+                "half",
+                "quasi_half",
+                "partial",
+                "flooded_above",
+                "flooded_below",
+            ]
+        },
+    }
+
+
+def test_admin_sets_weights_and_logs_them(client, disaster, office_staff):
+    client.force_login(office_staff)
+    url = reverse("admin:disaster_support_damageweights_add")
+    response = client.post(url, _weights_admin_post(disaster, 7))
+    assert response.status_code == 302
+    weights = disaster.damage_weights
+    assert weights.half == 7
+    assert ChangeLog.objects.filter(object_id=weights.pk, field="half").exists()
+
+
+def test_admin_cannot_change_weights_after_a_freeze(
+    client, disaster, allocation, office_staff
+):
+    client.force_login(office_staff)
+    url = reverse("admin:disaster_support_damageweights_add")
+    response = client.post(url, _weights_admin_post(disaster, 7))
+    assert response.status_code == 200
+    assert "点数は変更できません" in response.content.decode()
+    assert not DamageWeights.objects.exists()
+
+
+def test_ward_staff_cannot_open_the_damage_admin(client, chiyoda_staff):
+    client.force_login(chiyoda_staff)
+    url = reverse("admin:disaster_support_damagefigures_changelist")
+    assert client.get(url).status_code == 403
