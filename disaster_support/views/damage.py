@@ -12,7 +12,7 @@ from django.views.generic import TemplateView
 from members.common.views import ServiceFormView, form_errors
 
 from .. import damage, damage_services, permissions
-from ..access import access_disaster
+from ..access import access_allocation, access_disaster
 from ..damage_forms import (
     CalculationForm,
     FiguresForm,
@@ -205,13 +205,6 @@ class AllocationFreezeView(OfficeDamageMixin, ServiceFormView):
         return reverse("disaster_support:allocation_detail", args=[allocation.pk])
 
 
-def _access_allocation(user, pk):
-    """A frozen allocation, for members (403, then 404)."""
-    if not permissions.can_view_reports(user):
-        raise PermissionDenied
-    return get_object_or_404(Allocation.objects.select_related("disaster"), pk=pk)
-
-
 class AllocationDetailView(TemplateView):
     """A frozen allocation's calculation, as stored at the decision."""
 
@@ -219,7 +212,7 @@ class AllocationDetailView(TemplateView):
 
     def get_context_data(self, **kwargs):
         user = self.request.user
-        allocation = _access_allocation(user, self.kwargs["pk"])
+        allocation = access_allocation(user, self.kwargs["pk"])
         lines = list(
             allocation.lines.select_related("municipality__prefecture", "money")
         )
