@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404
 from members.models import User
 
 from . import permissions
-from .models import Disaster, Dispatch, HelpRequest, Offer, ReportSnapshot
+from .models import Allocation, Disaster, Dispatch, HelpRequest, Offer, ReportSnapshot
 
 
 def _get_or_403[T: Model](
@@ -100,3 +100,10 @@ def access_snapshot(user: User, pk: int) -> ReportSnapshot:
     if not permissions.can_view_reports(user):
         raise PermissionDenied
     return get_object_or_404(ReportSnapshot.objects.select_related("disaster"), pk=pk)
+
+
+def access_allocation(user: User, pk: int) -> Allocation:
+    """A frozen 復興支援金 allocation, for members (403, then 404)."""
+    if not permissions.can_view_reports(user):
+        raise PermissionDenied
+    return get_object_or_404(Allocation.objects.select_related("disaster"), pk=pk)

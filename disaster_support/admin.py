@@ -5,7 +5,11 @@ from members.admin_lists import ModelAdmin
 
 from . import services
 from .models import (
+    Allocation,
+    AllocationLine,
     ChangeLog,
+    DamageFigures,
+    DamageWeights,
     Disaster,
     Dispatch,
     HelpRequest,
@@ -113,3 +117,61 @@ class ChangeLogAdmin(RecordAdmin):
     list_display = ["changed_at", "changed_by", "content_type", "object_id", "field"]
     list_filter = ["content_type", "action"]
     list_select_related = ["changed_by__organisation__prefecture", "content_type"]
+
+
+@admin.register(DamageWeights)
+class DamageWeightsAdmin(LoggedAdmin):
+    """Refused once a payment is frozen (DamageWeights.clean)."""
+
+    list_display = ["disaster", "destroyed", "half", "partial"]
+
+    def has_delete_permission(self, request, obj=None):
+        # Deleting would bring back the default weights: a change too.
+        if obj is not None and obj.disaster.allocations.exists():
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+@admin.register(DamageFigures)
+class DamageFiguresAdmin(LoggedAdmin):
+    list_display = ["disaster", "municipality", "as_of", "destroyed", "half"]
+    list_filter = ["disaster"]
+    list_select_related = ["disaster", "municipality__prefecture"]
+    raw_id_fields = ["municipality"]
+
+
+class AllocationLineInline(admin.TabularInline):
+    """Frozen lines: shown, never edited."""
+
+    model = AllocationLine
+    extra = 0
+    can_delete = False
+    fields = ["municipality", "figures_as_of", "figures", "points", "amount", "money"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Allocation)
+class AllocationAdmin(LoggedAdmin):
+    """Frozen with the payment decision on the site; here only read, and the
+    reference corrected."""
+
+    list_display = ["disaster", "reference", "decided_on", "total", "paid_on"]
+    list_select_related = ["disaster"]
+    readonly_fields = [
+        "disaster",
+        "total",
+        "as_of",
+        "decided_on",
+        "weights",
+        "unallocated",
+        "frozen_by",
+        "frozen_at",
+        "paid_on",
+    ]
+    inlines = [AllocationLineInline]
+
+    def has_add_permission(self, request):
+        return False

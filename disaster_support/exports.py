@@ -27,8 +27,9 @@ TABLES = (
     "money",
     "goods",
 )
-# Listed whole, as on the page, so no "as of" line is printed under them.
-UNDATED_TABLES = ("money", "goods")
+# Tables listed whole, so no "as of" line is printed under them (money and
+# goods are cut by the as-of day like the page).
+UNDATED_TABLES = ()
 
 
 @dataclass(frozen=True)
@@ -159,7 +160,7 @@ def _request_and_aid_rows(table, source):
             ],
             str(reports.REQUEST_LOG_NOTE),
         )
-    money, goods = reports.money_and_goods(source.disaster)
+    money, goods = reports.money_and_goods(source.disaster, source.as_of)
     if table == "money":
         return (
             _("Support money"),

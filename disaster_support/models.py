@@ -561,3 +561,232 @@ class ReportSnapshot(models.Model):
 
     def __str__(self):
         return self.title
+
+
+# ----- 復興支援金 by damage points (disaster_support.damage) -----
+
+# Damage categories as the 被害報 count them: (field, label, default points).
+# The 区長会's own weights are not public; the defaults follow the 石川県
+# Noto 義援金 table (in units of 10,000 yen per household, 床上・床下 from its
+# 2022 大雨 table). The office sets each disaster's own weights.
+DAMAGE_CATEGORIES = (
+    ("destroyed", _("Completely destroyed"), 100),
+    ("major_half", _("Largely half destroyed"), 75),
+    ("medium_half", _("Moderately half destroyed"), 50),
+    ("half", _("Half destroyed"), 25),
+    ("quasi_half", _("Quasi-half destroyed"), 10),
+    ("partial", _("Partially damaged"), 3),
+    ("flooded_above", _("Flooded above floor level"), 2),
+    ("flooded_below", _("Flooded below floor level"), 1),
+)
+DAMAGE_FIELDS = tuple(name for name, _label, _points in DAMAGE_CATEGORIES)
+
+
+class DamageWeights(models.Model):
+    """Points per household of each damage category, set per disaster.
+
+    Frozen allocations keep the weights they used; once one exists for the
+    disaster, these can no longer change (damage.weights_update).
+    """
+
+    disaster = models.OneToOneField(
+        Disaster,
+        verbose_name=_("disaster"),
+        on_delete=models.CASCADE,
+        related_name="damage_weights",
+    )
+    destroyed = models.PositiveIntegerField(_("Completely destroyed"), default=100)
+    major_half = models.PositiveIntegerField(_("Largely half destroyed"), default=75)
+    medium_half = models.PositiveIntegerField(
+        _("Moderately half destroyed"), default=50
+    )
+    half = models.PositiveIntegerField(_("Half destroyed"), default=25)
+    quasi_half = models.PositiveIntegerField(_("Quasi-half destroyed"), default=10)
+    partial = models.PositiveIntegerField(_("Partially damaged"), default=3)
+    flooded_above = models.PositiveIntegerField(
+        _("Flooded above floor level"), default=2
+    )
+    flooded_below = models.PositiveIntegerField(
+        _("Flooded below floor level"), default=1
+    )
+
+    class Meta:
+        verbose_name = _("damage point weights")
+        verbose_name_plural = _("damage point weights")
+
+    def __str__(self):
+        return str(self.disaster)
+
+    def clean(self):
+        # A frozen payment was computed with the weights in force; changing
+        # them afterwards would make its calculation unreproducible.
+        if (
+            self.disaster_id
+            and Allocation.objects.filter(disaster_id=self.disaster_id).exists()
+        ):
+            raise ValidationError(
+                _(
+                    "A payment for this disaster has been frozen with these "
+                    "weights, so they can no longer be changed."
+                ),
+                code="weights_frozen",
+            )
+
+    def as_dict(self):
+        return {name: getattr(self, name) for name in DAMAGE_FIELDS}
+
+
+class DamageFigures(models.Model):
+    """An affected municipality's damage counts (households) as of a day."""
+
+    disaster = models.ForeignKey(
+        Disaster,
+        verbose_name=_("disaster"),
+        on_delete=models.CASCADE,
+        related_name="damage_figures",
+    )
+    municipality = models.ForeignKey(
+        Organisation,
+        verbose_name=_("affected municipality"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    as_of = models.DateField(_("as of"))
+    source = models.CharField(
+        _("source"),
+        max_length=200,
+        blank=True,
+        help_text=_("e.g. the damage report's number and date."),
+    )
+    destroyed = models.PositiveIntegerField(_("Completely destroyed"), default=0)
+    major_half = models.PositiveIntegerField(_("Largely half destroyed"), default=0)
+    medium_half = models.PositiveIntegerField(_("Moderately half destroyed"), default=0)
+    half = models.PositiveIntegerField(_("Half destroyed"), default=0)
+    quasi_half = models.PositiveIntegerField(_("Quasi-half destroyed"), default=0)
+    partial = models.PositiveIntegerField(_("Partially damaged"), default=0)
+    flooded_above = models.PositiveIntegerField(
+        _("Flooded above floor level"), default=0
+    )
+    flooded_below = models.PositiveIntegerField(
+        _("Flooded below floor level"), default=0
+    )
+
+    class Meta:
+        verbose_name = _("damage figures")
+        verbose_name_plural = _("damage figures")
+        ordering = ["municipality__code", "municipality_id", "-as_of"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["disaster", "municipality", "as_of"],
+                name="disaster_damage_one_per_day",
+                violation_error_message=_(
+                    "Figures for this municipality on this day are already "
+                    "recorded; change those instead."
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.municipality.name} {self.as_of}"
+
+    def clean(self):
+        if not (self.disaster_id and self.as_of):
+            return
+        disaster = self.disaster
+        if self.as_of < disaster.occurred_on:
+            raise ValidationError(
+                {
+                    "as_of": ValidationError(
+                        _("The date must be on or after the day of the disaster."),
+                        code="before_disaster",
+                    )
+                }
+            )
+        if self.as_of > timezone.localdate():
+            raise ValidationError(
+                {
+                    "as_of": ValidationError(
+                        _("Figures cannot be dated in the future."),
+                        code="future",
+                    )
+                }
+            )
+
+    def as_dict(self):
+        return {name: getattr(self, name) for name in DAMAGE_FIELDS}
+
+
+class Allocation(models.Model):
+    """復興支援金 shared out by damage points, frozen with the payment decision.
+
+    The lines keep the figures, weights, points and amounts as computed at
+    the decision, so later edits of figures or weights leave them unchanged.
+    """
+
+    disaster = models.ForeignKey(
+        Disaster,
+        verbose_name=_("disaster"),
+        on_delete=models.CASCADE,
+        related_name="allocations",
+    )
+    total = models.PositiveBigIntegerField(_("total amount (yen)"))
+    as_of = models.DateField(_("figures as of"))
+    decided_on = models.DateField(_("payment decided on"))
+    reference = models.CharField(_("decision reference"), max_length=200)
+    weights = models.JSONField(_("weights used"))
+    unallocated = models.PositiveBigIntegerField(_("left unallocated (yen)"))
+    frozen_by = models.ForeignKey(
+        "members.User",
+        verbose_name=_("frozen by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    frozen_at = models.DateTimeField(_("frozen at"), default=timezone.now)
+    paid_on = models.DateField(_("paid on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("support money allocation")
+        verbose_name_plural = _("support money allocations")
+        ordering = ["-decided_on", "-pk"]
+
+    def __str__(self):
+        return f"{self.disaster} {self.reference}"
+
+
+class AllocationLine(models.Model):
+    """One municipality's part of a frozen allocation."""
+
+    allocation = models.ForeignKey(
+        Allocation,
+        verbose_name=_("allocation"),
+        on_delete=models.CASCADE,
+        related_name="lines",
+    )
+    municipality = models.ForeignKey(
+        Organisation,
+        verbose_name=_("municipality"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    figures_as_of = models.DateField(_("figures as of"))
+    figures = models.JSONField(_("figures"))
+    points = models.PositiveBigIntegerField(_("points"))
+    amount = models.PositiveBigIntegerField(_("amount (yen)"))
+    money = models.OneToOneField(
+        SupportMoney,
+        verbose_name=_("support money"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="allocation_line",
+    )
+
+    class Meta:
+        verbose_name = _("allocation line")
+        verbose_name_plural = _("allocation lines")
+        ordering = ["-points", "pk"]
+
+    def __str__(self):
+        return f"{self.municipality.name} {self.amount:,}"

@@ -18,7 +18,11 @@ from members.permissions import (
 )
 
 from .models import (
+    Allocation,
+    AllocationLine,
     ChangeLog,
+    DamageFigures,
+    DamageWeights,
     Disaster,
     Dispatch,
     HelpRequest,
@@ -169,7 +173,17 @@ def visible_changes(user: User, disaster: Disaster) -> QuerySet[ChangeLog]:
             )
             | changes_of(HelpRequest, None, disaster=disaster)
             | changes_of(ReportSnapshot, None, disaster=disaster)
+            | changes_of(DamageFigures, None, disaster=disaster)
+            | changes_of(DamageWeights, None, disaster=disaster)
+            | changes_of(Allocation, None, disaster=disaster)
+            | changes_of(AllocationLine, None, allocation__disaster=disaster)
         )
     return ChangeLog.objects.filter(condition).select_related(
         "changed_by", "content_type"
     )
+
+
+def can_manage_damage(user: User) -> bool:
+    """The office records damage figures and weights and freezes payments
+    of 復興支援金; every member reads the frozen results (can_view_reports)."""
+    return is_office_staff(user)

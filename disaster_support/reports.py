@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from members.common.eras import format_wareki
 from members.models import Organisation
 
-from . import charts
+from . import charts, damage
 from .models import Disaster, Dispatch, HelpRequest, Seat
 
 NEWSLETTER_NOTE = gettext_lazy(
@@ -339,13 +339,17 @@ def open_requests(requests):
     ]
 
 
-def money_and_goods(disaster):
-    """Support money and goods of a disaster, in date order: two queries."""
+def money_and_goods(disaster, as_of=None):
+    """Support money and goods of a disaster, in date order, paid or sent on
+    or before `as_of` if given: two queries. Money paid from a frozen
+    allocation by damage points comes with it (`allocation_line`)."""
     related = ["payer__prefecture", "recipient__prefecture"]
-    return (
-        list(disaster.money.select_related(*related)),
-        list(disaster.goods.select_related(*related)),
-    )
+    money = disaster.money.select_related(*related, "allocation_line__allocation")
+    goods = disaster.goods.select_related(*related)
+    if as_of is not None:
+        money = money.filter(paid_on__lte=as_of)
+        goods = goods.filter(sent_on__lte=as_of)
+    return list(money), list(goods)
 
 
 DUTY_CHART_NOTE = gettext_lazy(
@@ -549,7 +553,7 @@ def disaster_report(
     `all_requests` feed the figures and `requests`, those the reader may
     open, the lists (both from selectors.report_requests).
     """
-    money, goods = money_and_goods(disaster)
+    money, goods = money_and_goods(disaster, as_of)
     notes = {
         "newsletter": NEWSLETTER_NOTE,
         "status": STATUS_NOTE,
@@ -576,6 +580,8 @@ def disaster_report(
             medium_long=MEDIUM_LONG_NOTE,
             request_log=REQUEST_LOG_NOTE,
         )
+        figures["aid_totals"] = damage.aid_totals(money, goods)
+        notes.update(aid_totals=damage.TOTALS_NOTE)
     return DisasterReport(
         money=money,
         goods=goods,

@@ -5,17 +5,22 @@ recomputes from dispatches, so later edits never change what was published.
 """
 
 import csv
+import datetime
 import io
 
+from django.db.models import Sum
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from members.common.eras import format_wareki
 from members.common.spreadsheets import Sheet, spreadsheet_safe, xlsx_workbook
 
-from . import reports
+from . import damage, exports, reports, selectors
 
-TABLES = {
+# The two tables kept by snapshots published before every table was; their
+# rows are stored without title or header.
+LEGACY_TABLES = {
     "newsletter": (
         gettext_lazy("Staff dispatched"),
         [
@@ -37,51 +42,85 @@ TABLES = {
 }
 
 
-def freeze(disaster, as_of):
-    """The tables' rows and footnotes as reports.py computes them today."""
-    rows = reports.seat_rows(disaster, as_of)
+def _cell(value):
+    """A value as stored in the snapshot's JSON: dates as printed (和暦)."""
+    if isinstance(value, datetime.date):
+        return format_wareki(value)
+    if value is None or isinstance(value, int | float | str):
+        return value
+    return str(value)
+
+
+def _stored(title, header, rows, note):
     return {
-        "newsletter": {
-            "rows": [
-                [row.work, row.place, row.count]
-                for row in reports.newsletter_table(rows)
-            ],
-            "note": str(reports.NEWSLETTER_NOTE),
-        },
-        "status": {
-            "rows": [
-                [row.ward, row.on_duty, row.returned, row.planned, row.total]
-                for row in reports.status_table(rows, as_of)
-            ],
-            "note": str(reports.STATUS_NOTE),
-        },
+        "title": str(title),
+        "header": [str(label) for label in header],
+        "rows": [[_cell(value) for value in row] for row in rows],
+        "note": str(note),
     }
 
 
-def tables(snapshot):
-    """(key, title, header, rows, note) of each stored table, for the page."""
-    return [
-        (
-            key,
-            title,
-            header,
-            snapshot.data[key]["rows"],
-            snapshot.data[key]["note"],
+def freeze(disaster, as_of):
+    """Every table of the report, as computed today, with its title, header
+    and footnote: the dispatch tables, money and goods, the allocations by
+    damage points and the totals by recipient and giver.
+
+    The office publishes for all members, so the request log lists every
+    request (no reader's view applies)."""
+    requests = list(
+        selectors.with_log(disaster.requests.with_related(), as_of).annotate(
+            offered=Coalesce(Sum("offers__people"), 0)
         )
-        for key, (title, header) in TABLES.items()
-    ]
+    )
+    source = exports.Source(
+        disaster=disaster,
+        as_of=as_of,
+        rows=reports.seat_rows(disaster, as_of),
+        all_requests=requests,
+        requests=requests,
+    )
+    data = {
+        table: _stored(*exports.table_rows(table, source)) for table in exports.TABLES
+    }
+    money, goods = reports.money_and_goods(disaster, as_of)
+    for table, parts in damage.snapshot_tables(disaster, as_of, money, goods).items():
+        data[table] = _stored(*parts)
+    return data
+
+
+def _table(snapshot, key):
+    """(title, header, rows, note); snapshots published before titles and
+    headers were stored take them from LEGACY_TABLES."""
+    stored = snapshot.data[key]
+    if "header" in stored:
+        return stored["title"], stored["header"], stored["rows"], stored["note"]
+    title, header = LEGACY_TABLES[key]
+    return str(title), [str(label) for label in header], stored["rows"], stored["note"]
+
+
+def has_table(snapshot, key):
+    return key in snapshot.data
+
+
+# Page order of the stored tables (JSON objects in the database keep no order).
+ORDER = (*exports.TABLES, *damage.SNAPSHOT_TABLES)
+
+
+def tables(snapshot):
+    """(key, title, header, rows, note) of each stored table, in page order."""
+    return [(key, *_table(snapshot, key)) for key in ORDER if key in snapshot.data]
 
 
 def _lines(snapshot, table):
     """Header, stored rows, then the as-of, approval and footnote lines."""
-    _title, header = TABLES[table]
-    stored = snapshot.data[table]
-    yield [str(label) for label in header]
-    yield from stored["rows"]
+    _title, header, rows, note = _table(snapshot, table)
+    yield header
+    yield from rows
     yield []
     yield [_("As of %(date)s") % {"date": format_wareki(snapshot.as_of)}]
     yield [_("Approved by: %(name)s") % {"name": snapshot.approver_name}]
-    yield [stored["note"]]
+    if note:
+        yield [note]
 
 
 def to_csv(snapshot, table):
@@ -96,5 +135,12 @@ def to_csv(snapshot, table):
 def to_xlsx(snapshot, table):
     header, *rows = _lines(snapshot, table)
     return xlsx_workbook(
-        [Sheet(title=TABLES[table][0], header=header, rows=rows, widths=[60, 18])]
+        [
+            Sheet(
+                title=_table(snapshot, table)[0],
+                header=header,
+                rows=rows,
+                widths=[60, 18],
+            )
+        ]
     )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import aid, disasters, dispatches, requests, snapshots
+from .views import aid, damage, disasters, dispatches, requests, snapshots
 
 app_name = "disaster_support"
 
@@ -67,6 +67,37 @@ urlpatterns = [
         "<int:pk>/history/",
         disasters.ChangeHistoryView.as_view(),
         name="change_history",
+    ),
+    path("<int:pk>/damage/", damage.DamageView.as_view(), name="damage"),
+    path(
+        "<int:pk>/damage/figures/new/",
+        damage.FiguresCreateView.as_view(),
+        name="damage_figures_create",
+    ),
+    path(
+        "damage/figures/<int:pk>/edit/",
+        damage.FiguresUpdateView.as_view(),
+        name="damage_figures_update",
+    ),
+    path(
+        "<int:pk>/damage/weights/",
+        damage.WeightsView.as_view(),
+        name="damage_weights",
+    ),
+    path(
+        "<int:pk>/damage/freeze/",
+        damage.AllocationFreezeView.as_view(),
+        name="allocation_freeze",
+    ),
+    path(
+        "damage/allocations/<int:pk>/",
+        damage.AllocationDetailView.as_view(),
+        name="allocation_detail",
+    ),
+    path(
+        "damage/allocations/<int:pk>/pay/",
+        damage.AllocationPayView.as_view(),
+        name="allocation_pay",
     ),
     path("map-base.svg", disasters.map_base, name="map_base"),
 ]

@@ -106,6 +106,16 @@ ROLE_MODEL_PERMISSIONS = {
             for action in ["view", "add", "change", "delete"]
         ),
         "disaster_support.view_changelog",
+        # 復興支援金 by damage points: allocations are frozen on the site, so
+        # admin only reads them and corrects the decision's reference.
+        *(
+            f"disaster_support.{action}_{model}"
+            for model in ["damageweights", "damagefigures"]
+            for action in ["view", "add", "change", "delete"]
+        ),
+        "disaster_support.view_allocation",
+        "disaster_support.change_allocation",
+        "disaster_support.view_allocationline",
     ],
 }
 

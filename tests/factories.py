@@ -379,3 +379,14 @@ def make_organisation_group(*, name="北陸の会員", organisations=()):
     group = OrganisationGroup.objects.create(name=name)
     group.organisations.set(organisations)
     return group
+
+
+def make_damage_figures(
+    *, disaster, municipality, as_of=datetime.date(2024, 1, 15), by=None, **counts
+):
+    """A municipality's damage counts (households per category) as of a day."""
+    from disaster_support import damage_services
+
+    return damage_services.figures_create(
+        disaster=disaster, municipality=municipality, as_of=as_of, actor=by, **counts
+    )

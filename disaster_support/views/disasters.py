@@ -103,6 +103,7 @@ class DisasterDetailView(DisasterReportMixin, TemplateView):
             can_manage=permissions.can_manage_disasters(user),
             can_enter_request=permissions.can_enter_request(user, self.disaster),
             can_record_aid=permissions.can_record_aid(user),
+            can_manage_damage=permissions.can_manage_damage(user),
             **report.context(),
             **kwargs,
         )

@@ -43,9 +43,9 @@ class SnapshotDetailView(TemplateView):
 
 class SnapshotExportView(View):
     def get(self, request, pk, table, fmt):
-        if table not in snapshots.TABLES or fmt not in ("csv", "xlsx"):
-            raise Http404
         snapshot = access_snapshot(request.user, pk)
+        if not snapshots.has_table(snapshot, table) or fmt not in ("csv", "xlsx"):
+            raise Http404
         to_file = snapshots.to_csv if fmt == "csv" else snapshots.to_xlsx
         name = f"snapshot-{snapshot.pk}-{table}-{snapshot.as_of:%Y%m%d}.{fmt}"
         return download(fmt, to_file(snapshot, table), name)

@@ -13,6 +13,9 @@ MODELS = [
     "supportmoney",
     "supportgoods",
     "changelog",
+    "damageweights",
+    "damagefigures",
+    "allocation",
 ]
 
 

@@ -116,7 +116,7 @@ def aid(disaster, nanao, chiyoda, office_staff):
         recipient=nanao,
         amount=12_000_000,
         basis="被害点数 120",
-        paid_on=D(2024, 2, 1),
+        paid_on=D(2024, 1, 18),
     )
     services.goods_create(
         disaster=disaster,
@@ -130,6 +130,27 @@ def aid(disaster, nanao, chiyoda, office_staff):
         sent_on=D(2024, 1, 5),
     )
     return disaster
+
+
+def test_money_paid_after_the_day_is_left_out_of_page_and_export(
+    client, member, aid, nanao, office_staff
+):
+    services.money_create(
+        disaster=aid,
+        actor=office_staff,
+        kind=SupportMoney.Kind.DONATION,
+        payer=None,
+        is_joint=True,
+        recipient=nanao,
+        amount=777,
+        paid_on=D(2024, 1, 21),
+    )
+    client.force_login(member)
+    assert "777" not in " ".join(
+        " ".join(cells) for cells in page_cells(page(client, aid), "money")
+    )
+    for rows in exported(client, aid, "money"):
+        assert [row[3] for row in rows] == ["12000000"]
 
 
 def test_money_and_goods_exports_have_the_page_figures(client, member, aid):

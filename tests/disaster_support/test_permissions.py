@@ -90,3 +90,18 @@ def test_can_offer(people, help_request, who, allowed):
 
 def test_everyone_in_the_members_area_reads_reports(people):
     assert all(permissions.can_view_reports(user) for user in people.values())
+
+
+@pytest.mark.parametrize(
+    ("who", "manage", "read"),
+    [
+        ("office", True, True),
+        ("nanao", False, True),
+        ("chiyoda", False, True),
+        ("outsider", False, True),
+    ],
+)
+def test_damage_points_rights(people, who, manage, read):
+    """The office works the 復興支援金 calculation; every member reads it."""
+    assert permissions.can_manage_damage(people[who]) is manage
+    assert permissions.can_view_reports(people[who]) is read

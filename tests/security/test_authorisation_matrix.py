@@ -121,6 +121,34 @@ def _feed_token(w):
 
 ORGANISER_A = profile(a=200, b=403, ward=403, office=200)
 
+
+def _allocation(w):
+    """Org A's damage figures and an allocation frozen on them, made the
+    first time a URL needs them."""
+    if "allocation" not in w.objects:
+        import datetime
+
+        from disaster_support import damage_services
+        from tests import factories
+
+        disaster = w.objects["disaster"]
+        w.objects["damage_figures"] = factories.make_damage_figures(
+            disaster=disaster,
+            municipality=w.objects["org_a"],
+            destroyed=1,
+            by=w.users["office"],
+        )
+        w.objects["allocation"] = damage_services.allocation_freeze(
+            disaster=disaster,
+            total=1_000_000,
+            as_of=datetime.date(2024, 1, 15),
+            decided_on=datetime.date(2024, 2, 1),
+            reference="第1号",
+            actor=w.users["office"],
+        )
+    return w.objects["allocation"]
+
+
 # name: (kwargs builder, {method: expected outcomes})
 MATRIX = {
     # ----- config -----
@@ -395,6 +423,42 @@ MATRIX = {
     ),
     "disaster_support:change_history": (o("disaster"), {"GET": WARDS_AND_OFFICE}),
     "disaster_support:map_base": (_none, {"GET": MEMBERS, "POST": NOT_ALLOWED}),
+    # 復興支援金 by damage points: the office works it (empty POSTs come back
+    # with errors), every member reads a frozen allocation.
+    "disaster_support:damage": (
+        o("disaster"),
+        {"GET": OFFICE_ONLY, "POST": profile(a=403, b=403, ward=403, office=405)},
+    ),
+    "disaster_support:damage_figures_create": (
+        o("disaster"),
+        {"GET": OFFICE_ONLY, "POST": OFFICE_ONLY},
+    ),
+    "disaster_support:damage_figures_update": (
+        lambda w: _allocation(w) and {"pk": w.objects["damage_figures"].pk},
+        {"GET": OFFICE_ONLY, "POST": OFFICE_ONLY},
+    ),
+    "disaster_support:damage_weights": (
+        o("disaster"),
+        {"GET": OFFICE_ONLY, "POST": OFFICE_ONLY},
+    ),
+    "disaster_support:allocation_freeze": (
+        o("disaster"),
+        {
+            "GET": profile(a=403, b=403, ward=403, office=405),
+            "POST": OFFICE_ONLY,
+        },
+    ),
+    "disaster_support:allocation_detail": (
+        lambda w: {"pk": _allocation(w).pk},
+        {"GET": MEMBERS},
+    ),
+    "disaster_support:allocation_pay": (
+        lambda w: {"pk": _allocation(w).pk},
+        {
+            "GET": profile(a=403, b=403, ward=403, office=405),
+            "POST": OFFICE_ONLY,
+        },
+    ),
     # ----- inquiries: the office asked org A; B and the ward are not asked -----
     "inquiries:list": (_none, {"GET": MEMBERS}),
     "inquiries:create": (_none, {"GET": MEMBERS, "POST": MEMBERS}),
