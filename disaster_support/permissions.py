@@ -82,9 +82,20 @@ def can_edit_request(user: User, help_request: HelpRequest) -> bool:
     )
 
 
+def can_see_every_request(user: User) -> bool:
+    """The wards and the office read the whole request log."""
+    return is_office_staff(user) or is_ward_staff(user)
+
+
 def can_see_request(user: User, help_request: HelpRequest) -> bool:
     """Members read reports; the request log itself is for those involved."""
-    return can_edit_request(user, help_request) or is_ward_staff(user)
+    return can_edit_request(user, help_request) or can_see_every_request(user)
+
+
+def can_see_snapshot_table(user: User, table: str) -> bool:
+    """A published snapshot is for every member, but its request log lists
+    every request as published, so it is for those who see them all."""
+    return table != "request_log" or can_see_every_request(user)
 
 
 def _own_ward(user: User, ward_id: int) -> bool:

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from members.common.eras import format_wareki
 from members.common.spreadsheets import Sheet, spreadsheet_safe, xlsx_workbook
 
-from . import damage, exports, reports, selectors
+from . import damage, exports, permissions, reports, selectors
 
 # The two tables kept by snapshots published before every table was; their
 # rows are stored without title or header.
@@ -65,8 +65,8 @@ def freeze(disaster, as_of):
     and footnote: the dispatch tables, money and goods, the allocations by
     damage points and the totals by recipient and giver.
 
-    The office publishes for all members, so the request log lists every
-    request (no reader's view applies)."""
+    The request log keeps every request; only those who may read them all
+    are shown it (permissions.can_see_snapshot_table)."""
     requests = list(
         selectors.with_log(disaster.requests.with_related(), as_of).annotate(
             offered=Coalesce(Sum("offers__people"), 0)
@@ -98,17 +98,20 @@ def _table(snapshot, key):
     return str(title), [str(label) for label in header], stored["rows"], stored["note"]
 
 
-def has_table(snapshot, key):
-    return key in snapshot.data
+def has_table(snapshot, key, user):
+    return key in snapshot.data and permissions.can_see_snapshot_table(user, key)
 
 
 # Page order of the stored tables (JSON objects in the database keep no order).
 ORDER = (*exports.TABLES, *damage.SNAPSHOT_TABLES)
 
 
-def tables(snapshot):
-    """(key, title, header, rows, note) of each stored table, in page order."""
-    return [(key, *_table(snapshot, key)) for key in ORDER if key in snapshot.data]
+def tables(snapshot, user):
+    """(key, title, header, rows, note) of each stored table the user may
+    read, in page order."""
+    return [
+        (key, *_table(snapshot, key)) for key in ORDER if has_table(snapshot, key, user)
+    ]
 
 
 def _lines(snapshot, table):

@@ -37,14 +37,19 @@ class SnapshotDetailView(TemplateView):
     def get_context_data(self, **kwargs):
         snapshot = access_snapshot(self.request.user, self.kwargs["pk"])
         return super().get_context_data(
-            snapshot=snapshot, tables=snapshots.tables(snapshot), **kwargs
+            snapshot=snapshot,
+            tables=snapshots.tables(snapshot, self.request.user),
+            **kwargs,
         )
 
 
 class SnapshotExportView(View):
     def get(self, request, pk, table, fmt):
         snapshot = access_snapshot(request.user, pk)
-        if not snapshots.has_table(snapshot, table) or fmt not in ("csv", "xlsx"):
+        if not snapshots.has_table(snapshot, table, request.user) or fmt not in (
+            "csv",
+            "xlsx",
+        ):
             raise Http404
         to_file = snapshots.to_csv if fmt == "csv" else snapshots.to_xlsx
         name = f"snapshot-{snapshot.pk}-{table}-{snapshot.as_of:%Y%m%d}.{fmt}"
