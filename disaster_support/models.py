@@ -561,3 +561,7 @@ class ReportSnapshot(models.Model):
 
     def __str__(self):
         return self.title
+
+
+# 協定・覚書 are in their own module; imported here so Django finds them.
+from .agreement_models import Agreement  # noqa: E402, F401

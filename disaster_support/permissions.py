@@ -173,3 +173,13 @@ def visible_changes(user: User, disaster: Disaster) -> QuerySet[ChangeLog]:
     return ChangeLog.objects.filter(condition).select_related(
         "changed_by", "content_type"
     )
+
+
+def can_view_agreements(user: User) -> bool:
+    """Every member reads the register of agreements and their documents."""
+    return can_use_members_area(user)
+
+
+def can_manage_agreements(user: User) -> bool:
+    """The office keeps the register of agreements."""
+    return is_office_staff(user)

@@ -483,6 +483,7 @@ class LogRow:
     people_offered: int | None = None
     team: str = ""  # ward, name, dates and status of a team
     seats: int | None = None
+    team_id: int | None = None
 
 
 def request_log(requests):
@@ -503,6 +504,7 @@ def request_log(requests):
                     people_offered=offer["people"],
                     team=_team_label(team) if team else "",
                     seats=team["seats"] if team else None,
+                    team_id=team["id"] if team else None,
                 )
                 for team in offer["teams"] or [None]
             )

@@ -56,6 +56,7 @@ def with_log(
         .order_by("start_on", "pk")
         .values(
             json=JSONObject(
+                id="pk",
                 name="name",
                 ward="ward__name",
                 start_on="start_on",

@@ -11,7 +11,7 @@ from django.views.generic import TemplateView, View
 from members.common.versioning import StaleEdit
 from members.common.views import ServiceFormView
 
-from .. import permissions, services
+from .. import agreements, permissions, services
 from ..access import access_disaster_for_request, access_request
 from ..forms import OfferForm, RequestForm, RequestStatusForm
 from .common import ActingForMixin
@@ -31,7 +31,15 @@ class RequestCreateView(ServiceFormView):
         return {**super().get_form_kwargs(), "municipality": self.acting_for}
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(disaster=self.disaster, **kwargs)
+        # A member files for itself, so its partners can be suggested now.
+        partners = (
+            None
+            if self.acting_for is None
+            else agreements.partners_by_agreement(self.acting_for)
+        )
+        return super().get_context_data(
+            disaster=self.disaster, partners=partners, **kwargs
+        )
 
     def act(self, form):
         fields = dict(form.cleaned_data)
@@ -69,6 +77,10 @@ class RequestDetailView(TemplateView):
             help_request=help_request,
             offers=offers,
             can_offer=permissions.can_offer(user, help_request),
+            partners=agreements.partners_by_agreement(help_request.municipality),
+            basis=agreements.dispatch_basis(
+                dispatch.pk for offer in offers for dispatch in offer.dispatches.all()
+            ),
             can_edit=permissions.can_edit_request(user, help_request),
             status_form=RequestStatusForm(
                 initial={"status": help_request.status, "version": help_request.version}

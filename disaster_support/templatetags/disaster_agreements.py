@@ -1,0 +1,25 @@
+"""Agreements shown on pages of other apps (the member directory), which
+load this library instead of importing the tracker."""
+
+from django import template
+
+from ..models import Agreement
+
+register = template.Library()
+
+
+@register.inclusion_tag("disaster_support/partials/organisation_agreements.html")
+def organisation_agreements(organisation):
+    """The agreements an organisation is a party to, newest first."""
+    return {
+        "organisation": organisation,
+        "agreements": list(
+            Agreement.objects.filter(parties=organisation).with_parties()
+        ),
+    }
+
+
+@register.simple_tag
+def agreement_basis(basis, dispatch_id):
+    """The agreement behind a dispatch, from agreements.dispatch_basis()."""
+    return basis.get(dispatch_id) if basis and dispatch_id else None
