@@ -68,7 +68,7 @@ class Agreement(models.Model):
         OTHER = "other", _("Other agreement")
 
     class Scope(models.TextChoices):
-        DISASTER = "disaster", _("Disaster aid")
+        DISASTER = "disaster", _("Disaster support")
         CULTURE = "culture", _("Culture")
         TOURISM = "tourism", _("Tourism")
         INDUSTRY = "industry", _("Industry")
@@ -80,7 +80,7 @@ class Agreement(models.Model):
         EXPIRED = "expired", _("Ended")
         PREPARING = "preparing", _("In preparation")
 
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(_("name of the agreement"), max_length=200)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     parties = models.ManyToManyField(
         Organisation, verbose_name=_("parties"), related_name="agreements"

@@ -383,7 +383,7 @@ class AgreementForm(forms.Form):
     """An agreement of the register; the office's form (services check the
     parties and dates)."""
 
-    title = forms.CharField(label=_("Title"), max_length=200)
+    title = forms.CharField(label=_("Name of the agreement"), max_length=200)
     kind = forms.ChoiceField(label=_("Kind"), choices=Agreement.Kind.choices)
     parties = forms.ModelMultipleChoiceField(
         label=_("Parties"),

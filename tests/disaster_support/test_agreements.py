@@ -168,7 +168,9 @@ def test_member_reads_the_list_with_the_map(client, member, shinjuku, kumamoto):
         ("kind=sister", set()),
     ],
 )
-def test_list_filters_by_kind_and_scope(client, member, shinjuku, kumamoto, query, found):
+def test_list_filters_by_kind_and_scope(
+    client, member, shinjuku, kumamoto, query, found
+):
     factories.make_agreement(
         parties=[shinjuku, kumamoto], title="覚書", kind="comprehensive"
     )
@@ -296,7 +298,9 @@ def test_invalid_agreement_is_refused_and_nothing_saved(
     assert not ChangeLog.objects.exists()
 
 
-def test_signed_tomorrow_is_refused_in_japanese(client, office_staff, shinjuku, kumamoto):
+def test_signed_tomorrow_is_refused_in_japanese(
+    client, office_staff, shinjuku, kumamoto
+):
     client.force_login(office_staff)
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
 
@@ -405,9 +409,7 @@ def test_request_page_suggests_partners_first(client, office_staff, ishikawa, na
     assert "七尾・世田谷協定" in response.content.decode()
 
 
-def test_dispatch_basis_needs_an_agreement_in_force_on_its_first_day(
-    ishikawa, nanao
-):
+def test_dispatch_basis_needs_an_agreement_in_force_on_its_first_day(ishikawa, nanao):
     disaster = factories.make_disaster(prefecture=ishikawa)
     chiyoda = factories.make_ward()
     minato = factories.make_ward(name="港区")
@@ -438,8 +440,7 @@ def test_dispatch_basis_queries_do_not_grow(ishikawa, nanao):
     factories.make_agreement(parties=[nanao, chiyoda])
     offer = factories.make_offer(request=help_request, ward=chiyoda)
     ids = [
-        factories.make_dispatch(offer=offer, ward=chiyoda, seats=1).pk
-        for _ in range(4)
+        factories.make_dispatch(offer=offer, ward=chiyoda, seats=1).pk for _ in range(4)
     ]
 
     with CaptureQueriesContext(connection) as queries:
@@ -456,9 +457,7 @@ def test_report_shows_the_agreement_behind_a_team(client, member, ishikawa, nana
     factories.make_agreement(parties=[nanao, chiyoda], title="七尾・千代田協定")
     offer = factories.make_offer(request=help_request, ward=chiyoda)
     factories.make_dispatch(offer=offer, ward=chiyoda)
-    client.force_login(
-        factories.make_user(email="n@example.jp", organisation=nanao)
-    )
+    client.force_login(factories.make_user(email="n@example.jp", organisation=nanao))
 
     response = client.get(
         reverse("disaster_support:disaster_detail", args=[disaster.pk])
@@ -509,4 +508,3 @@ def test_ward_staff_view_agreements_in_admin(client, ward_staff, shinjuku, kumam
     assert listing.status_code == 200
     assert agreement.title in listing.content.decode()
     assert adding.status_code == 403
-

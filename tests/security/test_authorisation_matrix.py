@@ -135,6 +135,7 @@ def _agreement(w):
         )
     return {"pk": w.objects["agreement"].pk}
 
+
 # name: (kwargs builder, {method: expected outcomes})
 MATRIX = {
     # ----- config -----
