@@ -4,13 +4,14 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from disaster_support import agreements
-from disaster_support.models import Agreement, ChangeLog
+from disaster_support.models import Agreement, ChangeLog, Dispatch
 from members.models import Organisation
 from tests import factories
 
@@ -508,3 +509,54 @@ def test_ward_staff_view_agreements_in_admin(client, ward_staff, shinjuku, kumam
     assert listing.status_code == 200
     assert agreement.title in listing.content.decode()
     assert adding.status_code == 403
+
+
+# ----- demo data -----
+
+
+@pytest.fixture
+def seeded(settings):
+    settings.DEBUG = True
+    call_command("load_local_governments")
+    call_command("seed_demo_disaster")
+    call_command("seed_demo_agreements")
+
+
+def test_demo_has_the_memorandum_of_the_newsletter(seeded):
+    memo = Agreement.objects.get(title="文化と歴史を縁とする包括連携に関する覚書")
+
+    assert memo.kind == Agreement.Kind.COMPREHENSIVE
+    assert {party.name for party in memo.parties.all()} == {
+        "新宿区",
+        "文京区",
+        "熊本県",
+        "熊本市",
+    }
+
+
+def test_demo_setagaya_is_suggested_with_its_partner(seeded):
+    setagaya = Organisation.objects.get(code="131121")
+
+    partners = agreements.partners_by_agreement(setagaya)
+
+    assert [p.organisation.name for p in partners] == ["金沢市"]
+
+
+def test_demo_noto_team_sent_under_an_agreement_shows_it(seeded):
+    shibuya = Organisation.objects.get(code="131130")
+    teams = Dispatch.objects.filter(ward=shibuya)
+    to_shika = set(
+        teams.filter(offer__request__municipality__code="173843").values_list(
+            "pk", flat=True
+        )
+    )
+
+    basis = agreements.dispatch_basis(teams.values_list("pk", flat=True))
+
+    assert to_shika and set(basis) == to_shika
+
+
+def test_demo_agreements_are_not_doubled(seeded):
+    call_command("seed_demo_agreements")
+
+    assert Agreement.objects.filter(title__startswith="世田谷区").count() == 1
