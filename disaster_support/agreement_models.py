@@ -10,11 +10,16 @@ from django import forms
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models.functions import JSONObject
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from members.models import Organisation
+
+# The dispatch field naming the organisation that sent the team; the one
+# place to change when teams may come from any member organisation.
+DISPATCH_SENDER_FIELD = "ward"
 
 
 def agreement_document_path(instance, filename):
@@ -158,3 +163,17 @@ class Agreement(models.Model):
             )
         if errors:
             raise ValidationError(errors)
+
+
+def dispatch_basis_expression():
+    """For a Dispatch query: the agreement ({"id", "title"}) in force on the
+    team's first day between its sender and the municipality it helped,
+    or null; the earliest signed if several."""
+    agreements = (
+        Agreement.objects.in_force_on(OuterRef("start_on"))
+        .filter(parties=OuterRef(DISPATCH_SENDER_FIELD))
+        .filter(parties=OuterRef("offer__request__municipality"))
+        .order_by("signed_on", "pk")
+        .values(json=JSONObject(id="pk", title="title"))[:1]
+    )
+    return Subquery(agreements)

@@ -13,18 +13,15 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from members.models import Organisation, User
 
+from .agreement_models import dispatch_basis_expression
 from .models import Agreement, ChangeLog, Dispatch
 from .services import _create, _log, _values
-
-# The dispatch field naming the organisation that sent the team; the one
-# place to change when teams may come from any member organisation.
-DISPATCH_SENDER_FIELD = "ward"
 
 
 def _distinct_parties(parties):
@@ -180,46 +177,11 @@ def _sorted_partners(partners):
 # ----- Agreement as basis -----
 
 
-def dispatch_basis(dispatch_ids: Iterable[int]) -> dict[int, Agreement]:
-    """For each dispatch, an agreement in force on its first day between the
-    organisation that sent it and the municipality it helped, if any.
-
-    Dispatches without one are left out. Two queries, however many teams.
-    """
-    rows = list(
-        Dispatch.objects.filter(pk__in=list(dispatch_ids)).values_list(
-            "pk",
-            f"{DISPATCH_SENDER_FIELD}_id",
-            "offer__request__municipality_id",
-            "start_on",
-        )
+def dispatch_basis(dispatch_ids: Iterable[int]) -> dict[int, dict]:
+    """For each dispatch, the agreement ({"id", "title"}) in force on its
+    first day between the organisation that sent it and the municipality it
+    helped. Dispatches without one are left out. One query."""
+    rows = Dispatch.objects.filter(pk__in=list(dispatch_ids)).values_list(
+        "pk", dispatch_basis_expression()
     )
-    if not rows:
-        return {}
-    organisations = {sender for _pk, sender, _m, _d in rows} | {
-        helped for _pk, _s, helped, _d in rows
-    }
-    agreements = (
-        Agreement.objects.filter(
-            status__in=[Agreement.Status.ACTIVE, Agreement.Status.EXPIRED],
-            signed_on__lte=max(day for *_ids, day in rows),
-            parties__in=organisations,
-        )
-        .distinct()
-        .order_by("signed_on", "pk")
-        .prefetch_related(Prefetch("parties", queryset=Organisation.objects.only("pk")))
-    )
-    by_pair: dict[frozenset, list[Agreement]] = {}
-    for agreement in agreements:
-        party_ids = [party.pk for party in agreement.parties.all()]
-        for first in party_ids:
-            for second in party_ids:
-                if first != second:
-                    by_pair.setdefault(frozenset((first, second)), []).append(agreement)
-    basis = {}
-    for pk, sender, helped, day in rows:
-        for agreement in by_pair.get(frozenset((sender, helped)), []):
-            if agreement.is_in_force_on(day):
-                basis[pk] = agreement
-                break
-    return basis
+    return {pk: basis for pk, basis in rows if basis}

@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce, JSONObject
 from members.models import User
 
 from . import permissions
+from .agreement_models import dispatch_basis_expression
 from .models import Disaster, Dispatch, HelpRequest, Offer, Seat
 
 
@@ -56,13 +57,13 @@ def with_log(
         .order_by("start_on", "pk")
         .values(
             json=JSONObject(
-                id="pk",
                 name="name",
                 ward="ward__name",
                 start_on="start_on",
                 end_on="end_on",
                 status="status",
                 seats=Coalesce(Subquery(seats), 0),
+                basis=dispatch_basis_expression(),
             )
         )
     )

@@ -17,9 +17,3 @@ def organisation_agreements(organisation):
             Agreement.objects.filter(parties=organisation).with_parties()
         ),
     }
-
-
-@register.simple_tag
-def agreement_basis(basis, dispatch_id):
-    """The agreement behind a dispatch, from agreements.dispatch_basis()."""
-    return basis.get(dispatch_id) if basis and dispatch_id else None

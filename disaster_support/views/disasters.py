@@ -13,15 +13,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 from django.views.generic import FormView, TemplateView, View
 
-from .. import (
-    agreements,
-    charts,
-    exports,
-    permissions,
-    reports,
-    selectors,
-    services,
-)
+from .. import charts, exports, permissions, reports, selectors, services
 from ..access import access_disaster, access_history
 from ..forms import AsOfForm, DisasterForm
 from ..models import Disaster
@@ -111,9 +103,6 @@ class DisasterDetailView(DisasterReportMixin, TemplateView):
             can_manage=permissions.can_manage_disasters(user),
             can_enter_request=permissions.can_enter_request(user, self.disaster),
             can_record_aid=permissions.can_record_aid(user),
-            agreement_basis=agreements.dispatch_basis(
-                row.team_id for row in report.figures.get("request_log", [])
-            ),
             **report.context(),
             **kwargs,
         )

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -13,7 +14,9 @@ from members.common.views import ServiceFormView
 
 from .. import agreements, permissions, services
 from ..access import access_disaster_for_request, access_request
+from ..agreement_models import dispatch_basis_expression
 from ..forms import OfferForm, RequestForm, RequestStatusForm
+from ..models import Dispatch
 from .common import ActingForMixin
 
 
@@ -64,7 +67,14 @@ class RequestDetailView(TemplateView):
         help_request = access_request(user, self.kwargs["pk"])
         offers = list(
             help_request.offers.select_related("ward").prefetch_related(
-                "dispatches__ward", "dispatches__seats"
+                Prefetch(
+                    "dispatches",
+                    queryset=Dispatch.objects.annotate(
+                        basis=dispatch_basis_expression()
+                    ),
+                ),
+                "dispatches__ward",
+                "dispatches__seats",
             )
         )
         for offer in offers:
@@ -78,9 +88,6 @@ class RequestDetailView(TemplateView):
             offers=offers,
             can_offer=permissions.can_offer(user, help_request),
             partners=agreements.partners_by_agreement(help_request.municipality),
-            basis=agreements.dispatch_basis(
-                dispatch.pk for offer in offers for dispatch in offer.dispatches.all()
-            ),
             can_edit=permissions.can_edit_request(user, help_request),
             status_form=RequestStatusForm(
                 initial={"status": help_request.status, "version": help_request.version}
