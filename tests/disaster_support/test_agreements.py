@@ -368,6 +368,24 @@ def test_organisation_page_lists_its_agreements(client, member, shinjuku, kumamo
     assert "新宿区" in text
 
 
+def test_organisation_page_agreements_in_one_query(client, member, shinjuku, kumamoto):
+    client.force_login(member)
+    url = reverse("members:organisation_detail", args=[kumamoto.pk])
+    client.get(url)
+    with CaptureQueriesContext(connection) as none:
+        client.get(url)
+    for _number in range(4):
+        factories.make_agreement(
+            parties=[shinjuku, kumamoto, factories.make_organisation()]
+        )
+    client.get(url)
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(url)
+
+    assert len(many) == len(none)
+    assert response.content.decode().count("新宿区、テスト市") == 4
+
+
 # ----- suggestions and basis -----
 
 
