@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from disaster_support import agreements
+from disaster_support import agreements, permissions
 from disaster_support.models import Agreement, ChangeLog, Dispatch
 from members.models import Organisation
 from tests import factories
@@ -578,3 +578,40 @@ def test_demo_agreements_are_not_doubled(seeded):
     call_command("seed_demo_agreements")
 
     assert Agreement.objects.filter(title__startswith="世田谷区").count() == 1
+
+
+# ----- permissions -----
+
+
+@pytest.mark.parametrize(
+    ("who", "view", "manage"),
+    [
+        ("member", True, False),
+        ("ward_staff", True, False),
+        ("office_staff", True, True),
+    ],
+)
+def test_who_reads_and_who_keeps_the_register(request, who, view, manage):
+    user = request.getfixturevalue(who)
+
+    assert permissions.can_view_agreements(user) is view
+    assert permissions.can_manage_agreements(user) is manage
+
+
+def test_suspended_organisation_reads_no_agreements(member):
+    member.organisation.membership_status = "suspended"
+    member.organisation.save()
+
+    assert not permissions.can_view_agreements(member)
+
+
+def test_member_filing_a_request_sees_its_partners(client, disaster, nanao_staff):
+    setagaya = factories.make_ward(name="世田谷区")
+    factories.make_agreement(parties=[nanao_staff.organisation, setagaya])
+    client.force_login(nanao_staff)
+
+    response = client.get(
+        reverse("disaster_support:request_create", args=[disaster.pk])
+    )
+
+    assert [p.organisation for p in response.context["partners"]] == [setagaya]
