@@ -142,7 +142,8 @@ class Agreement(models.Model):
         )
 
     def get_scopes_display(self):
-        return [self.Scope(scope).label for scope in self.scopes]
+        """The scopes' labels, in the order of the choices."""
+        return [label for value, label in self.Scope.choices if value in self.scopes]
 
     def clean(self):
         errors = {}

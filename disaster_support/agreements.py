@@ -24,17 +24,24 @@ from .models import Agreement, ChangeLog, Dispatch
 from .services import _create, _log, _values
 
 
-def _distinct_parties(parties):
+def _checked(agreement, parties):
+    """The distinct parties, or every error of the agreement and its parties
+    at once; the document is checked by the form before any file is kept."""
     distinct = list({party.pk: party for party in parties}.values())
+    errors = {}
     if len(distinct) < 2:
-        raise ValidationError(
-            {
-                "parties": ValidationError(
-                    _("An agreement needs two or more different parties."),
-                    code="too_few_parties",
-                )
-            }
-        )
+        errors["parties"] = [
+            ValidationError(
+                _("An agreement needs two or more different parties."),
+                code="too_few_parties",
+            )
+        ]
+    try:
+        agreement.full_clean(exclude=["document"])
+    except ValidationError as error:
+        errors.update(error.error_dict)
+    if errors:
+        raise ValidationError(errors)
     return distinct
 
 
@@ -56,10 +63,9 @@ def agreement_create(
     **fields,
 ) -> Agreement:
     """Register an agreement between two or more different organisations."""
-    parties = _distinct_parties(parties)
     agreement = Agreement(**fields)
     # Checked before the file is written, so a refusal leaves no file behind.
-    agreement.full_clean(exclude=["document"])
+    parties = _checked(agreement, parties)
     _store_document(agreement, document)
     try:
         _create(agreement, actor=actor)
@@ -87,13 +93,12 @@ def agreement_update(
     **fields,
 ) -> Agreement:
     """Change an agreement; its parties stay two or more different ones."""
-    parties = _distinct_parties(parties)
     locked = Agreement.objects.select_for_update().get(pk=agreement.pk)
     old = {**_values(locked), "parties": _party_names(_sorted(locked.parties.all()))}
     for name, value in fields.items():
         setattr(locked, name, value)
     # Checked before the file is written, so a refusal leaves no file behind.
-    locked.full_clean(exclude=["document"])
+    parties = _checked(locked, parties)
     _store_document(locked, document)
     try:
         locked.save()

@@ -615,3 +615,17 @@ def test_member_filing_a_request_sees_its_partners(client, disaster, nanao_staff
     )
 
     assert [p.organisation for p in response.context["partners"]] == [setagaya]
+
+
+def test_all_errors_are_shown_at_once(client, office_staff, shinjuku):
+    client.force_login(office_staff)
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+
+    response = client.post(
+        CREATE_URL, form_data([shinjuku], signed_on=tomorrow.isoformat())
+    )
+
+    form = response.context["form"]
+    assert form.has_error("parties", "too_few_parties")
+    assert form.has_error("signed_on", "signed_in_future")
+    assert not Agreement.objects.exists()
