@@ -629,3 +629,26 @@ def test_all_errors_are_shown_at_once(client, office_staff, shinjuku):
     assert form.has_error("parties", "too_few_parties")
     assert form.has_error("signed_on", "signed_in_future")
     assert not Agreement.objects.exists()
+
+
+def test_admin_changes_parties_through_the_service(
+    client, office_staff, shinjuku, kumamoto, kumamoto_pref
+):
+    agreement = factories.make_agreement(parties=[shinjuku, kumamoto])
+    client.force_login(office_staff)
+    url = reverse("admin:disaster_support_agreement_change", args=[agreement.pk])
+
+    assert client.get(url).status_code == 200
+    response = client.post(
+        url,
+        {
+            **form_data([]),
+            "parties": f"{shinjuku.pk},{kumamoto.pk},{kumamoto_pref.pk}",
+        },
+    )
+
+    assert response.status_code == 302
+    assert agreement.parties.count() == 3
+    assert ChangeLog.objects.filter(
+        object_id=agreement.pk, field="parties", old_value="新宿区, 熊本県熊本市"
+    ).exists()
