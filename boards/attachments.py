@@ -11,7 +11,6 @@ a post is saved (PreparedUpload.save_to).
 
 import io
 import logging
-import re
 import unicodedata
 import warnings
 import zipfile
@@ -26,7 +25,8 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from PIL import Image, ImageCms, ImageOps
 
-from . import pdf
+from members.common import pdf
+
 from .models import Attachment
 
 MAX_NAME_LENGTH = Attachment._meta.get_field("original_name").max_length
@@ -85,16 +85,6 @@ ACCEPT = ",".join(
 
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .doc, .xls, .ppt
 ZIP_SIGNATURE = b"PK\x03\x04"
-
-# JavaScript and launch actions run when the file is opened; embedded files
-# would carry content of any type past these checks.
-PDF_FORBIDDEN_NAMES = {
-    b"JavaScript",
-    b"Launch",
-    b"EmbeddedFile",
-    b"EmbeddedFiles",
-    b"FileAttachment",
-}
 
 SRGB = ImageCms.createProfile("sRGB")
 
@@ -301,15 +291,17 @@ def _compression_bomb(name):
 
 def _prepare_pdf(data, name):
     # Readers accept a PDF whose %%EOF marker is within the last 1024 bytes.
-    if not re.match(rb"%PDF-\d\.\d", data) or b"%%EOF" not in data[-1024:]:
+    if not pdf.looks_like_pdf(data):
         raise _invalid_pdf(name)
     try:
-        names = pdf.names(data, max_unpacked=_setting("BOARDS_MAX_UPLOAD_BYTES"))
+        harmful = pdf.active_content(
+            data, max_unpacked=_setting("BOARDS_MAX_UPLOAD_BYTES")
+        )
     except pdf.Unreadable:
         raise _invalid_pdf(name) from None
     except pdf.TooLarge:
         raise _compression_bomb(name) from None
-    if names & PDF_FORBIDDEN_NAMES:
+    if harmful:
         raise _refusal(
             _(
                 "“%(name)s” contains scripts, actions that start programs, or "

@@ -1,10 +1,16 @@
+from django import forms
 from django.contrib import admin
+from django.db.models.fields.files import FieldFile
+from django.utils.translation import gettext_lazy as _
 
 from members.admin import RecordAdmin
 from members.admin_lists import ModelAdmin
 
 from . import services
+from .agreements import agreement_create, agreement_update
+from .forms import document_check
 from .models import (
+    Agreement,
     Allocation,
     AllocationLine,
     ChangeLog,
@@ -175,3 +181,86 @@ class AllocationAdmin(LoggedAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+class AgreementAdminForm(forms.ModelForm):
+    class Meta:
+        model = Agreement
+        fields = [
+            "title",
+            "kind",
+            "parties",
+            "signed_on",
+            "ended_on",
+            "scopes",
+            "status",
+            "note",
+            "document",
+        ]
+
+    def clean_parties(self):
+        parties = self.cleaned_data["parties"]
+        if len(set(parties)) < 2:
+            raise forms.ValidationError(
+                _("An agreement needs two or more different parties."),
+                code="too_few_parties",
+            )
+        return parties
+
+    def clean_document(self):
+        document = self.cleaned_data.get("document")
+        if document and not isinstance(document, FieldFile):
+            document_check(document)
+        return document
+
+
+@admin.register(Agreement)
+class AgreementAdmin(ModelAdmin):
+    """The office's register; edits go through the agreement services."""
+
+    form = AgreementAdminForm
+    list_display = ["title", "kind", "signed_on", "status"]
+    list_filter = ["kind", "status"]
+    search_fields = ["title", "parties__name"]
+    raw_id_fields = ["parties"]
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        fields = {
+            name: data[name]
+            for name in [
+                "title",
+                "kind",
+                "signed_on",
+                "ended_on",
+                "scopes",
+                "status",
+                "note",
+            ]
+        }
+        document = data.get("document")
+        if isinstance(document, FieldFile) or not document:
+            document = None  # kept as it is
+        if change:
+            agreement = agreement_update(
+                agreement=obj,
+                actor=request.user,
+                parties=data["parties"],
+                document=document,
+                **fields,
+            )
+        else:
+            agreement = agreement_create(
+                actor=request.user, parties=data["parties"], document=document, **fields
+            )
+        obj.pk, obj.document = agreement.pk, agreement.document
+
+    def save_related(self, request, form, formsets, change):
+        """The parties were saved with the agreement (save_model)."""
+
+    def delete_model(self, request, obj):
+        services.admin_delete(obj=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            services.admin_delete(obj=obj, actor=request.user)

@@ -1,13 +1,16 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
+from members.common import pdf
 from members.common.versioning import VersionedForm
 from members.common.widgets import QuickSelect
 from members.forms import DayField
 from members.models import Organisation
 
 from .models import (
+    Agreement,
     Disaster,
     Dispatch,
     HelpRequest,
@@ -333,3 +336,122 @@ class GoodsForm(_AidForm):
         super().__init__(*args, **kwargs)
         if "payer" in self.fields:
             self.fields["payer"].label = _("Provided by")
+
+
+class QuickSelectMultiple(QuickSelect, forms.SelectMultiple):
+    """QuickSelect for choosing several: the same fast options, `multiple`."""
+
+
+def _organisations():
+    return Organisation.objects.with_prefecture().order_by("code", "pk")
+
+
+MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
+
+
+# Scripts, launch actions and embedded files do harm when a PDF is opened.
+def document_check(upload):
+    """An agreement's document: a PDF of at most 10 MB without active content,
+    by the same rule as a post's PDF (members.common.pdf), packed objects
+    included."""
+    upload.seek(0)
+    data = upload.read(MAX_DOCUMENT_BYTES + 1)
+    upload.seek(0)
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise ValidationError(
+            _("The file is too large: documents can be at most %(limit)s."),
+            code="too_large",
+            params={"limit": filesizeformat(MAX_DOCUMENT_BYTES)},
+        )
+    if not pdf.looks_like_pdf(data):
+        raise ValidationError(_("Attach the agreement as a PDF file."), code="not_pdf")
+    try:
+        harmful = pdf.active_content(data, max_unpacked=MAX_DOCUMENT_BYTES)
+    except pdf.Unreadable:
+        raise ValidationError(
+            _("Attach the agreement as a PDF file."), code="not_pdf"
+        ) from None
+    except pdf.TooLarge:
+        raise ValidationError(
+            _("The file is too large: documents can be at most %(limit)s."),
+            code="too_large",
+            params={"limit": filesizeformat(MAX_DOCUMENT_BYTES)},
+        ) from None
+    if harmful:
+        raise ValidationError(
+            _(
+                "The PDF contains scripts, actions that start programs, or "
+                "embedded files. Please create it again without them (for "
+                "example by printing it to PDF) and attach it again."
+            ),
+            code="pdf_active_content",
+        )
+    return upload
+
+
+class AgreementForm(forms.Form):
+    """An agreement of the register; the office's form (services check the
+    parties and dates)."""
+
+    title = forms.CharField(label=_("Name of the agreement"), max_length=200)
+    kind = forms.ChoiceField(label=_("Kind"), choices=Agreement.Kind.choices)
+    parties = forms.ModelMultipleChoiceField(
+        label=_("Parties"),
+        queryset=_organisations(),
+        widget=QuickSelectMultiple(attrs={"size": 8}),
+        help_text=_(
+            "Two or more organisations. Hold Ctrl (⌘ on a Mac) to choose more than one."
+        ),
+    )
+    signed_on = DayField(label=_("Signed on"), widget=DateInput())
+    scopes = forms.MultipleChoiceField(
+        label=_("Scope"),
+        choices=Agreement.Scope.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    status = forms.ChoiceField(label=_("Status"), choices=Agreement.Status.choices)
+    ended_on = DayField(
+        label=_("Ended on"),
+        widget=DateInput(),
+        required=False,
+        help_text=_("For an agreement that has ended: its last day in force."),
+    )
+    note = forms.CharField(label=_("Note"), widget=forms.Textarea, required=False)
+    document = forms.FileField(
+        label=_("Document (PDF)"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,application/pdf"}),
+        help_text=_("The signed text as a PDF file of at most 10 MB."),
+    )
+
+    def clean_document(self):
+        document = self.cleaned_data.get("document")
+        if not document:
+            return None
+        return document_check(document)
+
+
+class AgreementFilterForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        choices=[("", _("All kinds")), *Agreement.Kind.choices],
+        required=False,
+    )
+    scope = forms.ChoiceField(
+        label=_("Scope"),
+        choices=[("", _("All fields")), *Agreement.Scope.choices],
+        required=False,
+    )
+    prefecture = forms.ModelChoiceField(
+        label=_("Prefecture"),
+        queryset=Organisation.objects.prefectures().order_by("code"),
+        required=False,
+        empty_label=_("All prefectures"),
+    )
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation"),
+        queryset=_organisations(),
+        required=False,
+        widget=QuickSelect,
+        empty_label=_("All organisations"),
+    )

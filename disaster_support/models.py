@@ -790,3 +790,7 @@ class AllocationLine(models.Model):
 
     def __str__(self):
         return f"{self.municipality.name} {self.amount:,}"
+
+
+# 協定・覚書 are in their own module; imported here so Django finds them.
+from .agreement_models import Agreement  # noqa: E402, F401

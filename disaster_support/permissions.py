@@ -197,4 +197,13 @@ def visible_changes(user: User, disaster: Disaster) -> QuerySet[ChangeLog]:
 def can_manage_damage(user: User) -> bool:
     """The office records damage figures and weights and freezes payments
     of 復興支援金; every member reads the frozen results (can_view_reports)."""
+
+
+def can_view_agreements(user: User) -> bool:
+    """Every member reads the register of agreements and their documents."""
+    return can_use_members_area(user)
+
+
+def can_manage_agreements(user: User) -> bool:
+    """The office keeps the register of agreements."""
     return is_office_staff(user)

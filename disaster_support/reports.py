@@ -487,6 +487,8 @@ class LogRow:
     people_offered: int | None = None
     team: str = ""  # ward, name, dates and status of a team
     seats: int | None = None
+    # The agreement ({"id", "title"}) the team was sent under, if any.
+    basis: dict | None = None
 
 
 def request_log(requests):
@@ -507,6 +509,7 @@ def request_log(requests):
                     people_offered=offer["people"],
                     team=_team_label(team) if team else "",
                     seats=team["seats"] if team else None,
+                    basis=team["basis"] if team else None,
                 )
                 for team in offer["teams"] or [None]
             )

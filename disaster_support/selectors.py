@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce, JSONObject
 from members.models import User
 
 from . import permissions
+from .agreement_models import dispatch_basis_expression
 from .models import Disaster, Dispatch, HelpRequest, Offer, Seat
 
 
@@ -62,6 +63,7 @@ def with_log(
                 end_on="end_on",
                 status="status",
                 seats=Coalesce(Subquery(seats), 0),
+                basis=dispatch_basis_expression(),
             )
         )
     )

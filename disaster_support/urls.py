@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import aid, damage, disasters, dispatches, requests, snapshots
+from .views import agreements, aid, damage, disasters, dispatches, requests, snapshots
 
 app_name = "disaster_support"
 
@@ -100,4 +100,25 @@ urlpatterns = [
         name="allocation_pay",
     ),
     path("map-base.svg", disasters.map_base, name="map_base"),
+    path("agreements/", agreements.AgreementListView.as_view(), name="agreement_list"),
+    path(
+        "agreements/new/",
+        agreements.AgreementCreateView.as_view(),
+        name="agreement_create",
+    ),
+    path(
+        "agreements/<int:pk>/",
+        agreements.AgreementDetailView.as_view(),
+        name="agreement_detail",
+    ),
+    path(
+        "agreements/<int:pk>/edit/",
+        agreements.AgreementUpdateView.as_view(),
+        name="agreement_update",
+    ),
+    path(
+        "agreements/<int:pk>/document.pdf",
+        agreements.AgreementDocumentView.as_view(),
+        name="agreement_document",
+    ),
 ]

@@ -53,6 +53,7 @@ ROLE_MODEL_PERMISSIONS = {
         # the office only (disaster_support.permissions).
         "disaster_support.view_supportmoney",
         "disaster_support.view_supportgoods",
+        "disaster_support.view_agreement",
     ],
     OFFICE_STAFF: [
         "members.view_organisation",
@@ -102,6 +103,7 @@ ROLE_MODEL_PERMISSIONS = {
                 "seat",
                 "supportmoney",
                 "supportgoods",
+                "agreement",
             ]
             for action in ["view", "add", "change", "delete"]
         ),

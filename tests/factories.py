@@ -390,3 +390,31 @@ def make_damage_figures(
     return damage_services.figures_create(
         disaster=disaster, municipality=municipality, as_of=as_of, actor=by, **counts
     )
+
+
+# ----- agreements (協定・覚書) -----
+
+
+def make_agreement(
+    *,
+    parties,
+    title="災害時における相互応援に関する協定",
+    kind="mutual_aid",
+    signed_on=datetime.date(2020, 4, 1),
+    scopes=("disaster",),
+    status="active",
+    by=None,
+    **fields,
+):
+    from disaster_support import agreements
+
+    return agreements.agreement_create(
+        actor=by,
+        parties=parties,
+        title=title,
+        kind=kind,
+        signed_on=signed_on,
+        scopes=list(scopes),
+        status=status,
+        **fields,
+    )

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('disaster_support', '0005_edit_versions'),
+        ('disaster_support', '0006_agreements'),
         ('members', '0009_self_service'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -11,9 +12,11 @@ from django.views.generic import TemplateView, View
 from members.common.versioning import StaleEdit
 from members.common.views import ServiceFormView
 
-from .. import permissions, services
+from .. import agreements, permissions, services
 from ..access import access_disaster_for_request, access_request
+from ..agreement_models import dispatch_basis_expression
 from ..forms import OfferForm, RequestForm, RequestStatusForm
+from ..models import Dispatch
 from .common import ActingForMixin
 
 
@@ -31,7 +34,15 @@ class RequestCreateView(ServiceFormView):
         return {**super().get_form_kwargs(), "municipality": self.acting_for}
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(disaster=self.disaster, **kwargs)
+        # A member files for itself, so its partners can be suggested now.
+        partners = (
+            None
+            if self.acting_for is None
+            else agreements.partners_by_agreement(self.acting_for)
+        )
+        return super().get_context_data(
+            disaster=self.disaster, partners=partners, **kwargs
+        )
 
     def act(self, form):
         fields = dict(form.cleaned_data)
@@ -56,7 +67,14 @@ class RequestDetailView(TemplateView):
         help_request = access_request(user, self.kwargs["pk"])
         offers = list(
             help_request.offers.select_related("ward").prefetch_related(
-                "dispatches__ward", "dispatches__seats"
+                Prefetch(
+                    "dispatches",
+                    queryset=Dispatch.objects.annotate(
+                        basis=dispatch_basis_expression()
+                    ),
+                ),
+                "dispatches__ward",
+                "dispatches__seats",
             )
         )
         for offer in offers:
@@ -69,6 +87,7 @@ class RequestDetailView(TemplateView):
             help_request=help_request,
             offers=offers,
             can_offer=permissions.can_offer(user, help_request),
+            partners=agreements.partners_by_agreement(help_request.municipality),
             can_edit=permissions.can_edit_request(user, help_request),
             status_form=RequestStatusForm(
                 initial={"status": help_request.status, "version": help_request.version}

@@ -149,6 +149,20 @@ def _allocation(w):
     return w.objects["allocation"]
 
 
+def _agreement(w):
+    """An agreement of org A and the ward with its PDF, made when first needed."""
+    if "agreement" not in w.objects:
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        from tests import factories
+
+        w.objects["agreement"] = factories.make_agreement(
+            parties=[w.objects["org_a"], w.objects["ward_org"]],
+            document=SimpleUploadedFile("a.pdf", b"%PDF-1.4\n%%EOF\n"),
+        )
+    return {"pk": w.objects["agreement"].pk}
+
+
 # name: (kwargs builder, {method: expected outcomes})
 MATRIX = {
     # ----- config -----
@@ -458,6 +472,24 @@ MATRIX = {
             "GET": profile(a=403, b=403, ward=403, office=405),
             "POST": OFFICE_ONLY,
         },
+    ),
+    "disaster_support:agreement_list": (
+        _none,
+        {"GET": MEMBERS, "POST": NOT_ALLOWED},
+    ),
+    # An empty form comes back with its errors.
+    "disaster_support:agreement_create": (
+        _none,
+        {"GET": OFFICE_ONLY, "POST": OFFICE_ONLY},
+    ),
+    "disaster_support:agreement_detail": (_agreement, {"GET": MEMBERS}),
+    "disaster_support:agreement_update": (
+        _agreement,
+        {"GET": OFFICE_ONLY, "POST": OFFICE_ONLY},
+    ),
+    "disaster_support:agreement_document": (
+        _agreement,
+        {"GET": MEMBERS, "POST": NOT_ALLOWED},
     ),
     # ----- inquiries: the office asked org A; B and the ward are not asked -----
     "inquiries:list": (_none, {"GET": MEMBERS}),

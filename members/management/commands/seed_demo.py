@@ -114,6 +114,7 @@ class Command(BaseCommand):
         self._pending_application()
         call_command("seed_demo_boards", force=True, stdout=self.stdout)
         call_command("seed_demo_disaster", force=True, stdout=self.stdout)
+        call_command("seed_demo_agreements", force=True, stdout=self.stdout)
         call_command("seed_demo_inquiries", force=True, stdout=self.stdout)
         self.stdout.write(
             self.style.SUCCESS(

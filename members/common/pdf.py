@@ -1,6 +1,7 @@
-"""Reading the names in a PDF (/JavaScript, /Launch...), packed ones included.
-
-boards.attachments decides which names a PDF may not carry.
+"""Reading the names in a PDF (/JavaScript, /Launch...), packed ones included,
+and the one rule on which a PDF may not carry: board attachments
+(boards.attachments) and agreement documents (disaster_support.forms) both
+ask `active_content`.
 """
 
 import base64
@@ -14,6 +15,31 @@ PDF_NAME = re.compile(rb"/([^\s\x00/<>\[\]()%{}]+)")
 PDF_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
 PDF_STREAM_START = re.compile(rb"(?<!end)stream\r?\n")
 PDF_FILTER = re.compile(rb"/Filter\s*(\[[^\]]*\]|/[^\s/<>\[\]()%{}]+)")
+
+
+# JavaScript and launch actions run when the file is opened; embedded files
+# would carry content of any type past these checks.
+FORBIDDEN_NAMES = {
+    b"JavaScript",
+    b"Launch",
+    b"EmbeddedFile",
+    b"EmbeddedFiles",
+    b"FileAttachment",
+}
+
+
+def looks_like_pdf(data: bytes) -> bool:
+    """A PDF header, and %%EOF within the last 1024 bytes, where readers
+    accept it."""
+    return bool(re.match(rb"%PDF-\d\.\d", data)) and b"%%EOF" in data[-1024:]
+
+
+def active_content(data: bytes, *, max_unpacked: int) -> bool:
+    """Whether the PDF carries scripts, launch actions or embedded files.
+
+    Raises Unreadable or TooLarge as `names` does.
+    """
+    return bool(names(data, max_unpacked=max_unpacked) & FORBIDDEN_NAMES)
 
 
 class Unreadable(Exception):
