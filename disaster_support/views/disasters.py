@@ -19,6 +19,11 @@ from ..forms import AsOfForm, DisasterForm
 from ..models import Disaster
 from .common import download
 
+# Rows of the per-request log (one per team) on one page of the report; the
+# summary tables above it stay whole. The log is built in the same query as
+# the rest, so a page costs no extra query however many teams there are.
+REQUEST_LOG_PAGE_SIZE = 100
+
 
 class DisasterListView(TemplateView):
     template_name = "disaster_support/disaster_list.html"
@@ -96,6 +101,11 @@ class DisasterDetailView(DisasterReportMixin, TemplateView):
             all_requests=all_requests,
             requests=requests,
         )
+        context = report.context()
+        if "request_log" in context:
+            context["request_log"] = Paginator(
+                context["request_log"], REQUEST_LOG_PAGE_SIZE
+            ).get_page(self.request.GET.get("page"))
         return super().get_context_data(
             disaster=self.disaster,
             as_of=self.as_of,
@@ -103,7 +113,7 @@ class DisasterDetailView(DisasterReportMixin, TemplateView):
             can_manage=permissions.can_manage_disasters(user),
             can_enter_request=permissions.can_enter_request(user, self.disaster),
             can_record_aid=permissions.can_record_aid(user),
-            **report.context(),
+            **context,
             **kwargs,
         )
 
