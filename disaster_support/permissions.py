@@ -173,3 +173,15 @@ def visible_changes(user: User, disaster: Disaster) -> QuerySet[ChangeLog]:
     return ChangeLog.objects.filter(condition).select_related(
         "changed_by", "content_type"
     )
+
+
+def can_see_reception_plans(user: User) -> bool:
+    """The wards' 受援計画 are for the office and the wards themselves."""
+    return is_office_staff(user) or is_special_ward_staff(user)
+
+
+def can_edit_reception_plan(user: User, ward: Organisation) -> bool:
+    """A ward keeps its own 受援計画; the office corrects any."""
+    if is_office_staff(user):
+        return True
+    return _own_ward(user, ward.pk)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import aid, disasters, dispatches, requests, snapshots
+from .views import aid, disasters, dispatches, reception, requests, snapshots
 
 app_name = "disaster_support"
 
@@ -69,4 +69,15 @@ urlpatterns = [
         name="change_history",
     ),
     path("map-base.svg", disasters.map_base, name="map_base"),
+    path("reception/", reception.ReceptionListView.as_view(), name="reception_list"),
+    path(
+        "reception/<int:pk>/",
+        reception.ReceptionDetailView.as_view(),
+        name="reception_detail",
+    ),
+    path(
+        "reception/<int:pk>/edit/",
+        reception.ReceptionEditView.as_view(),
+        name="reception_edit",
+    ),
 ]

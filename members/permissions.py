@@ -102,6 +102,10 @@ ROLE_MODEL_PERMISSIONS = {
                 "seat",
                 "supportmoney",
                 "supportgoods",
+                "receptionplan",
+                "receptionneed",
+                "receptionsite",
+                "receptionpartner",
             ]
             for action in ["view", "add", "change", "delete"]
         ),
