@@ -517,11 +517,24 @@ class ChangeLog(ChangeRecord):
     field = models.CharField(_("field"), max_length=50, blank=True)
     old_value = models.TextField(_("before"), blank=True)
     new_value = models.TextField(_("after"), blank=True)
+    # The disaster the row belonged to and the organisation owning it (a
+    # ward's offer, team or aid), kept as plain numbers when the change is
+    # made, so the change stays on the disaster's history after the row,
+    # or the disaster itself, is deleted (history.owner_of).
+    disaster_ref = models.PositiveBigIntegerField(
+        _("disaster"), null=True, blank=True, editable=False
+    )
+    owner_ref = models.PositiveBigIntegerField(
+        _("owner"), null=True, blank=True, editable=False
+    )
 
     class Meta(ChangeRecord.Meta):
         verbose_name = _("change")
         verbose_name_plural = _("change history")
-        indexes = [models.Index(fields=["content_type", "object_id"])]
+        indexes = [
+            models.Index(fields=["content_type", "object_id"]),
+            models.Index(fields=["disaster_ref", "owner_ref"]),
+        ]
 
     def __str__(self):
         return f"{self.content_type.model} {self.object_id} {self.field}"

@@ -136,8 +136,9 @@ def can_see_history(user: User) -> bool:
 def visible_changes(user: User, disaster: Disaster) -> QuerySet[ChangeLog]:
     """ChangeLog rows about a disaster's rows that the user may see.
 
-    ChangeLog points at rows generically, so rows are matched by type and id;
-    changes to rows deleted since can no longer be tied to a disaster.
+    Each change carries the disaster and owner its row had when it was made,
+    so changes of rows deleted since stay on the history. Changes recorded
+    before those were kept are matched to the live rows by type and id.
     """
     office = is_office_staff(user)
 
@@ -170,9 +171,12 @@ def visible_changes(user: User, disaster: Disaster) -> QuerySet[ChangeLog]:
             | changes_of(HelpRequest, None, disaster=disaster)
             | changes_of(ReportSnapshot, None, disaster=disaster)
         )
-    return ChangeLog.objects.filter(condition).select_related(
-        "changed_by", "content_type"
-    )
+    recorded = Q(disaster_ref=disaster.pk)
+    if not office:
+        recorded &= Q(owner_ref=user.organisation_id)
+    return ChangeLog.objects.filter(
+        recorded | Q(disaster_ref__isnull=True) & condition
+    ).select_related("changed_by", "content_type")
 
 
 def can_see_reception_plans(user: User) -> bool:

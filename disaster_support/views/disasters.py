@@ -13,7 +13,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 from django.views.generic import FormView, TemplateView, View
 
-from .. import charts, exports, permissions, reports, selectors, services
+from .. import charts, exports, history, permissions, reports, selectors, services
 from ..access import access_disaster, access_history
 from ..forms import AsOfForm, DisasterForm
 from ..models import Disaster
@@ -154,6 +154,7 @@ class ChangeHistoryView(TemplateView):
             change.field_label = (
                 model._meta.get_field(change.field).verbose_name if change.field else ""
             )
+        history.name_references(page)
         return super().get_context_data(disaster=disaster, page_obj=page, **kwargs)
 
 
