@@ -32,6 +32,9 @@ class DisasterListView(TemplateView):
         return super().get_context_data(
             disasters=Disaster.objects.prefetch_related("prefectures"),
             can_manage=permissions.can_manage_disasters(self.request.user),
+            can_see_reception_plans=permissions.can_see_reception_plans(
+                self.request.user
+            ),
             **kwargs,
         )
 

@@ -378,3 +378,15 @@ def test_sheet_queries_stay_flat(
     client.get(sheet_url(chiyoda))
     with django_assert_max_num_queries(few_count):
         client.get(sheet_url(chiyoda))
+
+
+def test_disaster_list_links_wards_to_the_plans(client, chiyoda_staff):
+    client.force_login(chiyoda_staff)
+    response = client.get(reverse("disaster_support:home"))
+    assert LIST_URL in response.text
+
+
+def test_disaster_list_has_no_plan_link_for_members(client, member):
+    client.force_login(member)
+    response = client.get(reverse("disaster_support:home"))
+    assert LIST_URL not in response.text
