@@ -52,10 +52,11 @@ def plan_for_sheet(ward: Organisation) -> ReceptionPlan | None:
 
 
 def _save_rows(formset: BaseModelFormSet, plan: ReceptionPlan, actor: User | None):
+    deleted = set(map(id, formset.deleted_forms))
     for form in formset.forms:
         if not form.has_changed() and form.instance.pk is None:
             continue
-        if formset.can_delete and formset._should_delete_form(form):
+        if id(form) in deleted:
             if form.instance.pk is not None:
                 _delete(form.instance, actor=actor)
             continue

@@ -59,10 +59,6 @@ class ReceptionDetailView(TemplateView):
 class ReceptionEditView(View):
     template_name = "disaster_support/reception_form.html"
 
-    def setup(self, request, *args, **kwargs):
-        super().setup(request, *args, **kwargs)
-        self.ward = None
-
     def load(self, request, pk):
         self.ward = _ward(request.user, pk)
         if not permissions.can_edit_reception_plan(request.user, self.ward):
