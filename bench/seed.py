@@ -69,7 +69,13 @@ from bench import disasters  # noqa: E402
 from bench.corpus import RARE_WORDS, TextMaker  # noqa: E402
 from bench.pgcopy import copy_rows, copy_text  # noqa: E402
 from boards import markdown, search  # noqa: E402
-from boards.models import Attachment, Category, Post, Thread  # noqa: E402
+from boards.models import (  # noqa: E402
+    Attachment,
+    Category,
+    OrganisationGroup,
+    Post,
+    Thread,
+)
 from members import permissions  # noqa: E402
 from members.models import MembershipStatus, Organisation, User  # noqa: E402
 from members.services import accounts  # noqa: E402
@@ -100,11 +106,13 @@ DELETED_SHARE = 0.003
 ATTACHMENT_SHARE = 0.02
 # Replies to an ordinary thread come on average this long after it started.
 MEAN_REPLY_DELAY = 3 * 86400
-# Every boards table but the categories, which the data migrations made.
+# Every boards table but the categories, which the data migrations made, and
+# the organisation groups they may be opened to (a table the categories refer
+# to cannot be truncated without them).
 BOARDS_TABLES = [
     model._meta.db_table
     for model in apps.get_app_config("boards").get_models(include_auto_created=True)
-    if model is not Category
+    if model not in (Category, OrganisationGroup)
 ]
 # Tables loaded with COPY, whose indexes and foreign keys are rebuilt.
 LOADED_TABLES = [model._meta.db_table for model in (Thread, Post, Attachment)]
