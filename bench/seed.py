@@ -107,7 +107,8 @@ ATTACHMENT_SHARE = 0.02
 # Replies to an ordinary thread come on average this long after it started.
 MEAN_REPLY_DELAY = 3 * 86400
 # Every boards table but the categories, which the data migrations made,
-# and the groups of organisations that may read some of them.
+# and the groups of organisations that may read some of them (a table the
+# categories refer to cannot be truncated without them).
 KEPT_MODELS = {
     Category,
     OrganisationGroup,

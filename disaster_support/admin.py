@@ -20,6 +20,10 @@ from .models import (
     Dispatch,
     HelpRequest,
     Offer,
+    ReceptionNeed,
+    ReceptionPartner,
+    ReceptionPlan,
+    ReceptionSite,
     Seat,
     SupportGoods,
     SupportMoney,
@@ -116,6 +120,37 @@ class SupportMoneyAdmin(LoggedAdmin):
 class SupportGoodsAdmin(LoggedAdmin):
     list_display = ["disaster", "item", "quantity", "unit", "recipient", "sent_on"]
     raw_id_fields = ["payer", "recipient"]
+
+
+class ReceptionNeedInline(admin.TabularInline):
+    model = ReceptionNeed
+    extra = 0
+
+
+class ReceptionSiteInline(admin.TabularInline):
+    model = ReceptionSite
+    extra = 0
+
+
+class ReceptionPartnerInline(admin.TabularInline):
+    model = ReceptionPartner
+    extra = 0
+    raw_id_fields = ["organisation"]
+
+
+@admin.register(ReceptionPlan)
+class ReceptionPlanAdmin(LoggedAdmin):
+    list_display = ["ward", "department", "phone", "updated_at"]
+    list_select_related = ["ward"]
+    raw_id_fields = ["ward"]
+    inlines = [ReceptionNeedInline, ReceptionSiteInline, ReceptionPartnerInline]
+
+    def save_formset(self, request, form, formset, change):
+        instances = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            services.admin_delete(obj=obj, actor=request.user)
+        for obj in instances:
+            services.admin_save(obj=obj, actor=request.user)
 
 
 @admin.register(ChangeLog)

@@ -517,11 +517,24 @@ class ChangeLog(ChangeRecord):
     field = models.CharField(_("field"), max_length=50, blank=True)
     old_value = models.TextField(_("before"), blank=True)
     new_value = models.TextField(_("after"), blank=True)
+    # The disaster the row belonged to and the organisation owning it (a
+    # ward's offer, team or aid), kept as plain numbers when the change is
+    # made, so the change stays on the disaster's history after the row,
+    # or the disaster itself, is deleted (history.owner_of).
+    disaster_ref = models.PositiveBigIntegerField(
+        _("disaster"), null=True, blank=True, editable=False
+    )
+    owner_ref = models.PositiveBigIntegerField(
+        _("owner"), null=True, blank=True, editable=False
+    )
 
     class Meta(ChangeRecord.Meta):
         verbose_name = _("change")
         verbose_name_plural = _("change history")
-        indexes = [models.Index(fields=["content_type", "object_id"])]
+        indexes = [
+            models.Index(fields=["content_type", "object_id"]),
+            models.Index(fields=["disaster_ref", "owner_ref"]),
+        ]
 
     def __str__(self):
         return f"{self.content_type.model} {self.object_id} {self.field}"
@@ -790,6 +803,185 @@ class AllocationLine(models.Model):
 
     def __str__(self):
         return f"{self.municipality.name} {self.amount:,}"
+
+
+class ReceptionPlan(models.Model):
+    """受援計画: how a special ward would receive help, agreed beforehand.
+
+    One per ward: who to call (day and night), the work it would ask others
+    for, where helpers would work and sleep, and whom it would call first.
+    """
+
+    ward = models.OneToOneField(
+        Organisation,
+        verbose_name=_("ward"),
+        on_delete=models.PROTECT,
+        related_name="reception_plan",
+        limit_choices_to={"kind": Organisation.Kind.SPECIAL_WARD},
+    )
+    department = models.CharField(_("department in charge"), max_length=100)
+    phone = models.CharField(_("phone number"), max_length=30)
+    email = models.EmailField(_("e-mail address"))
+    after_hours = models.CharField(
+        _("contact at night and on holidays"),
+        max_length=200,
+        help_text=_("e.g. 防災センター 03-0000-0000 (24時間)"),
+    )
+    note = models.TextField(_("note"), blank=True)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("reception plan")
+        verbose_name_plural = _("reception plans")
+        ordering = ["ward__code", "pk"]
+
+    def __str__(self):
+        return str(self.ward)
+
+
+class ReceptionNeed(models.Model):
+    """A kind of work the ward would ask help for, with rough numbers."""
+
+    plan = models.ForeignKey(
+        ReceptionPlan,
+        verbose_name=_("reception plan"),
+        on_delete=models.CASCADE,
+        related_name="needs",
+    )
+    work_type = models.ForeignKey(
+        WorkType, verbose_name=_("work"), on_delete=models.PROTECT, related_name="+"
+    )
+    people = models.PositiveIntegerField(_("people (rough)"))
+    days = models.PositiveIntegerField(_("days (rough)"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("work to ask help for")
+        verbose_name_plural = _("work to ask help for")
+        ordering = ["work_type__order", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "work_type"], name="disaster_reception_need_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(people__gt=0, days__gt=0),
+                name="disaster_reception_need_positive",
+            ),
+        ]
+
+    def __str__(self):
+        return str(self.work_type)
+
+    def clean(self):
+        errors = {}
+        for name in ("people", "days"):
+            if getattr(self, name) is not None and getattr(self, name) < 1:
+                errors[name] = ValidationError(
+                    _("Enter one or more."), code="not_positive"
+                )
+        if errors:
+            raise ValidationError(errors)
+
+
+class ReceptionSite(models.Model):
+    """受援拠点 or 宿泊場所: where helpers would work or stay."""
+
+    class Kind(models.TextChoices):
+        BASE = "base", _("Base for helpers")
+        LODGING = "lodging", _("Lodging")
+
+    plan = models.ForeignKey(
+        ReceptionPlan,
+        verbose_name=_("reception plan"),
+        on_delete=models.CASCADE,
+        related_name="sites",
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=100)
+    address = models.CharField(_("address"), max_length=200)
+    capacity = models.PositiveIntegerField(_("capacity (people)"))
+
+    class Meta:
+        verbose_name = _("reception site")
+        verbose_name_plural = _("reception sites")
+        ordering = ["kind", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(capacity__gt=0), name="disaster_reception_site_capacity"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.capacity is not None and self.capacity < 1:
+            raise ValidationError(
+                {
+                    "capacity": ValidationError(
+                        _("Enter one person or more."), code="no_people"
+                    )
+                }
+            )
+
+
+class ReceptionPartner(models.Model):
+    """An organisation the ward would call first, in the order it would."""
+
+    plan = models.ForeignKey(
+        ReceptionPlan,
+        verbose_name=_("reception plan"),
+        on_delete=models.CASCADE,
+        related_name="partners",
+    )
+    rank = models.PositiveSmallIntegerField(_("order of calling"))
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("partner organisation"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    note = models.CharField(
+        _("note"),
+        max_length=200,
+        blank=True,
+        help_text=_("e.g. the agreement behind it"),
+    )
+
+    class Meta:
+        verbose_name = _("partner to call")
+        verbose_name_plural = _("partners to call")
+        ordering = ["rank", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "organisation"],
+                name="disaster_reception_partner_once",
+            ),
+            models.UniqueConstraint(
+                fields=["plan", "rank"], name="disaster_reception_partner_rank"
+            ),
+            models.CheckConstraint(
+                condition=Q(rank__gt=0), name="disaster_reception_partner_rank_pos"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.rank}. {self.organisation}"
+
+    def clean(self):
+        if (
+            self.plan_id
+            and self.organisation_id
+            and self.organisation_id == self.plan.ward_id
+        ):
+            raise ValidationError(
+                {
+                    "organisation": ValidationError(
+                        _("A ward does not call on itself for help."),
+                        code="self_partner",
+                    )
+                }
+            )
 
 
 # 協定・覚書 are in their own module; imported here so Django finds them.

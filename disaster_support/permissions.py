@@ -151,8 +151,9 @@ def can_see_history(user: User) -> bool:
 def visible_changes(user: User, disaster: Disaster) -> QuerySet[ChangeLog]:
     """ChangeLog rows about a disaster's rows that the user may see.
 
-    ChangeLog points at rows generically, so rows are matched by type and id;
-    changes to rows deleted since can no longer be tied to a disaster.
+    Each change carries the disaster and owner its row had when it was made,
+    so changes of rows deleted since stay on the history. Changes recorded
+    before those were kept are matched to the live rows by type and id.
     """
     office = is_office_staff(user)
 
@@ -189,14 +190,18 @@ def visible_changes(user: User, disaster: Disaster) -> QuerySet[ChangeLog]:
             | changes_of(Allocation, None, disaster=disaster)
             | changes_of(AllocationLine, None, allocation__disaster=disaster)
         )
-    return ChangeLog.objects.filter(condition).select_related(
-        "changed_by", "content_type"
-    )
+    recorded = Q(disaster_ref=disaster.pk)
+    if not office:
+        recorded &= Q(owner_ref=user.organisation_id)
+    return ChangeLog.objects.filter(
+        recorded | Q(disaster_ref__isnull=True) & condition
+    ).select_related("changed_by", "content_type")
 
 
 def can_manage_damage(user: User) -> bool:
     """The office records damage figures and weights and freezes payments
     of 復興支援金; every member reads the frozen results (can_view_reports)."""
+    return is_office_staff(user)
 
 
 def can_view_agreements(user: User) -> bool:
@@ -207,3 +212,15 @@ def can_view_agreements(user: User) -> bool:
 def can_manage_agreements(user: User) -> bool:
     """The office keeps the register of agreements."""
     return is_office_staff(user)
+
+
+def can_see_reception_plans(user: User) -> bool:
+    """The wards' 受援計画 are for the office and the wards themselves."""
+    return is_office_staff(user) or is_special_ward_staff(user)
+
+
+def can_edit_reception_plan(user: User, ward: Organisation) -> bool:
+    """A ward keeps its own 受援計画; the office corrects any."""
+    if is_office_staff(user):
+        return True
+    return _own_ward(user, ward.pk)

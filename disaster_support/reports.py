@@ -485,10 +485,16 @@ class LogRow:
     request: HelpRequest
     offerer: str = ""
     people_offered: int | None = None
-    team: str = ""  # ward, name, dates and status of a team
+    team_data: dict | None = None  # a team as selectors.with_log gives it
     seats: int | None = None
     # The agreement ({"id", "title"}) the team was sent under, if any.
     basis: dict | None = None
+
+    @property
+    def team(self) -> str:
+        """Ward, name, dates and status of the team; made when shown, so a
+        page of the log formats only its own rows' dates."""
+        return _team_label(self.team_data) if self.team_data else ""
 
 
 def request_log(requests):
@@ -507,7 +513,7 @@ def request_log(requests):
                     request=help_request,
                     offerer=offerer,
                     people_offered=offer["people"],
-                    team=_team_label(team) if team else "",
+                    team_data=team,
                     seats=team["seats"] if team else None,
                     basis=team["basis"] if team else None,
                 )

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from members.common.versioning import version_bump, version_check
 from members.models import Organisation, User
 
-from . import reports, snapshots
+from . import history, reports, snapshots
 from .models import (
     ChangeLog,
     Disaster,
@@ -52,10 +52,13 @@ def _log(obj, *, action, actor, old=None, new=None):
     old = old or {}
     new = new or {}
     content_type = ContentType.objects.get_for_model(obj)
+    disaster_ref, owner_ref = history.owner_of(obj)
     ChangeLog.objects.bulk_create(
         ChangeLog(
             content_type=content_type,
             object_id=obj.pk,
+            disaster_ref=disaster_ref,
+            owner_ref=owner_ref,
             action=action,
             field=name,
             old_value=_text(old.get(name)),

@@ -1,6 +1,15 @@
 from django.urls import path
 
-from .views import agreements, aid, damage, disasters, dispatches, requests, snapshots
+from .views import (
+    agreements,
+    aid,
+    damage,
+    disasters,
+    dispatches,
+    reception,
+    requests,
+    snapshots,
+)
 
 app_name = "disaster_support"
 
@@ -120,5 +129,16 @@ urlpatterns = [
         "agreements/<int:pk>/document.pdf",
         agreements.AgreementDocumentView.as_view(),
         name="agreement_document",
+    ),
+    path("reception/", reception.ReceptionListView.as_view(), name="reception_list"),
+    path(
+        "reception/<int:pk>/",
+        reception.ReceptionDetailView.as_view(),
+        name="reception_detail",
+    ),
+    path(
+        "reception/<int:pk>/edit/",
+        reception.ReceptionEditView.as_view(),
+        name="reception_edit",
     ),
 ]

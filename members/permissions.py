@@ -104,6 +104,10 @@ ROLE_MODEL_PERMISSIONS = {
                 "supportmoney",
                 "supportgoods",
                 "agreement",
+                "receptionplan",
+                "receptionneed",
+                "receptionsite",
+                "receptionpartner",
             ]
             for action in ["view", "add", "change", "delete"]
         ),

@@ -418,3 +418,23 @@ def make_agreement(
         status=status,
         **fields,
     )
+
+
+# ----- 受援計画 -----
+
+
+def make_reception_plan(*, ward, by=None, **fields):
+    """A ward's reception plan with its contact points and no rows yet."""
+    from disaster_support import reception
+
+    values = {
+        "department": "危機管理課",
+        "phone": "03-1234-5678",
+        "email": "bousai@example.jp",
+        "after_hours": "防災センター 03-1234-0000",
+        "note": "",
+        **fields,
+    }
+    return reception.reception_plan_save(
+        ward=ward, actor=by, fields=values, formsets=[]
+    )

@@ -13,11 +13,16 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 from django.views.generic import FormView, TemplateView, View
 
-from .. import charts, exports, permissions, reports, selectors, services
+from .. import charts, exports, history, permissions, reports, selectors, services
 from ..access import access_disaster, access_history
 from ..forms import AsOfForm, DisasterForm
 from ..models import Disaster
 from .common import download
+
+# Rows of the per-request log (one per team) on one page of the report; the
+# summary tables above it stay whole. The log is built in the same query as
+# the rest, so a page costs no extra query however many teams there are.
+REQUEST_LOG_PAGE_SIZE = 100
 
 
 class DisasterListView(TemplateView):
@@ -27,6 +32,9 @@ class DisasterListView(TemplateView):
         return super().get_context_data(
             disasters=Disaster.objects.prefetch_related("prefectures"),
             can_manage=permissions.can_manage_disasters(self.request.user),
+            can_see_reception_plans=permissions.can_see_reception_plans(
+                self.request.user
+            ),
             **kwargs,
         )
 
@@ -96,6 +104,11 @@ class DisasterDetailView(DisasterReportMixin, TemplateView):
             all_requests=all_requests,
             requests=requests,
         )
+        context = report.context()
+        if "request_log" in context:
+            context["request_log"] = Paginator(
+                context["request_log"], REQUEST_LOG_PAGE_SIZE
+            ).get_page(self.request.GET.get("page"))
         return super().get_context_data(
             disaster=self.disaster,
             as_of=self.as_of,
@@ -104,7 +117,7 @@ class DisasterDetailView(DisasterReportMixin, TemplateView):
             can_enter_request=permissions.can_enter_request(user, self.disaster),
             can_record_aid=permissions.can_record_aid(user),
             can_manage_damage=permissions.can_manage_damage(user),
-            **report.context(),
+            **context,
             **kwargs,
         )
 
@@ -145,6 +158,7 @@ class ChangeHistoryView(TemplateView):
             change.field_label = (
                 model._meta.get_field(change.field).verbose_name if change.field else ""
             )
+        history.name_references(page)
         return super().get_context_data(disaster=disaster, page_obj=page, **kwargs)
 
 

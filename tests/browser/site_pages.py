@@ -25,7 +25,7 @@ from django.urls import reverse
 from boards.models import RealisedCollaboration
 from boards.services import moderation
 from disaster_support import services as disaster_services
-from disaster_support.models import SupportMoney
+from disaster_support.models import SupportMoney, WorkType
 from members.models import DirectorySettings, ProfileChange
 from members.services import applications
 from tests import factories
@@ -220,6 +220,15 @@ def complete_world(world):
         exception_class_path="",
         traceback="",
     )
+    # 千代田区's 受援計画, one row of each list.
+    plan = factories.make_reception_plan(ward=w["ward_org"], by=users["ward"])
+    plan.needs.create(
+        work_type=WorkType.objects.order_by("pk").first(), people=10, days=14
+    )
+    plan.sites.create(
+        kind="lodging", name="区立体育館", address="千代田区内神田2-1-8", capacity=60
+    )
+    plan.partners.create(rank=1, organisation=w["org_a"], note="友好都市協定")
     return world
 
 

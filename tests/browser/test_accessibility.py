@@ -57,6 +57,7 @@ ERROR_STATES = {
     ("ward", "disaster_support:dispatch_update"): {},
     ("ward", "disaster_support:money_create"): {},
     ("ward", "disaster_support:goods_create"): {},
+    ("ward", "disaster_support:reception_edit"): {},
     ("ward", "boards:thread_move"): {},
     ("ward", "boards:thread_split"): {},
     ("ward", "boards:thread_merge"): {},

@@ -105,4 +105,6 @@ def test_query_count_does_not_grow_with_rows(
         services.request_update(
             help_request=help_request, actor=office_staff, people_requested=number + 7
         )
-    assert queries() == few
+    # Names of referred rows take one query per kind of row on the page, so
+    # a page of request edits alone may take fewer; never more.
+    assert queries() <= few

@@ -491,6 +491,17 @@ MATRIX = {
         _agreement,
         {"GET": MEMBERS, "POST": NOT_ALLOWED},
     ),
+    # 受援計画: the wards and the office read them; 千代田区 and the office edit
+    # 千代田区's (an empty POST shows the form's errors).
+    "disaster_support:reception_list": (
+        _none,
+        {"GET": WARDS_AND_OFFICE, "POST": NOT_ALLOWED},
+    ),
+    "disaster_support:reception_detail": (o("ward_org"), {"GET": WARDS_AND_OFFICE}),
+    "disaster_support:reception_edit": (
+        o("ward_org"),
+        {"GET": WARDS_AND_OFFICE, "POST": WARDS_AND_OFFICE},
+    ),
     # ----- inquiries: the office asked org A; B and the ward are not asked -----
     "inquiries:list": (_none, {"GET": MEMBERS}),
     "inquiries:create": (_none, {"GET": MEMBERS, "POST": MEMBERS}),
