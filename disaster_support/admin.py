@@ -42,8 +42,8 @@ class LoggedAdmin(ModelAdmin):
 
 @admin.register(Disaster)
 class DisasterAdmin(LoggedAdmin):
-    list_display = ["name", "kind", "occurred_on", "status"]
-    list_filter = ["status", "kind"]
+    list_display = ["name", "kind", "occurred_on", "status", "is_drill"]
+    list_filter = ["status", "kind", "is_drill"]
     filter_horizontal = ["prefectures"]
     readonly_fields = ["created_by", "created_at"]
 

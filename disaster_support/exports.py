@@ -220,6 +220,8 @@ def _closing_lines(table, source, note):
         lines.append([_("As of %(date)s") % {"date": format_wareki(source.as_of)}])
     if note:
         lines.append([note])
+    if source.disaster.is_drill:
+        lines.append([str(reports.DRILL_NOTE)])
     return lines
 
 
@@ -240,7 +242,7 @@ def to_xlsx(table, source):
     return xlsx_workbook(
         [
             Sheet(
-                title=title,
+                title=reports.drill_title(title, source.disaster.is_drill),
                 header=header,
                 rows=[*body, *_closing_lines(table, source, note)],
                 widths=[60, 18],

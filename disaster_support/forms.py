@@ -59,6 +59,12 @@ class DisasterForm(forms.Form):
         label=_("Affected prefectures"),
         queryset=Organisation.objects.prefectures().order_by("code"),
     )
+    is_drill = forms.BooleanField(
+        label=_("This is a drill (訓練)"),
+        required=False,
+        help_text=_("A drill works like a real disaster but never counts in "
+                    "real reports."),
+    )
 
 
 class RequestForm(forms.Form):

@@ -26,6 +26,12 @@ def _date_order_errors(start_on, end_on) -> dict[str, ValidationError]:
     return {}
 
 
+class DisasterQuerySet(models.QuerySet):
+    def real(self):
+        """Disasters that count in real reports: every one but drills."""
+        return self.filter(is_drill=False)
+
+
 class Disaster(models.Model):
     class Kind(models.TextChoices):
         EARTHQUAKE = "earthquake", _("Earthquake")
@@ -59,6 +65,16 @@ class Disaster(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    # 訓練: works like a real disaster, marked wherever it is shown, and
+    # never counted in real reports (DisasterQuerySet.real()).
+    is_drill = models.BooleanField(
+        _("drill"),
+        default=False,
+        help_text=_("A drill is marked as such everywhere and never counts in "
+                    "real reports."),
+    )
+
+    objects = DisasterQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("disaster")
@@ -66,11 +82,41 @@ class Disaster(models.Model):
         ordering = ["-occurred_on", "-pk"]
 
     def __str__(self):
+        return self.label
+
+    @property
+    def label(self):
+        """The name as shown everywhere, with 【訓練】 in front of a drill's."""
+        if self.is_drill:
+            return _("[Drill] %(name)s") % {"name": self.name}
         return self.name
 
     @property
     def is_closed(self):
         return self.status == self.Status.CLOSED
+
+    def clean(self):
+        # Published reports say whether they are a drill's; turning a drill
+        # into a real disaster (or back) would mix the two in them.
+        if self.pk is None:
+            return
+        was_drill = (
+            Disaster.objects.filter(pk=self.pk)
+            .values_list("is_drill", flat=True)
+            .first()
+        )
+        if was_drill != self.is_drill and self.snapshots.exists():
+            raise ValidationError(
+                {
+                    "is_drill": ValidationError(
+                        _(
+                            "Reports of this disaster have been published; it "
+                            "cannot become a drill, or stop being one."
+                        ),
+                        code="drill_mixed",
+                    )
+                }
+            )
 
 
 class WorkType(models.Model):

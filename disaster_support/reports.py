@@ -45,6 +45,15 @@ PERSON_DAYS_NOTE = gettext_lazy(
     "travel: the travel days at the start and end are left out."
 )
 
+DRILL_NOTE = gettext_lazy(
+    "Drill: these figures come from an exercise and are not real support."
+)
+
+
+def drill_title(title, is_drill):
+    """A table's title, marked 訓練 for a drill."""
+    return _("[Drill] %(name)s") % {"name": title} if is_drill else str(title)
+
 
 # The published tables' own wording for remote work, kept verbatim (it is
 # report data, not interface text): 「…業務 (石川県輪島市分をリモートで対応)」.

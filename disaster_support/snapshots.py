@@ -41,6 +41,8 @@ def freeze(disaster, as_of):
     """The tables' rows and footnotes as reports.py computes them today."""
     rows = reports.seat_rows(disaster, as_of)
     return {
+        # A drill's snapshot says so, and is never taken for a real one.
+        "is_drill": disaster.is_drill,
         "newsletter": {
             "rows": [
                 [row.work, row.place, row.count]
@@ -82,6 +84,8 @@ def _lines(snapshot, table):
     yield [_("As of %(date)s") % {"date": format_wareki(snapshot.as_of)}]
     yield [_("Approved by: %(name)s") % {"name": snapshot.approver_name}]
     yield [stored["note"]]
+    if snapshot.data.get("is_drill"):
+        yield [str(reports.DRILL_NOTE)]
 
 
 def to_csv(snapshot, table):
@@ -96,5 +100,5 @@ def to_csv(snapshot, table):
 def to_xlsx(snapshot, table):
     header, *rows = _lines(snapshot, table)
     return xlsx_workbook(
-        [Sheet(title=TABLES[table][0], header=header, rows=rows, widths=[60, 18])]
+        [Sheet(title=reports.drill_title(TABLES[table][0], snapshot.data.get("is_drill")), header=header, rows=rows, widths=[60, 18])]
     )

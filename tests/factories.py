@@ -379,3 +379,15 @@ def make_organisation_group(*, name="北陸の会員", organisations=()):
     group = OrganisationGroup.objects.create(name=name)
     group.organisations.set(organisations)
     return group
+
+
+def make_drill(*, prefecture=None, name="首都直下地震（訓練）", by=None):
+    """A drill (訓練): a disaster that never counts in real reports."""
+    return disaster_services.disaster_create(
+        name=name,
+        kind=Disaster.Kind.EARTHQUAKE,
+        occurred_on=datetime.date(2024, 1, 1),
+        prefectures=[prefecture or make_prefecture(name="東京都")],
+        actor=by,
+        is_drill=True,
+    )

@@ -124,7 +124,8 @@ class ExportView(DisasterReportMixin, View):
             requests=requests,
         )
         to_file = exports.to_csv if fmt == "csv" else exports.to_xlsx
-        name = f"disaster-{self.disaster.pk}-{table}-{self.as_of:%Y%m%d}.{fmt}"
+        prefix = "drill" if self.disaster.is_drill else "disaster"
+        name = f"{prefix}-{self.disaster.pk}-{table}-{self.as_of:%Y%m%d}.{fmt}"
         return download(fmt, to_file(table, source), name)
 
 
