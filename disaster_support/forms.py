@@ -62,8 +62,9 @@ class DisasterForm(forms.Form):
     is_drill = forms.BooleanField(
         label=_("This is a drill (訓練)"),
         required=False,
-        help_text=_("A drill works like a real disaster but never counts in "
-                    "real reports."),
+        help_text=_(
+            "A drill works like a real disaster but never counts in real reports."
+        ),
     )
 
 

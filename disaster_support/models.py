@@ -70,8 +70,9 @@ class Disaster(models.Model):
     is_drill = models.BooleanField(
         _("drill"),
         default=False,
-        help_text=_("A drill is marked as such everywhere and never counts in "
-                    "real reports."),
+        help_text=_(
+            "A drill is marked as such everywhere and never counts in real reports."
+        ),
     )
 
     objects = DisasterQuerySet.as_manager()

@@ -100,5 +100,14 @@ def to_csv(snapshot, table):
 def to_xlsx(snapshot, table):
     header, *rows = _lines(snapshot, table)
     return xlsx_workbook(
-        [Sheet(title=reports.drill_title(TABLES[table][0], snapshot.data.get("is_drill")), header=header, rows=rows, widths=[60, 18])]
+        [
+            Sheet(
+                title=reports.drill_title(
+                    TABLES[table][0], snapshot.data.get("is_drill")
+                ),
+                header=header,
+                rows=rows,
+                widths=[60, 18],
+            )
+        ]
     )

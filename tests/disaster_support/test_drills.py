@@ -69,9 +69,7 @@ def test_a_real_disasters_page_is_not_marked(client, member, disaster):
 
 def test_the_request_page_marks_a_drill(client, office_staff, drill_team):
     client.force_login(office_staff)
-    url = reverse(
-        "disaster_support:request_detail", args=[drill_team.offer.request_id]
-    )
+    url = reverse("disaster_support:request_detail", args=[drill_team.offer.request_id])
     assert "【訓練】" in client.get(url).content.decode()
 
 
