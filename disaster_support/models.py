@@ -1,4 +1,4 @@
-"""Disasters, requests for help, the wards' offers and dispatches, and aid.
+"""Disasters, requests for help, members' offers and dispatches, and aid.
 
 People are stored as seats (one row per person sent in a team), so every
 count in the reports is derived from rows, never typed in.
@@ -265,7 +265,8 @@ class HelpRequest(models.Model):
 
 
 class Offer(models.Model):
-    """応諾: a ward, or the 23 wards jointly, taking on (part of) a request."""
+    """応諾: a member organisation, or the 23 wards jointly, taking on (part
+    of) a request. Any member may help any municipality, wards included."""
 
     class Basis(models.TextChoices):
         JOINT = "joint", _("23 wards jointly")
@@ -278,14 +279,13 @@ class Offer(models.Model):
         on_delete=models.CASCADE,
         related_name="offers",
     )
-    ward = models.ForeignKey(
+    sender = models.ForeignKey(
         Organisation,
-        verbose_name=_("ward"),
+        verbose_name=_("offering organisation"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
-        limit_choices_to={"kind": Organisation.Kind.SPECIAL_WARD},
     )
     is_joint = models.BooleanField(_("23 wards jointly"), default=False)
     basis = models.CharField(_("basis"), max_length=20, choices=Basis.choices)
@@ -297,11 +297,12 @@ class Offer(models.Model):
         verbose_name_plural = _("offers")
         ordering = ["pk"]
         constraints = [
-            # A joint offer belongs to no single ward; any other offer has one.
+            # A joint offer belongs to no single organisation; any other
+            # offer has one.
             models.CheckConstraint(
-                condition=Q(is_joint=True, ward__isnull=True)
-                | Q(is_joint=False, ward__isnull=False),
-                name="disaster_offer_joint_or_ward",
+                condition=Q(is_joint=True, sender__isnull=True)
+                | Q(is_joint=False, sender__isnull=False),
+                name="disaster_offer_joint_or_sender",
             ),
             models.CheckConstraint(
                 condition=Q(people__gt=0), name="disaster_offer_people_positive"
@@ -317,21 +318,31 @@ class Offer(models.Model):
             errors["people"] = ValidationError(
                 _("Enter one person or more."), code="no_people"
             )
-        if self.is_joint and self.ward_id:
-            errors["ward"] = ValidationError(
+        if self.is_joint and self.sender_id:
+            errors["sender"] = ValidationError(
                 _("A joint offer of the 23 wards has no single ward."),
                 code="joint_with_ward",
             )
-        if not self.is_joint and not self.ward_id:
-            errors["ward"] = ValidationError(
-                _("Choose the ward making the offer."), code="ward_missing"
+        if not self.is_joint and not self.sender_id:
+            errors["sender"] = ValidationError(
+                _("Choose the organisation making the offer."),
+                code="sender_missing",
+            )
+        if (
+            self.sender_id
+            and self.request_id
+            and self.sender_id == self.request.municipality_id
+        ):
+            errors["sender"] = ValidationError(
+                _("An organisation cannot offer help to itself."),
+                code="self_help",
             )
         if errors:
             raise ValidationError(errors)
 
     @property
     def offerer_label(self):
-        return str(_("23 wards jointly")) if self.is_joint else self.ward.name
+        return str(_("23 wards jointly")) if self.is_joint else self.sender.name
 
 
 class DispatchQuerySet(models.QuerySet):
@@ -360,12 +371,11 @@ class Dispatch(models.Model):
         related_name="dispatches",
     )
     name = models.CharField(_("team"), max_length=50, help_text=_("e.g. 第1班"))
-    ward = models.ForeignKey(
+    sender = models.ForeignKey(
         Organisation,
-        verbose_name=_("dispatching ward"),
+        verbose_name=_("sending organisation"),
         on_delete=models.PROTECT,
         related_name="+",
-        limit_choices_to={"kind": Organisation.Kind.SPECIAL_WARD},
     )
     start_on = models.DateField(_("from"))
     end_on = models.DateField(_("until"))
@@ -405,7 +415,7 @@ class Dispatch(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.ward.name} {self.name}"
+        return f"{self.sender.name} {self.name}"
 
     @property
     def is_remote(self):
@@ -417,16 +427,24 @@ class Dispatch(models.Model):
 
     def clean(self):
         errors = _date_order_errors(self.start_on, self.end_on)
-        if (
-            self.offer_id
-            and not self.offer.is_joint
-            and self.ward_id
-            and self.ward_id != self.offer.ward_id
-        ):
-            errors["ward"] = ValidationError(
-                _("A ward's own offer is carried out by that ward."),
-                code="other_ward",
-            )
+        if self.offer_id and self.sender_id:
+            if not self.offer.is_joint and self.sender_id != self.offer.sender_id:
+                # No organisation sends a team in another's name.
+                errors["sender"] = ValidationError(
+                    _(
+                        "A team is sent by the organisation that made the "
+                        "offer, not by another one for it."
+                    ),
+                    code="other_sender",
+                )
+            elif (
+                self.offer.is_joint
+                and self.sender.kind != Organisation.Kind.SPECIAL_WARD
+            ):
+                errors["sender"] = ValidationError(
+                    _("Teams of a joint offer are sent by one of the 23 wards."),
+                    code="joint_not_ward",
+                )
         if errors:
             raise ValidationError(errors)
 
@@ -449,7 +467,7 @@ class Seat(models.Model):
         related_name="seats",
     )
     job_type = models.CharField(_("job type"), max_length=20, choices=JobType.choices)
-    # Seen only by the dispatching ward and the office (permissions).
+    # Seen only by the sending organisation and the office (permissions).
     person_name = models.CharField(_("person's name"), max_length=100, blank=True)
 
     class Meta:

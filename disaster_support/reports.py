@@ -34,8 +34,8 @@ STATUS_NOTE = gettext_lazy(
     "cancelled teams are not counted."
 )
 CROSS_TAB_NOTE = gettext_lazy(
-    "Staff dispatched (planned included) by dispatching ward and work, counted "
-    "as in the table above; joint dispatches count for the ward that sent the "
+    "Staff dispatched (planned included) by sending organisation and work, "
+    "counted as in the table above; joint dispatches count for the ward that sent the "
     "team."
 )
 PERSON_DAYS_NOTE = gettext_lazy(
@@ -89,6 +89,8 @@ class SeatRow:
     end_on: object
     travel_start: int
     travel_end: int
+    # The sending organisation (a ward, or any member): the published
+    # tables call it 区, so the names stay.
     ward: str
     ward_code: str
     work: str
@@ -129,8 +131,8 @@ def seat_rows(disaster, as_of):
             "dispatch__end_on",
             "dispatch__travel_days_at_start",
             "dispatch__travel_days_at_end",
-            "dispatch__ward__name",
-            "dispatch__ward__code",
+            "dispatch__sender__name",
+            "dispatch__sender__code",
             "dispatch__offer__request__work_type__name",
             "dispatch__offer__request__work_type__order",
             "dispatch__offer__request__place_kind",
@@ -490,7 +492,7 @@ class LogRow:
     request: HelpRequest
     offerer: str = ""
     people_offered: int | None = None
-    team: str = ""  # ward, name, dates and status of a team
+    team: str = ""  # sender, name, dates and status of a team
     seats: int | None = None
 
 
@@ -504,7 +506,7 @@ def request_log(requests):
         if not help_request.log:
             log.append(LogRow(request=help_request))
         for offer in help_request.log:
-            offerer = _("23 wards jointly") if offer["is_joint"] else offer["ward"]
+            offerer = _("23 wards jointly") if offer["is_joint"] else offer["sender"]
             log.extend(
                 LogRow(
                     request=help_request,
@@ -525,7 +527,7 @@ def _team_label(team):
         for key in ("start_on", "end_on")
     )
     status = Dispatch.Status(team["status"]).label
-    return f"{team['ward']} {team['name']} {start_on}–{end_on} ({status})"
+    return f"{team['sender']} {team['name']} {start_on}–{end_on} ({status})"
 
 
 @dataclass

@@ -25,8 +25,8 @@ def drill(ishikawa):
 @pytest.fixture
 def drill_team(drill, nanao, chiyoda):
     help_request = factories.make_request(disaster=drill, municipality=nanao)
-    offer = factories.make_offer(request=help_request, ward=chiyoda)
-    return factories.make_dispatch(offer=offer, ward=chiyoda, seats=2)
+    offer = factories.make_offer(request=help_request, sender=chiyoda)
+    return factories.make_dispatch(offer=offer, sender=chiyoda, seats=2)
 
 
 def test_a_drill_is_marked_in_its_name(drill):

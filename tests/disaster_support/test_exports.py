@@ -63,8 +63,8 @@ def medium_long(disaster, nanao, chiyoda):
         people_requested=4,
     )
     factories.make_dispatch(
-        offer=factories.make_offer(request=asked, ward=chiyoda),
-        ward=chiyoda,
+        offer=factories.make_offer(request=asked, sender=chiyoda),
+        sender=chiyoda,
         seats=1,
         term=Dispatch.Term.MEDIUM_LONG,
     )

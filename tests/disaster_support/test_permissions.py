@@ -50,7 +50,8 @@ def test_member_enters_only_its_own_request(people, disaster, ishikawa):
         ("office", True, True),
         ("nanao", True, True),
         ("chiyoda", False, True),
-        ("outsider", False, False),
+        # Any member reads requests, so that any member can answer them.
+        ("outsider", False, True),
     ],
 )
 def test_request_rights(people, help_request, who, edit, see):
@@ -68,10 +69,10 @@ def test_request_rights(people, help_request, who, edit, see):
     ],
 )
 def test_dispatch_rights(people, help_request, chiyoda, who, own, joint, names):
-    own_offer = factories.make_offer(request=help_request, ward=chiyoda)
-    own_dispatch = factories.make_dispatch(offer=own_offer, ward=chiyoda)
+    own_offer = factories.make_offer(request=help_request, sender=chiyoda)
+    own_dispatch = factories.make_dispatch(offer=own_offer, sender=chiyoda)
     joint_dispatch = factories.make_dispatch(
-        offer=factories.make_offer(request=help_request), ward=chiyoda
+        offer=factories.make_offer(request=help_request), sender=chiyoda
     )
     user = people[who]
     assert permissions.can_edit_dispatch(user, own_dispatch) is own
@@ -82,7 +83,8 @@ def test_dispatch_rights(people, help_request, chiyoda, who, own, joint, names):
 
 @pytest.mark.parametrize(
     ("who", "allowed"),
-    [("office", True), ("chiyoda", True), ("nanao", False), ("outsider", False)],
+    # Any member helps, but not itself.
+    [("office", True), ("chiyoda", True), ("nanao", False), ("outsider", True)],
 )
 def test_can_offer(people, help_request, who, allowed):
     assert permissions.can_offer(people[who], help_request) is allowed

@@ -156,7 +156,7 @@ class Command(BaseCommand):
                 disaster, org[SHIKA], works[4], 5, HelpRequest.Channel.AGREEMENT
             ),
             actor=None,
-            ward=ward,
+            sender=ward,
             is_joint=False,
             basis=Offer.Basis.AGREEMENT,
             people=5,
@@ -229,7 +229,7 @@ class Command(BaseCommand):
                 disaster, municipality, work, people, channel, **place
             ),
             actor=None,
-            ward=None,
+            sender=None,
             is_joint=True,
             basis=Offer.Basis.JOINT,
             people=people,
@@ -274,7 +274,7 @@ class Command(BaseCommand):
             actor=None,
             seats=[(job_type, "") for job_type in seats],
             name=name,
-            ward=ward,
+            sender=ward,
             start_on=start,
             end_on=end,
             travel_days_at_start=travel,
