@@ -81,6 +81,14 @@ def access_request(
     return help_request
 
 
+def access_offer_for_change(user: User, pk: int) -> Offer:
+    """An offer the user may edit (404 if none, 403 if not theirs or closed)."""
+    offers = Offer.objects.select_related(
+        "sender", "request__disaster", "request__municipality__prefecture"
+    )
+    return _get_or_403(offers, pk, user=user, may=permissions.can_edit_offer)
+
+
 def access_offer_for_dispatch(user: User, pk: int) -> Offer:
     """An offer the user may add a team to (404 if none, 403 if not theirs)."""
     offers = Offer.objects.select_related("sender", "request__disaster")

@@ -343,3 +343,39 @@ class GoodsForm(_AidForm):
         super().__init__(*args, **kwargs)
         if "payer" in self.fields:
             self.fields["payer"].label = _("Provided by")
+
+
+class OpenRequestFilterForm(forms.Form):
+    """Filters of the open requests list; every field optional."""
+
+    work_type = forms.ModelChoiceField(
+        label=_("Work"), queryset=WorkType.objects.all(), required=False
+    )
+    within_km = forms.TypedChoiceField(
+        label=_("Distance"),
+        choices=[
+            ("", _("Any distance")),
+            *((str(km), _("Within %(km)s km") % {"km": km}) for km in (100, 300, 500)),
+        ],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+
+
+class RequestEditForm(VersionedForm, RequestForm):
+    """A request's own fields; who asks stays as it was filed."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, municipality=True, **kwargs)
+
+
+class OfferEditForm(VersionedForm):
+    """What an offer promises; who offers stays as it was recorded."""
+
+    basis = forms.ChoiceField(label=_("Basis"), choices=Offer.Basis.choices)
+    people = forms.IntegerField(label=_("People offered"))
+    note = forms.CharField(label=_("Note"), widget=forms.Textarea, required=False)
+
+    def clean_people(self):
+        return _positive(self.cleaned_data["people"])

@@ -291,6 +291,8 @@ class Offer(models.Model):
     basis = models.CharField(_("basis"), max_length=20, choices=Basis.choices)
     people = models.PositiveIntegerField(_("people offered"))
     note = models.TextField(_("note"), blank=True)
+    # Saved edits so far (members.common.versioning).
+    version = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = _("offer")

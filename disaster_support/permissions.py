@@ -94,6 +94,11 @@ def can_see_request(user: User, help_request: HelpRequest) -> bool:
     return can_use_members_area(user)
 
 
+def can_see_open_requests(user: User) -> bool:
+    """Any member looks for requests it could answer."""
+    return can_use_members_area(user)
+
+
 def _own_sender(user: User, sender_id: int | None) -> bool:
     return (
         sender_id is not None

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from members.common.eras import format_wareki
 from members.models import Organisation
 
-from . import charts
+from . import charts, directions
 from .models import Disaster, Dispatch, HelpRequest, Seat
 
 NEWSLETTER_NOTE = gettext_lazy(
@@ -100,6 +100,10 @@ class SeatRow:
     # (latitude, longitude, prefecture code, code) of the place, for the
     # map; None when the place has no coordinates (a remote place_note).
     point: tuple | None = None
+    # The municipality helped (受援), 「石川県 七尾市」, even for remote work.
+    helped: str = ""
+    sender_id: int | None = None
+    helped_id: int | None = None
 
     def on_duty(self, day):
         return self.start_on <= day <= self.end_on
@@ -142,6 +146,8 @@ def seat_rows(disaster, as_of):
             "dispatch__offer__request__municipality__prefecture__name",
             "dispatch__offer__request__work_place__name",
             "dispatch__term",
+            "dispatch__sender_id",
+            "dispatch__offer__request__municipality_id",
             "dispatch__offer__request__municipality__latitude",
             "dispatch__offer__request__municipality__longitude",
             "dispatch__offer__request__municipality__prefecture__code",
@@ -171,9 +177,12 @@ def seat_rows(disaster, as_of):
         prefecture,
         work_place,
         term,
+        sender_id,
+        helped_id,
         *coordinates,
     ) in seats:
         supported = municipality_label(municipality, municipality_kind, prefecture)
+        helped = supported
         point = tuple(coordinates[:4])
         if place_kind == HelpRequest.PlaceKind.REMOTE:
             # The newsletter's 東京都庁 row: the place is where the work is
@@ -197,6 +206,9 @@ def seat_rows(disaster, as_of):
                 place=supported,
                 term=term,
                 point=point if None not in point[:2] else None,
+                helped=helped,
+                sender_id=sender_id,
+                helped_id=helped_id,
             )
         )
     return rows
@@ -580,12 +592,16 @@ def disaster_report(
             "dispatch_map": charts.dispatch_map_svg(map_places(rows)),
             "medium_long": medium_long(all_requests, rows),
             "request_log": request_log(requests),
+            "directions": directions.directions(rows),
+            "senders": directions.sender_view(rows),
         }
         notes.update(
             duty_chart=DUTY_CHART_NOTE,
             map=MAP_NOTE,
             medium_long=MEDIUM_LONG_NOTE,
             request_log=REQUEST_LOG_NOTE,
+            directions=directions.DIRECTIONS_NOTE,
+            senders=directions.SENDERS_NOTE,
         )
     return DisasterReport(
         money=money,

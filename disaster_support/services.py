@@ -187,9 +187,17 @@ def offer_create(*, request: HelpRequest, actor: User | None, **fields: Any) -> 
 
 
 @transaction.atomic
-def offer_update(*, offer: Offer, actor: User | None, **fields: Any) -> Offer:
-    """Change an offer's fields."""
-    return _update(offer, actor=actor, fields=fields)
+def offer_update(
+    *, offer: Offer, actor: User | None, version: int | None = None, **fields: Any
+) -> Offer:
+    """Change an offer's fields; with `version`, refused if someone saved in
+    between."""
+    locked = Offer.objects.select_for_update().get(pk=offer.pk)
+    if version is not None:
+        version_check(locked, version)
+    offer = _update(locked, actor=actor, fields=fields)
+    version_bump(offer)
+    return offer
 
 
 @transaction.atomic
@@ -375,7 +383,7 @@ def admin_save(*, obj: Model, actor: User) -> Model:
 
 def _bump_edited(obj):
     """An admin edit also refuses the site's edit forms opened before it."""
-    if isinstance(obj, Dispatch | HelpRequest):
+    if isinstance(obj, Dispatch | HelpRequest | Offer):
         version_bump(obj)
     elif isinstance(obj, Seat):
         version_bump(obj.dispatch)

@@ -1,6 +1,14 @@
 from django.urls import path
 
-from .views import aid, disasters, dispatches, requests, snapshots
+from .views import (
+    aid,
+    disasters,
+    dispatches,
+    edits,
+    open_requests,
+    requests,
+    snapshots,
+)
 
 app_name = "disaster_support"
 
@@ -22,6 +30,11 @@ urlpatterns = [
         name="request_create",
     ),
     path(
+        "requests/open/",
+        open_requests.OpenRequestListView.as_view(),
+        name="open_requests",
+    ),
+    path(
         "requests/<int:pk>/",
         requests.RequestDetailView.as_view(),
         name="request_detail",
@@ -30,6 +43,16 @@ urlpatterns = [
         "requests/<int:pk>/status/",
         requests.RequestStatusView.as_view(),
         name="request_status",
+    ),
+    path(
+        "requests/<int:pk>/edit/",
+        edits.RequestUpdateView.as_view(),
+        name="request_update",
+    ),
+    path(
+        "offers/<int:pk>/edit/",
+        edits.OfferUpdateView.as_view(),
+        name="offer_update",
     ),
     path(
         "requests/<int:pk>/offers/new/",

@@ -53,6 +53,11 @@ class Migration(migrations.Migration):
                 name="disaster_offer_joint_or_sender",
             ),
         ),
+        migrations.AddField(
+            model_name="offer",
+            name="version",
+            field=models.PositiveIntegerField(default=0, editable=False),
+        ),
         migrations.RenameField(
             model_name="dispatch", old_name="ward", new_name="sender"
         ),

@@ -13,7 +13,15 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 from django.views.generic import FormView, TemplateView, View
 
-from .. import charts, exports, permissions, reports, selectors, services
+from .. import (
+    charts,
+    directions,
+    exports,
+    permissions,
+    reports,
+    selectors,
+    services,
+)
 from ..access import access_disaster, access_history
 from ..forms import AsOfForm, DisasterForm
 from ..models import Disaster
@@ -103,6 +111,10 @@ class DisasterDetailView(DisasterReportMixin, TemplateView):
             can_manage=permissions.can_manage_disasters(user),
             can_enter_request=permissions.can_enter_request(user, self.disaster),
             can_record_aid=permissions.can_record_aid(user),
+            own_direction=directions.own_direction(
+                report.figures.get("directions", []),
+                permissions.acting_organisation(user),
+            ),
             **report.context(),
             **kwargs,
         )
