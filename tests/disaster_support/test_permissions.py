@@ -1,6 +1,8 @@
 import pytest
 
-from disaster_support import permissions
+from disaster_support import permissions, services
+from disaster_support.models import HelpRequest
+from members.models import MembershipStatus
 from tests import factories
 
 
@@ -92,3 +94,42 @@ def test_can_offer(people, help_request, who, allowed):
 
 def test_everyone_in_the_members_area_reads_reports(people):
     assert all(permissions.can_view_reports(user) for user in people.values())
+
+
+@pytest.mark.parametrize(
+    ("who", "edit", "edit_offer", "edit_team"),
+    [
+        ("office", True, True, True),
+        ("nanao", False, False, False),
+        ("chiyoda", False, False, False),
+    ],
+)
+def test_closed_requests_are_the_offices_to_correct(
+    people, help_request, chiyoda, who, edit, edit_offer, edit_team
+):
+    offer = factories.make_offer(request=help_request, sender=chiyoda)
+    dispatch = factories.make_dispatch(offer=offer, sender=chiyoda)
+    help_request = services.request_update(
+        help_request=help_request, actor=None, status=HelpRequest.Status.COMPLETED
+    )
+    offer.request = help_request
+    dispatch.offer = offer
+    user = people[who]
+    assert permissions.can_edit_request(user, help_request) is edit
+    assert permissions.can_edit_offer(user, offer) is edit_offer
+    assert permissions.can_edit_dispatch(user, dispatch) is edit_team
+    assert permissions.can_offer(user, help_request) is False
+
+
+@pytest.mark.parametrize("who", ["office", "nanao", "chiyoda", "outsider"])
+def test_every_member_sees_open_requests(people, who):
+    assert permissions.can_see_open_requests(people[who])
+
+
+def test_a_non_member_does_not_see_open_requests(db):
+    outsider = factories.make_user(
+        organisation=factories.make_organisation(
+            membership_status=MembershipStatus.NONE
+        )
+    )
+    assert not permissions.can_see_open_requests(outsider)
