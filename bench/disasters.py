@@ -71,7 +71,15 @@ JOBS_BY_WORK = [
 ]
 SEATS_PER_TEAM = ([1, 2, 3, 4, 5], [2, 4, 3, 1, 0.5])
 
-DISASTER_FIELDS = ["id", "name", "kind", "occurred_on", "status", "created_at"]
+DISASTER_FIELDS = [
+    "id",
+    "name",
+    "kind",
+    "occurred_on",
+    "status",
+    "created_at",
+    "is_drill",
+]
 REQUEST_FIELDS = [
     "id",
     "disaster",
@@ -87,12 +95,12 @@ REQUEST_FIELDS = [
     "status",
     "created_at",
 ]
-OFFER_FIELDS = ["id", "request", "ward", "is_joint", "basis", "people", "note"]
+OFFER_FIELDS = ["id", "request", "sender", "is_joint", "basis", "people", "note"]
 DISPATCH_FIELDS = [
     "id",
     "offer",
     "name",
-    "ward",
+    "sender",
     "start_on",
     "end_on",
     "travel_days_at_start",
@@ -193,6 +201,7 @@ class Plan:
             occurred,
             Disaster.Status.ACTIVE if recent else Disaster.Status.CLOSED,
             datetime.datetime.combine(occurred, datetime.time(9), datetime.UTC),
+            False,
         )
         for prefecture, _name in affected:
             self.rows[Disaster.prefectures.through._meta.db_table].append(

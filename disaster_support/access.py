@@ -38,7 +38,7 @@ def access_disaster(
 ) -> Disaster:
     """The disaster (404 if none); with `may`, 403 unless may(user).
 
-    Every member reads every disaster; `may` is an office or ward right such
+    Every member reads every disaster; `may` is an office or member right such
     as permissions.can_manage_disasters.
     """
     disasters = Disaster.objects.all()
@@ -81,16 +81,24 @@ def access_request(
     return help_request
 
 
+def access_offer_for_change(user: User, pk: int) -> Offer:
+    """An offer the user may edit (404 if none, 403 if not theirs or closed)."""
+    offers = Offer.objects.select_related(
+        "sender", "request__disaster", "request__municipality__prefecture"
+    )
+    return _get_or_403(offers, pk, user=user, may=permissions.can_edit_offer)
+
+
 def access_offer_for_dispatch(user: User, pk: int) -> Offer:
     """An offer the user may add a team to (404 if none, 403 if not theirs)."""
-    offers = Offer.objects.select_related("ward", "request__disaster")
+    offers = Offer.objects.select_related("sender", "request__disaster")
     return _get_or_403(offers, pk, user=user, may=permissions.can_add_dispatch)
 
 
 def access_dispatch_for_change(user: User, pk: int) -> Dispatch:
     """A team the user may edit (404 if none, 403 if not theirs)."""
     dispatches = Dispatch.objects.select_related(
-        "offer__ward", "offer__request__disaster"
+        "offer__sender", "offer__request__disaster"
     )
     return _get_or_403(dispatches, pk, user=user, may=permissions.can_edit_dispatch)
 

@@ -56,8 +56,8 @@ class LoggedAdmin(ModelAdmin):
 
 @admin.register(Disaster)
 class DisasterAdmin(LoggedAdmin):
-    list_display = ["name", "kind", "occurred_on", "status"]
-    list_filter = ["status", "kind"]
+    list_display = ["name", "kind", "occurred_on", "status", "is_drill"]
+    list_filter = ["status", "kind", "is_drill"]
     filter_horizontal = ["prefectures"]
     readonly_fields = ["created_by", "created_at"]
 
@@ -84,9 +84,9 @@ class HelpRequestAdmin(LoggedAdmin):
 
 @admin.register(Offer)
 class OfferAdmin(LoggedAdmin):
-    list_display = ["request", "ward", "is_joint", "basis", "people"]
+    list_display = ["request", "sender", "is_joint", "basis", "people"]
     list_select_related = ["request__municipality__prefecture", "request__work_type"]
-    raw_id_fields = ["request", "ward"]
+    raw_id_fields = ["request", "sender"]
 
 
 class SeatInline(admin.TabularInline):
@@ -96,10 +96,10 @@ class SeatInline(admin.TabularInline):
 
 @admin.register(Dispatch)
 class DispatchAdmin(LoggedAdmin):
-    list_display = ["name", "ward", "start_on", "end_on", "status"]
+    list_display = ["name", "sender", "start_on", "end_on", "status"]
     list_filter = ["status", "term"]
-    list_select_related = ["ward"]
-    raw_id_fields = ["offer", "ward"]
+    list_select_related = ["sender"]
+    raw_id_fields = ["offer", "sender"]
     inlines = [SeatInline]
 
     def save_formset(self, request, form, formset, change):

@@ -17,9 +17,8 @@ from django.utils.translation import gettext_lazy as _
 
 from members.models import Organisation
 
-# The dispatch field naming the organisation that sent the team; the one
-# place to change when teams may come from any member organisation.
-DISPATCH_SENDER_FIELD = "ward"
+# The dispatch field naming the organisation that sent the team.
+DISPATCH_SENDER_FIELD = "sender"
 
 
 def agreement_document_path(instance, filename):

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from members.common.eras import format_wareki
 from members.common.spreadsheets import Sheet, spreadsheet_safe, xlsx_workbook
 
-from . import reports
+from . import directions, reports
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TABLES = (
@@ -24,6 +24,8 @@ TABLES = (
     "duty",
     "medium_long",
     "request_log",
+    "directions",
+    "senders",
     "money",
     "goods",
 )
@@ -46,6 +48,8 @@ class Source:
 def table_rows(table, source):
     """(title, header, body rows, footnote) for one of TABLES."""
     rows, as_of = source.rows, source.as_of
+    if table in ("directions", "senders"):
+        return directions.table_rows(table, rows)
     if table in ("medium_long", "request_log", "money", "goods"):
         return _request_and_aid_rows(table, source)
     if table == "newsletter":
@@ -221,6 +225,8 @@ def _closing_lines(table, source, note):
         lines.append([_("As of %(date)s") % {"date": format_wareki(source.as_of)}])
     if note:
         lines.append([note])
+    if source.disaster.is_drill:
+        lines.append([str(reports.DRILL_NOTE)])
     return lines
 
 
@@ -241,7 +247,7 @@ def to_xlsx(table, source):
     return xlsx_workbook(
         [
             Sheet(
-                title=title,
+                title=reports.drill_title(title, source.disaster.is_drill),
                 header=header,
                 rows=[*body, *_closing_lines(table, source, note)],
                 widths=[60, 18],

@@ -62,6 +62,13 @@ class DisasterForm(forms.Form):
         label=_("Affected prefectures"),
         queryset=Organisation.objects.prefectures().order_by("code"),
     )
+    is_drill = forms.BooleanField(
+        label=_("This is a drill (訓練)"),
+        required=False,
+        help_text=_(
+            "A drill works like a real disaster but never counts in real reports."
+        ),
+    )
 
 
 class RequestForm(forms.Form):
@@ -123,12 +130,11 @@ def _positive(value):
 
 class OfferForm(forms.Form):
     is_joint = forms.BooleanField(label=_("23 wards jointly"), required=False)
-    ward = forms.ModelChoiceField(
-        label=_("Ward"),
-        queryset=Organisation.objects.filter(
-            kind=Organisation.Kind.SPECIAL_WARD
-        ).order_by("code"),
+    sender = forms.ModelChoiceField(
+        label=_("Offering organisation"),
+        queryset=Organisation.objects.members().with_prefecture().order_by("code"),
         required=False,
+        widget=QuickSelect,
     )
     basis = forms.ChoiceField(label=_("Basis"), choices=Offer.Basis.choices)
     people = forms.IntegerField(label=_("People offered"))
@@ -137,23 +143,26 @@ class OfferForm(forms.Form):
     def __init__(self, *args, office, **kwargs):
         super().__init__(*args, **kwargs)
         if not office:
-            # A ward offers for itself; joint offers are the office's.
+            # A member offers for itself; joint offers are the office's.
             del self.fields["is_joint"]
-            del self.fields["ward"]
+            del self.fields["sender"]
 
     def clean_people(self):
         return _positive(self.cleaned_data["people"])
 
     def clean(self):
         cleaned_data = super().clean()
-        if "ward" in self.fields:
-            joint, ward = cleaned_data.get("is_joint"), cleaned_data.get("ward")
-            if joint == bool(ward):
+        if "sender" in self.fields:
+            joint, sender = cleaned_data.get("is_joint"), cleaned_data.get("sender")
+            if joint == bool(sender):
                 self.add_error(
-                    "ward",
+                    "sender",
                     ValidationError(
-                        _("Choose a ward, or mark the offer as joint, not both."),
-                        code="joint_or_ward",
+                        _(
+                            "Choose an organisation, or mark the offer as joint, "
+                            "not both."
+                        ),
+                        code="joint_or_sender",
                     ),
                 )
         return cleaned_data
@@ -161,7 +170,8 @@ class OfferForm(forms.Form):
 
 class DispatchForm(forms.Form):
     name = forms.CharField(label=_("Team"), max_length=50, initial="第1班")
-    ward = forms.ModelChoiceField(
+    # Only for a joint offer, whose teams come from the 23 wards.
+    sender = forms.ModelChoiceField(
         label=_("Dispatching ward"),
         queryset=Organisation.objects.filter(
             kind=Organisation.Kind.SPECIAL_WARD
@@ -179,11 +189,11 @@ class DispatchForm(forms.Form):
     term = forms.ChoiceField(label=_("Term"), choices=Dispatch.Term.choices)
     decided_on = DayField(label=_("Decided on"), widget=DateInput())
 
-    def __init__(self, *args, ward=None, with_seats=True, **kwargs):
+    def __init__(self, *args, sender=None, with_seats=True, **kwargs):
         super().__init__(*args, **kwargs)
-        if ward is not None:
-            # A ward's own offer is carried out by that ward.
-            del self.fields["ward"]
+        if sender is not None:
+            # An organisation's own offer is carried out by it alone.
+            del self.fields["sender"]
         if with_seats:
             for value, label in Seat.JobType.choices:
                 self.fields[f"seats_{value}"] = forms.IntegerField(
@@ -221,8 +231,8 @@ class DispatchForm(forms.Form):
         }
         data["travel_days_at_start"] = int(self.cleaned_data["travel_days_at_start"])
         data["travel_days_at_end"] = int(self.cleaned_data["travel_days_at_end"])
-        if "ward" in self.cleaned_data:
-            data["ward"] = self.cleaned_data["ward"]
+        if "sender" in self.cleaned_data:
+            data["sender"] = self.cleaned_data["sender"]
         return data
 
 
@@ -455,3 +465,39 @@ class AgreementFilterForm(forms.Form):
         widget=QuickSelect,
         empty_label=_("All organisations"),
     )
+
+
+class OpenRequestFilterForm(forms.Form):
+    """Filters of the open requests list; every field optional."""
+
+    work_type = forms.ModelChoiceField(
+        label=_("Work"), queryset=WorkType.objects.all(), required=False
+    )
+    within_km = forms.TypedChoiceField(
+        label=_("Distance"),
+        choices=[
+            ("", _("Any distance")),
+            *((str(km), _("Within %(km)s km") % {"km": km}) for km in (100, 300, 500)),
+        ],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+
+
+class RequestEditForm(VersionedForm, RequestForm):
+    """A request's own fields; who asks stays as it was filed."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, municipality=True, **kwargs)
+
+
+class OfferEditForm(VersionedForm):
+    """What an offer promises; who offers stays as it was recorded."""
+
+    basis = forms.ChoiceField(label=_("Basis"), choices=Offer.Basis.choices)
+    people = forms.IntegerField(label=_("People offered"))
+    note = forms.CharField(label=_("Note"), widget=forms.Textarea, required=False)
+
+    def clean_people(self):
+        return _positive(self.cleaned_data["people"])

@@ -38,11 +38,11 @@ def owner_of(obj: Model) -> tuple[int | None, int | None]:
         case SupportMoney() | SupportGoods():
             return obj.disaster_id, obj.payer_id
         case Offer():
-            return obj.request.disaster_id, obj.ward_id
+            return obj.request.disaster_id, obj.sender_id
         case Dispatch():
-            return obj.offer.request.disaster_id, obj.ward_id
+            return obj.offer.request.disaster_id, obj.sender_id
         case Seat():
-            return obj.dispatch.offer.request.disaster_id, obj.dispatch.ward_id
+            return obj.dispatch.offer.request.disaster_id, obj.dispatch.sender_id
     return None, None
 
 
@@ -50,8 +50,8 @@ def owner_of(obj: Model) -> tuple[int | None, int | None]:
 _NAMED_WITH = {
     Organisation: ["prefecture"],
     HelpRequest: ["municipality__prefecture", "work_type"],
-    Offer: ["ward", "request__municipality__prefecture", "request__work_type"],
-    Dispatch: ["ward"],
+    Offer: ["sender", "request__municipality__prefecture", "request__work_type"],
+    Dispatch: ["sender"],
 }
 
 

@@ -1,4 +1,4 @@
-"""Disasters, requests for help, the wards' offers and dispatches, and aid.
+"""Disasters, requests for help, members' offers and dispatches, and aid.
 
 People are stored as seats (one row per person sent in a team), so every
 count in the reports is derived from rows, never typed in.
@@ -24,6 +24,12 @@ def _date_order_errors(start_on, end_on) -> dict[str, ValidationError]:
             )
         }
     return {}
+
+
+class DisasterQuerySet(models.QuerySet):
+    def real(self):
+        """Disasters that count in real reports: every one but drills."""
+        return self.filter(is_drill=False)
 
 
 class Disaster(models.Model):
@@ -59,6 +65,17 @@ class Disaster(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    # 訓練: works like a real disaster, marked wherever it is shown, and
+    # never counted in real reports (DisasterQuerySet.real()).
+    is_drill = models.BooleanField(
+        _("drill"),
+        default=False,
+        help_text=_(
+            "A drill is marked as such everywhere and never counts in real reports."
+        ),
+    )
+
+    objects = DisasterQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("disaster")
@@ -66,11 +83,41 @@ class Disaster(models.Model):
         ordering = ["-occurred_on", "-pk"]
 
     def __str__(self):
+        return self.label
+
+    @property
+    def label(self):
+        """The name as shown everywhere, with 【訓練】 in front of a drill's."""
+        if self.is_drill:
+            return _("[Drill] %(name)s") % {"name": self.name}
         return self.name
 
     @property
     def is_closed(self):
         return self.status == self.Status.CLOSED
+
+    def clean(self):
+        # Published reports say whether they are a drill's; turning a drill
+        # into a real disaster (or back) would mix the two in them.
+        if self.pk is None:
+            return
+        was_drill = (
+            Disaster.objects.filter(pk=self.pk)
+            .values_list("is_drill", flat=True)
+            .first()
+        )
+        if was_drill != self.is_drill and self.snapshots.exists():
+            raise ValidationError(
+                {
+                    "is_drill": ValidationError(
+                        _(
+                            "Reports of this disaster have been published; it "
+                            "cannot become a drill, or stop being one."
+                        ),
+                        code="drill_mixed",
+                    )
+                }
+            )
 
 
 class WorkType(models.Model):
@@ -218,7 +265,8 @@ class HelpRequest(models.Model):
 
 
 class Offer(models.Model):
-    """応諾: a ward, or the 23 wards jointly, taking on (part of) a request."""
+    """応諾: a member organisation, or the 23 wards jointly, taking on (part
+    of) a request. Any member may help any municipality, wards included."""
 
     class Basis(models.TextChoices):
         JOINT = "joint", _("23 wards jointly")
@@ -231,30 +279,32 @@ class Offer(models.Model):
         on_delete=models.CASCADE,
         related_name="offers",
     )
-    ward = models.ForeignKey(
+    sender = models.ForeignKey(
         Organisation,
-        verbose_name=_("ward"),
+        verbose_name=_("offering organisation"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
-        limit_choices_to={"kind": Organisation.Kind.SPECIAL_WARD},
     )
     is_joint = models.BooleanField(_("23 wards jointly"), default=False)
     basis = models.CharField(_("basis"), max_length=20, choices=Basis.choices)
     people = models.PositiveIntegerField(_("people offered"))
     note = models.TextField(_("note"), blank=True)
+    # Saved edits so far (members.common.versioning).
+    version = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = _("offer")
         verbose_name_plural = _("offers")
         ordering = ["pk"]
         constraints = [
-            # A joint offer belongs to no single ward; any other offer has one.
+            # A joint offer belongs to no single organisation; any other
+            # offer has one.
             models.CheckConstraint(
-                condition=Q(is_joint=True, ward__isnull=True)
-                | Q(is_joint=False, ward__isnull=False),
-                name="disaster_offer_joint_or_ward",
+                condition=Q(is_joint=True, sender__isnull=True)
+                | Q(is_joint=False, sender__isnull=False),
+                name="disaster_offer_joint_or_sender",
             ),
             models.CheckConstraint(
                 condition=Q(people__gt=0), name="disaster_offer_people_positive"
@@ -270,21 +320,31 @@ class Offer(models.Model):
             errors["people"] = ValidationError(
                 _("Enter one person or more."), code="no_people"
             )
-        if self.is_joint and self.ward_id:
-            errors["ward"] = ValidationError(
+        if self.is_joint and self.sender_id:
+            errors["sender"] = ValidationError(
                 _("A joint offer of the 23 wards has no single ward."),
                 code="joint_with_ward",
             )
-        if not self.is_joint and not self.ward_id:
-            errors["ward"] = ValidationError(
-                _("Choose the ward making the offer."), code="ward_missing"
+        if not self.is_joint and not self.sender_id:
+            errors["sender"] = ValidationError(
+                _("Choose the organisation making the offer."),
+                code="sender_missing",
+            )
+        if (
+            self.sender_id
+            and self.request_id
+            and self.sender_id == self.request.municipality_id
+        ):
+            errors["sender"] = ValidationError(
+                _("An organisation cannot offer help to itself."),
+                code="self_help",
             )
         if errors:
             raise ValidationError(errors)
 
     @property
     def offerer_label(self):
-        return str(_("23 wards jointly")) if self.is_joint else self.ward.name
+        return str(_("23 wards jointly")) if self.is_joint else self.sender.name
 
 
 class DispatchQuerySet(models.QuerySet):
@@ -313,12 +373,11 @@ class Dispatch(models.Model):
         related_name="dispatches",
     )
     name = models.CharField(_("team"), max_length=50, help_text=_("e.g. 第1班"))
-    ward = models.ForeignKey(
+    sender = models.ForeignKey(
         Organisation,
-        verbose_name=_("dispatching ward"),
+        verbose_name=_("sending organisation"),
         on_delete=models.PROTECT,
         related_name="+",
-        limit_choices_to={"kind": Organisation.Kind.SPECIAL_WARD},
     )
     start_on = models.DateField(_("from"))
     end_on = models.DateField(_("until"))
@@ -358,7 +417,7 @@ class Dispatch(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.ward.name} {self.name}"
+        return f"{self.sender.name} {self.name}"
 
     @property
     def is_remote(self):
@@ -370,16 +429,24 @@ class Dispatch(models.Model):
 
     def clean(self):
         errors = _date_order_errors(self.start_on, self.end_on)
-        if (
-            self.offer_id
-            and not self.offer.is_joint
-            and self.ward_id
-            and self.ward_id != self.offer.ward_id
-        ):
-            errors["ward"] = ValidationError(
-                _("A ward's own offer is carried out by that ward."),
-                code="other_ward",
-            )
+        if self.offer_id and self.sender_id:
+            if not self.offer.is_joint and self.sender_id != self.offer.sender_id:
+                # No organisation sends a team in another's name.
+                errors["sender"] = ValidationError(
+                    _(
+                        "A team is sent by the organisation that made the "
+                        "offer, not by another one for it."
+                    ),
+                    code="other_sender",
+                )
+            elif (
+                self.offer.is_joint
+                and self.sender.kind != Organisation.Kind.SPECIAL_WARD
+            ):
+                errors["sender"] = ValidationError(
+                    _("Teams of a joint offer are sent by one of the 23 wards."),
+                    code="joint_not_ward",
+                )
         if errors:
             raise ValidationError(errors)
 
@@ -402,7 +469,7 @@ class Seat(models.Model):
         related_name="seats",
     )
     job_type = models.CharField(_("job type"), max_length=20, choices=JobType.choices)
-    # Seen only by the dispatching ward and the office (permissions).
+    # Seen only by the sending organisation and the office (permissions).
     person_name = models.CharField(_("person's name"), max_length=100, blank=True)
 
     class Meta:

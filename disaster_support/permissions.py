@@ -1,7 +1,9 @@
 """Who may do what in the disaster tracker; the only module deciding it.
 
-The office runs the tracker. Staff of an affected member municipality enter
-and follow their own requests; a ward edits its own offers and dispatches;
+The office runs the tracker and corrects anything. Staff of an affected
+member municipality (a ward hit by a disaster too) enter and edit their own
+requests; staff of any member organisation offer help and send teams in
+their own name, and edit them, until the request or disaster is closed;
 joint (23区共同) offers and dispatches belong to the office. Every member
 reads the reports.
 """
@@ -14,7 +16,6 @@ from members.permissions import (
     can_use_members_area,
     is_office_staff,
     is_special_ward_staff,
-    is_ward_staff,
 )
 
 from .models import (
@@ -73,54 +74,74 @@ def can_enter_request(
     return organisation.is_member and _is_affected(organisation, disaster)
 
 
+def is_request_closed(help_request: HelpRequest) -> bool:
+    """Closed: completed or declined, or its disaster closed."""
+    return help_request.disaster.is_closed or help_request.status in {
+        HelpRequest.Status.COMPLETED,
+        HelpRequest.Status.DECLINED,
+    }
+
+
 def can_edit_request(user: User, help_request: HelpRequest) -> bool:
-    """The office, and the requesting municipality for its own requests."""
+    """The office always; the requesting municipality its own, until closed."""
     if not can_use_members_area(user):
         return False
-    return is_office_staff(user) or help_request.municipality_id == (
-        user.organisation_id
+    if is_office_staff(user):
+        return True
+    return help_request.municipality_id == user.organisation_id and (
+        not is_request_closed(help_request)
     )
 
 
-def can_see_every_request(user: User) -> bool:
-    """The wards and the office read the whole request log."""
-    return is_office_staff(user) or is_ward_staff(user)
-
-
 def can_see_request(user: User, help_request: HelpRequest) -> bool:
-    """Members read reports; the request log itself is for those involved."""
-    return can_edit_request(user, help_request) or can_see_every_request(user)
+    """Any member reads a request, so that any member can answer it."""
+    return can_use_members_area(user)
 
 
-def can_see_snapshot_table(user: User, table: str) -> bool:
-    """A published snapshot is for every member, but its request log lists
-    every request as published, so it is for those who see them all."""
-    return table != "request_log" or can_see_every_request(user)
+def can_see_open_requests(user: User) -> bool:
+    """Any member looks for requests it could answer."""
+    return can_use_members_area(user)
 
 
-def _own_ward(user: User, ward_id: int) -> bool:
-    return is_special_ward_staff(user) and user.organisation_id == ward_id
+def _own_sender(user: User, sender_id: int | None) -> bool:
+    return (
+        sender_id is not None
+        and can_use_members_area(user)
+        and user.organisation_id == sender_id
+    )
 
 
 def can_offer(user: User, help_request: HelpRequest) -> bool:
-    """The office, and any ward (for itself), while the disaster is open."""
-    if help_request.disaster.is_closed or not can_use_members_area(user):
+    """The office, and any member for itself (not to itself), while the
+    request is open."""
+    if is_request_closed(help_request) or not can_use_members_area(user):
         return False
-    return is_office_staff(user) or is_special_ward_staff(user)
+    if is_office_staff(user):
+        return True
+    return user.organisation_id != help_request.municipality_id
 
 
 def can_edit_offer(user: User, offer: Offer) -> bool:
-    """Joint offers by the office; a ward's own by that ward."""
+    """The office any offer; a member its own, until the request closes."""
     if is_office_staff(user):
         return True
-    return not offer.is_joint and _own_ward(user, offer.ward_id)
+    return (
+        not offer.is_joint
+        and _own_sender(user, offer.sender_id)
+        and not is_request_closed(offer.request)
+    )
 
 
 def can_edit_dispatch(user: User, dispatch: Dispatch) -> bool:
-    """Joint dispatches by the office; a ward's own by that ward."""
+    """The office any team; the sending member its own, until the request
+    closes."""
     if is_office_staff(user):
         return True
-    return not dispatch.offer.is_joint and _own_ward(user, dispatch.ward_id)
+    return (
+        not dispatch.offer.is_joint
+        and _own_sender(user, dispatch.sender_id)
+        and not is_request_closed(dispatch.offer.request)
+    )
 
 
 def can_add_dispatch(user: User, offer: Offer) -> bool:
@@ -129,8 +150,8 @@ def can_add_dispatch(user: User, offer: Offer) -> bool:
 
 
 def can_see_names(user: User, dispatch: Dispatch) -> bool:
-    """Names of people sent are for the dispatching ward and the office."""
-    return is_office_staff(user) or _own_ward(user, dispatch.ward_id)
+    """Names of people sent are for the sending organisation and the office."""
+    return is_office_staff(user) or _own_sender(user, dispatch.sender_id)
 
 
 def can_publish_snapshot(user: User) -> bool:
@@ -166,13 +187,13 @@ def visible_changes(user: User, disaster: Disaster) -> QuerySet[ChangeLog]:
             object_id__in=rows.values("pk"),
         )
 
-    # The wards own offers, dispatches, seats and their own aid; the rest
+    # Senders own offers, dispatches, seats and their own aid; the rest
     # (the disaster, requests, publications) is the office's.
     condition = (
-        changes_of(Offer, "ward", request__disaster=disaster)
-        | changes_of(Dispatch, "ward", offer__request__disaster=disaster)
+        changes_of(Offer, "sender", request__disaster=disaster)
+        | changes_of(Dispatch, "sender", offer__request__disaster=disaster)
         | changes_of(
-            Seat, "dispatch__ward", dispatch__offer__request__disaster=disaster
+            Seat, "dispatch__sender", dispatch__offer__request__disaster=disaster
         )
         | changes_of(SupportMoney, "payer", disaster=disaster)
         | changes_of(SupportGoods, "payer", disaster=disaster)
@@ -223,4 +244,4 @@ def can_edit_reception_plan(user: User, ward: Organisation) -> bool:
     """A ward keeps its own 受援計画; the office corrects any."""
     if is_office_staff(user):
         return True
-    return _own_ward(user, ward.pk)
+    return is_special_ward_staff(user) and user.organisation_id == ward.pk

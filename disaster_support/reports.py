@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from members.common.eras import format_wareki
 from members.models import Organisation
 
-from . import charts, damage
+from . import charts, damage, directions
 from .models import Disaster, Dispatch, HelpRequest, Seat
 
 NEWSLETTER_NOTE = gettext_lazy(
@@ -34,8 +34,8 @@ STATUS_NOTE = gettext_lazy(
     "cancelled teams are not counted."
 )
 CROSS_TAB_NOTE = gettext_lazy(
-    "Staff dispatched (planned included) by dispatching ward and work, counted "
-    "as in the table above; joint dispatches count for the ward that sent the "
+    "Staff dispatched (planned included) by sending organisation and work, "
+    "counted as in the table above; joint dispatches count for the ward that sent the "
     "team."
 )
 PERSON_DAYS_NOTE = gettext_lazy(
@@ -44,6 +44,15 @@ PERSON_DAYS_NOTE = gettext_lazy(
     "that have started. Planned included: the whole planned stay. Without "
     "travel: the travel days at the start and end are left out."
 )
+
+DRILL_NOTE = gettext_lazy(
+    "Drill: these figures come from an exercise and are not real support."
+)
+
+
+def drill_title(title, is_drill):
+    """A table's title, marked 訓練 for a drill."""
+    return _("[Drill] %(name)s") % {"name": title} if is_drill else str(title)
 
 
 # The published tables' own wording for remote work, kept verbatim (it is
@@ -80,6 +89,8 @@ class SeatRow:
     end_on: object
     travel_start: int
     travel_end: int
+    # The sending organisation (a ward, or any member): the published
+    # tables call it 区, so the names stay.
     ward: str
     ward_code: str
     work: str
@@ -89,6 +100,10 @@ class SeatRow:
     # (latitude, longitude, prefecture code, code) of the place, for the
     # map; None when the place has no coordinates (a remote place_note).
     point: tuple | None = None
+    # The municipality helped (受援), 「石川県 七尾市」, even for remote work.
+    helped: str = ""
+    sender_id: int | None = None
+    helped_id: int | None = None
 
     def on_duty(self, day):
         return self.start_on <= day <= self.end_on
@@ -120,8 +135,8 @@ def seat_rows(disaster, as_of):
             "dispatch__end_on",
             "dispatch__travel_days_at_start",
             "dispatch__travel_days_at_end",
-            "dispatch__ward__name",
-            "dispatch__ward__code",
+            "dispatch__sender__name",
+            "dispatch__sender__code",
             "dispatch__offer__request__work_type__name",
             "dispatch__offer__request__work_type__order",
             "dispatch__offer__request__place_kind",
@@ -131,6 +146,8 @@ def seat_rows(disaster, as_of):
             "dispatch__offer__request__municipality__prefecture__name",
             "dispatch__offer__request__work_place__name",
             "dispatch__term",
+            "dispatch__sender_id",
+            "dispatch__offer__request__municipality_id",
             "dispatch__offer__request__municipality__latitude",
             "dispatch__offer__request__municipality__longitude",
             "dispatch__offer__request__municipality__prefecture__code",
@@ -160,9 +177,12 @@ def seat_rows(disaster, as_of):
         prefecture,
         work_place,
         term,
+        sender_id,
+        helped_id,
         *coordinates,
     ) in seats:
         supported = municipality_label(municipality, municipality_kind, prefecture)
+        helped = supported
         point = tuple(coordinates[:4])
         if place_kind == HelpRequest.PlaceKind.REMOTE:
             # The newsletter's 東京都庁 row: the place is where the work is
@@ -186,6 +206,9 @@ def seat_rows(disaster, as_of):
                 place=supported,
                 term=term,
                 point=point if None not in point[:2] else None,
+                helped=helped,
+                sender_id=sender_id,
+                helped_id=helped_id,
             )
         )
     return rows
@@ -507,7 +530,7 @@ def request_log(requests):
         if not help_request.log:
             log.append(LogRow(request=help_request))
         for offer in help_request.log:
-            offerer = _("23 wards jointly") if offer["is_joint"] else offer["ward"]
+            offerer = _("23 wards jointly") if offer["is_joint"] else offer["sender"]
             log.extend(
                 LogRow(
                     request=help_request,
@@ -529,7 +552,7 @@ def _team_label(team):
         for key in ("start_on", "end_on")
     )
     status = Dispatch.Status(team["status"]).label
-    return f"{team['ward']} {team['name']} {start_on}–{end_on} ({status})"
+    return f"{team['sender']} {team['name']} {start_on}–{end_on} ({status})"
 
 
 @dataclass
@@ -582,12 +605,16 @@ def disaster_report(
             "dispatch_map": charts.dispatch_map_svg(map_places(rows)),
             "medium_long": medium_long(all_requests, rows),
             "request_log": request_log(requests),
+            "directions": directions.directions(rows),
+            "senders": directions.sender_view(rows),
         }
         notes.update(
             duty_chart=DUTY_CHART_NOTE,
             map=MAP_NOTE,
             medium_long=MEDIUM_LONG_NOTE,
             request_log=REQUEST_LOG_NOTE,
+            directions=directions.DIRECTIONS_NOTE,
+            senders=directions.SENDERS_NOTE,
         )
         figures["aid_totals"] = damage.aid_totals(money, goods)
         notes.update(aid_totals=damage.TOTALS_NOTE)

@@ -58,7 +58,7 @@ def with_log(
         .values(
             json=JSONObject(
                 name="name",
-                ward="ward__name",
+                sender="sender__name",
                 start_on="start_on",
                 end_on="end_on",
                 status="status",
@@ -73,7 +73,7 @@ def with_log(
         .values(
             json=JSONObject(
                 is_joint="is_joint",
-                ward="ward__name",
+                sender="sender__name",
                 people="people",
                 teams=ArraySubquery(teams),
             )

@@ -124,10 +124,18 @@ def disaster_create(
     occurred_on: datetime.date,
     prefectures: Sequence[Organisation] | QuerySet[Organisation],
     actor: User | None,
+    is_drill: bool = False,
 ) -> Disaster:
-    """Open a disaster affecting some prefectures; `actor` is its creator."""
+    """Open a disaster (or a drill) affecting some prefectures; `actor` is
+    its creator."""
     disaster = _create(
-        Disaster(name=name, kind=kind, occurred_on=occurred_on, created_by=actor),
+        Disaster(
+            name=name,
+            kind=kind,
+            occurred_on=occurred_on,
+            created_by=actor,
+            is_drill=is_drill,
+        ),
         actor=actor,
     )
     disaster.prefectures.set(prefectures)
@@ -182,9 +190,17 @@ def offer_create(*, request: HelpRequest, actor: User | None, **fields: Any) -> 
 
 
 @transaction.atomic
-def offer_update(*, offer: Offer, actor: User | None, **fields: Any) -> Offer:
-    """Change an offer's fields."""
-    return _update(offer, actor=actor, fields=fields)
+def offer_update(
+    *, offer: Offer, actor: User | None, version: int | None = None, **fields: Any
+) -> Offer:
+    """Change an offer's fields; with `version`, refused if someone saved in
+    between."""
+    locked = Offer.objects.select_for_update().get(pk=offer.pk)
+    if version is not None:
+        version_check(locked, version)
+    offer = _update(locked, actor=actor, fields=fields)
+    version_bump(offer)
+    return offer
 
 
 @transaction.atomic
@@ -316,6 +332,17 @@ def goods_create(
     return _aid_create(SupportGoods, disaster=disaster, actor=actor, fields=fields)
 
 
+def _refuse_drill_mix(disaster):
+    """A drill's figures never go into a report published as real, nor real
+    figures into a drill's: the flag must match every snapshot so far."""
+    published = disaster.snapshots.values_list("data", flat=True)
+    if any(bool(data.get("is_drill")) != disaster.is_drill for data in published):
+        raise ValidationError(
+            _("A drill and a real disaster cannot be mixed in published reports."),
+            code="drill_mixed",
+        )
+
+
 @transaction.atomic
 def snapshot_publish(
     *, disaster: Disaster, as_of: datetime.date, actor: User
@@ -323,9 +350,10 @@ def snapshot_publish(
     """Freeze the report as of a day, approved by `actor`; rights are checked
     by the view."""
     reports.check_as_of(disaster, as_of)
+    _refuse_drill_mix(disaster)
     snapshot = ReportSnapshot.objects.create(
         disaster=disaster,
-        title=_("%(disaster)s: staff dispatched") % {"disaster": disaster.name},
+        title=_("%(disaster)s: staff dispatched") % {"disaster": disaster.label},
         as_of=as_of,
         approved_by=actor,
         approver_name=actor.display_name,
@@ -358,7 +386,7 @@ def admin_save(*, obj: Model, actor: User) -> Model:
 
 def _bump_edited(obj):
     """An admin edit also refuses the site's edit forms opened before it."""
-    if isinstance(obj, Dispatch | HelpRequest):
+    if isinstance(obj, Dispatch | HelpRequest | Offer):
         version_bump(obj)
     elif isinstance(obj, Seat):
         version_bump(obj.dispatch)

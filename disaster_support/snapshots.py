@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from members.common.eras import format_wareki
 from members.common.spreadsheets import Sheet, spreadsheet_safe, xlsx_workbook
 
-from . import damage, exports, permissions, reports, selectors
+from . import damage, exports, reports, selectors
 
 # The two tables kept by snapshots published before every table was; their
 # rows are stored without title or header.
@@ -65,8 +65,9 @@ def freeze(disaster, as_of):
     and footnote: the dispatch tables, money and goods, the allocations by
     damage points and the totals by recipient and giver.
 
-    The request log keeps every request; only those who may read them all
-    are shown it (permissions.can_see_snapshot_table)."""
+    The request log lists every request, as every member reads them. A
+    drill's snapshot says so (`is_drill`), and is never taken for a real
+    one."""
     requests = list(
         selectors.with_log(disaster.requests.with_related(), as_of).annotate(
             offered=Coalesce(Sum("offers__people"), 0)
@@ -85,6 +86,7 @@ def freeze(disaster, as_of):
     money, goods = reports.money_and_goods(disaster, as_of)
     for table, parts in damage.snapshot_tables(disaster, as_of, money, goods).items():
         data[table] = _stored(*parts)
+    data["is_drill"] = disaster.is_drill
     return data
 
 
@@ -98,20 +100,17 @@ def _table(snapshot, key):
     return str(title), [str(label) for label in header], stored["rows"], stored["note"]
 
 
-def has_table(snapshot, key, user):
-    return key in snapshot.data and permissions.can_see_snapshot_table(user, key)
+def has_table(snapshot, key):
+    return key in ORDER and key in snapshot.data
 
 
 # Page order of the stored tables (JSON objects in the database keep no order).
 ORDER = (*exports.TABLES, *damage.SNAPSHOT_TABLES)
 
 
-def tables(snapshot, user):
-    """(key, title, header, rows, note) of each stored table the user may
-    read, in page order."""
-    return [
-        (key, *_table(snapshot, key)) for key in ORDER if has_table(snapshot, key, user)
-    ]
+def tables(snapshot):
+    """(key, title, header, rows, note) of each stored table, in page order."""
+    return [(key, *_table(snapshot, key)) for key in ORDER if key in snapshot.data]
 
 
 def _lines(snapshot, table):
@@ -124,6 +123,8 @@ def _lines(snapshot, table):
     yield [_("Approved by: %(name)s") % {"name": snapshot.approver_name}]
     if note:
         yield [note]
+    if snapshot.data.get("is_drill"):
+        yield [str(reports.DRILL_NOTE)]
 
 
 def to_csv(snapshot, table):
@@ -140,7 +141,9 @@ def to_xlsx(snapshot, table):
     return xlsx_workbook(
         [
             Sheet(
-                title=_table(snapshot, table)[0],
+                title=reports.drill_title(
+                    _table(snapshot, table)[0], snapshot.data.get("is_drill")
+                ),
                 header=header,
                 rows=rows,
                 widths=[60, 18],

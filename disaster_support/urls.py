@@ -6,6 +6,8 @@ from .views import (
     damage,
     disasters,
     dispatches,
+    edits,
+    open_requests,
     reception,
     requests,
     snapshots,
@@ -31,6 +33,11 @@ urlpatterns = [
         name="request_create",
     ),
     path(
+        "requests/open/",
+        open_requests.OpenRequestListView.as_view(),
+        name="open_requests",
+    ),
+    path(
         "requests/<int:pk>/",
         requests.RequestDetailView.as_view(),
         name="request_detail",
@@ -39,6 +46,16 @@ urlpatterns = [
         "requests/<int:pk>/status/",
         requests.RequestStatusView.as_view(),
         name="request_status",
+    ),
+    path(
+        "requests/<int:pk>/edit/",
+        edits.RequestUpdateView.as_view(),
+        name="request_update",
+    ),
+    path(
+        "offers/<int:pk>/edit/",
+        edits.OfferUpdateView.as_view(),
+        name="offer_update",
     ),
     path(
         "requests/<int:pk>/offers/new/",

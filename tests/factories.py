@@ -180,13 +180,13 @@ def make_request(*, disaster, municipality=None, by=None, **fields):
     )
 
 
-def make_offer(*, request, ward=None, by=None, people=3):
+def make_offer(*, request, sender=None, by=None, people=3):
     return disaster_services.offer_create(
         request=request,
         actor=by,
-        ward=ward,
-        is_joint=ward is None,
-        basis=Offer.Basis.AGREEMENT if ward else Offer.Basis.JOINT,
+        sender=sender,
+        is_joint=sender is None,
+        basis=Offer.Basis.AGREEMENT if sender else Offer.Basis.JOINT,
         people=people,
     )
 
@@ -194,7 +194,7 @@ def make_offer(*, request, ward=None, by=None, people=3):
 def make_dispatch(
     *,
     offer,
-    ward,
+    sender,
     start_on=datetime.date(2024, 1, 10),
     end_on=datetime.date(2024, 1, 14),
     seats=3,
@@ -212,7 +212,7 @@ def make_dispatch(
         offer=offer,
         actor=by,
         seats=[(Seat.JobType.CLERICAL, f"職員{n}") for n in range(seats)],
-        ward=ward,
+        sender=sender,
         start_on=start_on,
         end_on=end_on,
         **values,
@@ -437,4 +437,16 @@ def make_reception_plan(*, ward, by=None, **fields):
     }
     return reception.reception_plan_save(
         ward=ward, actor=by, fields=values, formsets=[]
+    )
+
+
+def make_drill(*, prefecture=None, name="首都直下地震（訓練）", by=None):
+    """A drill (訓練): a disaster that never counts in real reports."""
+    return disaster_services.disaster_create(
+        name=name,
+        kind=Disaster.Kind.EARTHQUAKE,
+        occurred_on=datetime.date(2024, 1, 1),
+        prefectures=[prefecture or make_prefecture(name="東京都")],
+        actor=by,
+        is_drill=True,
     )

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("contenttypes", "0002_remove_content_type_name"),
-        ("disaster_support", "0007_damage_points"),
+        ("disaster_support", "0008_two_way"),
         ("members", "0009_self_service"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -13,7 +13,16 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 from django.views.generic import FormView, TemplateView, View
 
-from .. import charts, exports, history, permissions, reports, selectors, services
+from .. import (
+    charts,
+    directions,
+    exports,
+    history,
+    permissions,
+    reports,
+    selectors,
+    services,
+)
 from ..access import access_disaster, access_history
 from ..forms import AsOfForm, DisasterForm
 from ..models import Disaster
@@ -117,6 +126,10 @@ class DisasterDetailView(DisasterReportMixin, TemplateView):
             can_enter_request=permissions.can_enter_request(user, self.disaster),
             can_record_aid=permissions.can_record_aid(user),
             can_manage_damage=permissions.can_manage_damage(user),
+            own_direction=directions.own_direction(
+                report.figures.get("directions", []),
+                permissions.acting_organisation(user),
+            ),
             **context,
             **kwargs,
         )
@@ -138,7 +151,8 @@ class ExportView(DisasterReportMixin, View):
             requests=requests,
         )
         to_file = exports.to_csv if fmt == "csv" else exports.to_xlsx
-        name = f"disaster-{self.disaster.pk}-{table}-{self.as_of:%Y%m%d}.{fmt}"
+        prefix = "drill" if self.disaster.is_drill else "disaster"
+        name = f"{prefix}-{self.disaster.pk}-{table}-{self.as_of:%Y%m%d}.{fmt}"
         return download(fmt, to_file(table, source), name)
 
 

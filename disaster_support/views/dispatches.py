@@ -29,7 +29,7 @@ class DispatchCreateView(ServiceFormView):
     def get_form_kwargs(self):
         return {
             **super().get_form_kwargs(),
-            "ward": None if self.offer.is_joint else self.offer.ward,
+            "sender": None if self.offer.is_joint else self.offer.sender,
         }
 
     def get_initial(self):
@@ -40,7 +40,7 @@ class DispatchCreateView(ServiceFormView):
 
     def act(self, form):
         fields = form.dispatch_fields()
-        fields.setdefault("ward", self.offer.ward)
+        fields.setdefault("sender", self.offer.sender)
         services.dispatch_create(
             offer=self.offer, actor=self.request.user, seats=form.seats(), **fields
         )
@@ -61,7 +61,7 @@ class DispatchUpdateView(FormView):
     def get_form_kwargs(self):
         return {
             **super().get_form_kwargs(),
-            "ward": None if self.offer.is_joint else self.offer.ward,
+            "sender": None if self.offer.is_joint else self.offer.sender,
             "with_seats": False,
         }
 
@@ -69,7 +69,7 @@ class DispatchUpdateView(FormView):
         dispatch = self.object
         return {
             "name": dispatch.name,
-            "ward": dispatch.ward_id,
+            "sender": dispatch.sender_id,
             "start_on": dispatch.start_on,
             "end_on": dispatch.end_on,
             "travel_days_at_start": bool(dispatch.travel_days_at_start),
@@ -81,7 +81,7 @@ class DispatchUpdateView(FormView):
         }
 
     def get_seat_formset(self):
-        """One row per person, with names: editors are the ward or the office,
+        """One row per person, with names: editors are the sender or the office,
         who may see them (permissions.can_see_names)."""
         if self.request.method == "POST":
             return SeatFormSet(self.request.POST, prefix="seats")

@@ -1,4 +1,4 @@
-"""A municipality's requests for help and the wards' offers to them."""
+"""A municipality's requests for help and members' offers to them."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -66,18 +66,19 @@ class RequestDetailView(TemplateView):
         user = self.request.user
         help_request = access_request(user, self.kwargs["pk"])
         offers = list(
-            help_request.offers.select_related("ward").prefetch_related(
+            help_request.offers.select_related("sender").prefetch_related(
                 Prefetch(
                     "dispatches",
                     queryset=Dispatch.objects.annotate(
                         basis=dispatch_basis_expression()
                     ),
                 ),
-                "dispatches__ward",
+                "dispatches__sender",
                 "dispatches__seats",
             )
         )
         for offer in offers:
+            offer.request = help_request
             offer.can_edit = permissions.can_edit_offer(user, offer)
             for dispatch in offer.dispatches.all():
                 dispatch.offer = offer
@@ -115,8 +116,8 @@ class RequestStatusView(View):
 
 
 class OfferCreateView(ActingForMixin, ServiceFormView):
-    """A ward offers people in its own name; the office for any ward, or
-    for the 23 wards jointly."""
+    """A member offers people in its own name; the office for any member,
+    or for the 23 wards jointly."""
 
     form_class = OfferForm
     template_name = "disaster_support/offer_form.html"
@@ -132,7 +133,7 @@ class OfferCreateView(ActingForMixin, ServiceFormView):
     def act(self, form):
         fields = dict(form.cleaned_data)
         if self.acting_for is not None:
-            fields.update(ward=self.acting_for, is_joint=False)
+            fields.update(sender=self.acting_for, is_joint=False)
         services.offer_create(
             request=self.help_request, actor=self.request.user, **fields
         )

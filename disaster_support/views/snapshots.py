@@ -1,6 +1,7 @@
 """Reports frozen and published by the office as of a day."""
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
@@ -24,9 +25,15 @@ class SnapshotPublishView(View):
             for error in form.errors.get("as_of", []):
                 messages.error(request, error)
             return redirect("disaster_support:disaster_detail", pk=pk)
-        snapshot = services.snapshot_publish(
-            disaster=disaster, as_of=form.cleaned_data["as_of"], actor=request.user
-        )
+        try:
+            snapshot = services.snapshot_publish(
+                disaster=disaster,
+                as_of=form.cleaned_data["as_of"],
+                actor=request.user,
+            )
+        except ValidationError as error:
+            messages.error(request, error.messages[0])
+            return redirect("disaster_support:disaster_detail", pk=pk)
         messages.success(request, _("The report was published."))
         return redirect("disaster_support:snapshot_detail", pk=snapshot.pk)
 
@@ -38,7 +45,7 @@ class SnapshotDetailView(TemplateView):
         snapshot = access_snapshot(self.request.user, self.kwargs["pk"])
         return super().get_context_data(
             snapshot=snapshot,
-            tables=snapshots.tables(snapshot, self.request.user),
+            tables=snapshots.tables(snapshot),
             **kwargs,
         )
 
@@ -46,11 +53,12 @@ class SnapshotDetailView(TemplateView):
 class SnapshotExportView(View):
     def get(self, request, pk, table, fmt):
         snapshot = access_snapshot(request.user, pk)
-        if not snapshots.has_table(snapshot, table, request.user) or fmt not in (
+        if not snapshots.has_table(snapshot, table) or fmt not in (
             "csv",
             "xlsx",
         ):
             raise Http404
         to_file = snapshots.to_csv if fmt == "csv" else snapshots.to_xlsx
-        name = f"snapshot-{snapshot.pk}-{table}-{snapshot.as_of:%Y%m%d}.{fmt}"
+        prefix = "drill-snapshot" if snapshot.data.get("is_drill") else "snapshot"
+        name = f"{prefix}-{snapshot.pk}-{table}-{snapshot.as_of:%Y%m%d}.{fmt}"
         return download(fmt, to_file(snapshot, table), name)

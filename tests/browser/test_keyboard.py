@@ -301,7 +301,7 @@ def test_ward_records_a_dispatch_team_by_keyboard(page, live_server, chiyoda_sta
     disaster = make_disaster()
     help_request = make_request(disaster=disaster)
     offer = make_offer(
-        request=help_request, ward=chiyoda_staff.organisation, by=chiyoda_staff
+        request=help_request, sender=chiyoda_staff.organisation, by=chiyoda_staff
     )
     sign_in(page, live_server.url, chiyoda_staff)
     page.goto(live_server.url + f"/disaster/requests/{help_request.pk}/")
@@ -326,7 +326,7 @@ def test_ward_records_a_dispatch_team_by_keyboard(page, live_server, chiyoda_sta
 
     expect(page.locator("table.disaster-table")).to_contain_text("千代田区")
     dispatch = Dispatch.objects.get(offer=offer)
-    assert dispatch.ward == chiyoda_staff.organisation
+    assert dispatch.sender == chiyoda_staff.organisation
     assert str(dispatch.start_on) == "2024-01-20"
     assert (
         list(dispatch.seats.values_list("job_type", flat=True))
@@ -381,7 +381,7 @@ def dispatch_data(chiyoda_staff):
     disaster = make_disaster()
     help_request = make_request(disaster=disaster)
     offer = make_offer(
-        request=help_request, ward=chiyoda_staff.organisation, by=chiyoda_staff
+        request=help_request, sender=chiyoda_staff.organisation, by=chiyoda_staff
     )
     return disaster, help_request, offer
 
@@ -680,8 +680,8 @@ BROKEN_CELLS = """() => [...document.querySelectorAll(".table-scroll :is(th, td)
 def test_names_in_tables_do_not_break_on_a_phone(page, live_server, chiyoda_staff):
     disaster = make_disaster()
     help_request = make_request(disaster=disaster)
-    offer = make_offer(request=help_request, ward=chiyoda_staff.organisation)
-    make_dispatch(offer=offer, ward=chiyoda_staff.organisation)
+    offer = make_offer(request=help_request, sender=chiyoda_staff.organisation)
+    make_dispatch(offer=offer, sender=chiyoda_staff.organisation)
     page.set_viewport_size({"width": 360, "height": 800})
     sign_in(page, live_server.url, chiyoda_staff)
 

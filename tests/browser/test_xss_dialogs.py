@@ -148,12 +148,12 @@ def seeded(settings):
             end_on=datetime.date(2024, 1, 20),
         )
         offer = Offer.objects.create(
-            request=request, ward=ward, basis=Offer.Basis.AGREEMENT, people=1
+            request=request, sender=ward, basis=Offer.Basis.AGREEMENT, people=1
         )
         dispatch = Dispatch.objects.create(
             offer=offer,
             name=p.text[:50],
-            ward=ward,
+            sender=ward,
             start_on=datetime.date(2024, 1, 10),
             end_on=datetime.date(2024, 1, 14),
             decided_on=datetime.date(2024, 1, 5),

@@ -28,7 +28,7 @@ def test_office_opens_every_admin_list(client, office_staff, model):
 
 def test_admin_edit_is_logged(client, office_staff, help_request, chiyoda):
     dispatch = factories.make_dispatch(
-        offer=factories.make_offer(request=help_request), ward=chiyoda, seats=1
+        offer=factories.make_offer(request=help_request), sender=chiyoda, seats=1
     )
     client.force_login(office_staff)
     url = reverse("admin:disaster_support_dispatch_change", args=[dispatch.pk])
@@ -38,7 +38,7 @@ def test_admin_edit_is_logged(client, office_staff, help_request, chiyoda):
         {
             "offer": dispatch.offer_id,
             "name": "第2班",
-            "ward": chiyoda.pk,
+            "sender": chiyoda.pk,
             "start_on": "2024-01-10",
             "end_on": "2024-01-14",
             "travel_days_at_start": "1",

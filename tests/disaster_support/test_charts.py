@@ -32,17 +32,17 @@ def reported(disaster, help_request, chiyoda, minato, nanao):
     nanao.latitude, nanao.longitude = Decimal("37.0436"), Decimal("136.9675")
     nanao.save()
     offer = factories.make_offer(request=help_request)
-    factories.make_dispatch(offer=offer, ward=chiyoda, seats=3)
+    factories.make_dispatch(offer=offer, sender=chiyoda, seats=3)
     factories.make_dispatch(
         offer=offer,
-        ward=minato,
+        sender=minato,
         seats=2,
         start_on=D(2024, 1, 12),
         end_on=D(2024, 1, 16),
     )
     factories.make_dispatch(
         offer=offer,
-        ward=minato,
+        sender=minato,
         seats=4,
         name="中止班",
         status=Dispatch.Status.CANCELLED,
@@ -59,7 +59,7 @@ def raw_on_duty(disaster, day, ward=None):
         dispatch__end_on__gte=day,
     ).exclude(dispatch__status=Dispatch.Status.CANCELLED)
     if ward is not None:
-        seats = seats.filter(dispatch__ward=ward)
+        seats = seats.filter(dispatch__sender=ward)
     return seats.count()
 
 
@@ -87,7 +87,7 @@ def test_wards_beyond_the_palette_are_summed_as_other_wards(disaster, help_reque
         ward = factories.make_organisation(
             name=f"区{number}", kind=Organisation.Kind.SPECIAL_WARD
         )
-        factories.make_dispatch(offer=offer, ward=ward, seats=number + 1)
+        factories.make_dispatch(offer=offer, sender=ward, seats=number + 1)
     series = reports.duty_series(reports.seat_rows(disaster, AS_OF))
     assert len(series.wards) == reports.DUTY_CHART_WARDS == len(charts.PALETTE)
     assert series.wards[-1] == "その他の区"
@@ -143,7 +143,7 @@ def test_map_has_one_circle_per_place_sized_by_its_count(
     )
     other = factories.make_request(disaster=reported, municipality=wajima)
     factories.make_dispatch(
-        offer=factories.make_offer(request=other), ward=chiyoda, seats=20
+        offer=factories.make_offer(request=other), sender=chiyoda, seats=20
     )
     places = reports.map_places(reports.seat_rows(reported, AS_OF))
     assert [(p.place, p.count) for p in places] == [
@@ -180,7 +180,7 @@ def test_remote_place_without_coordinates_is_left_off_the_map(disaster, nanao, c
         place_kind=HelpRequest.PlaceKind.REMOTE,
         place_note="東京都庁",
     )
-    factories.make_dispatch(offer=factories.make_offer(request=remote), ward=chiyoda)
+    factories.make_dispatch(offer=factories.make_offer(request=remote), sender=chiyoda)
     rows = reports.seat_rows(disaster, AS_OF)
     assert rows and reports.map_places(rows) == []
 
@@ -195,17 +195,17 @@ def test_medium_long_requested_and_secured_equal_the_raw_rows(disaster, nanao, c
         channel=HelpRequest.Channel.MEDIUM_LONG,
         people_requested=4,
     )
-    offer = factories.make_offer(request=asked, ward=chiyoda)
+    offer = factories.make_offer(request=asked, sender=chiyoda)
     long_term = {"term": Dispatch.Term.MEDIUM_LONG, "end_on": D(2025, 1, 9)}
-    factories.make_dispatch(offer=offer, ward=chiyoda, seats=1, **long_term)
+    factories.make_dispatch(offer=offer, sender=chiyoda, seats=1, **long_term)
     factories.make_dispatch(
         offer=offer,
-        ward=chiyoda,
+        sender=chiyoda,
         seats=2,
         status=Dispatch.Status.CANCELLED,
         **long_term,
     )
-    factories.make_dispatch(offer=offer, ward=chiyoda, seats=5)
+    factories.make_dispatch(offer=offer, sender=chiyoda, seats=5)
     requests = disaster.requests.all()
     result = reports.medium_long(requests, reports.seat_rows(disaster, AS_OF))
     assert result.requested == 4
@@ -321,7 +321,7 @@ def test_page_with_chart_map_and_log_stays_within_twelve_queries(
     offer = factories.make_offer(request=help_request)
     for number in range(10):
         factories.make_dispatch(
-            offer=offer, ward=(chiyoda, minato)[number % 2], name=f"第{number}班"
+            offer=offer, sender=(chiyoda, minato)[number % 2], name=f"第{number}班"
         )
     factories.make_request(
         disaster=reported, municipality=nanao, channel=HelpRequest.Channel.MEDIUM_LONG

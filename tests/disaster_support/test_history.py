@@ -15,14 +15,14 @@ def history_url(disaster):
 @pytest.fixture
 def teams(help_request, chiyoda, minato, chiyoda_staff, minato_staff):
     chiyoda_offer = factories.make_offer(
-        request=help_request, ward=chiyoda, by=chiyoda_staff
+        request=help_request, sender=chiyoda, by=chiyoda_staff
     )
     minato_offer = factories.make_offer(
-        request=help_request, ward=minato, by=minato_staff
+        request=help_request, sender=minato, by=minato_staff
     )
     return (
-        factories.make_dispatch(offer=chiyoda_offer, ward=chiyoda, by=chiyoda_staff),
-        factories.make_dispatch(offer=minato_offer, ward=minato, by=minato_staff),
+        factories.make_dispatch(offer=chiyoda_offer, sender=chiyoda, by=chiyoda_staff),
+        factories.make_dispatch(offer=minato_offer, sender=minato, by=minato_staff),
     )
 
 

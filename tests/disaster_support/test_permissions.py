@@ -1,6 +1,8 @@
 import pytest
 
-from disaster_support import permissions
+from disaster_support import permissions, services
+from disaster_support.models import HelpRequest
+from members.models import MembershipStatus
 from tests import factories
 
 
@@ -50,7 +52,8 @@ def test_member_enters_only_its_own_request(people, disaster, ishikawa):
         ("office", True, True),
         ("nanao", True, True),
         ("chiyoda", False, True),
-        ("outsider", False, False),
+        # Any member reads requests, so that any member can answer them.
+        ("outsider", False, True),
     ],
 )
 def test_request_rights(people, help_request, who, edit, see):
@@ -68,10 +71,10 @@ def test_request_rights(people, help_request, who, edit, see):
     ],
 )
 def test_dispatch_rights(people, help_request, chiyoda, who, own, joint, names):
-    own_offer = factories.make_offer(request=help_request, ward=chiyoda)
-    own_dispatch = factories.make_dispatch(offer=own_offer, ward=chiyoda)
+    own_offer = factories.make_offer(request=help_request, sender=chiyoda)
+    own_dispatch = factories.make_dispatch(offer=own_offer, sender=chiyoda)
     joint_dispatch = factories.make_dispatch(
-        offer=factories.make_offer(request=help_request), ward=chiyoda
+        offer=factories.make_offer(request=help_request), sender=chiyoda
     )
     user = people[who]
     assert permissions.can_edit_dispatch(user, own_dispatch) is own
@@ -82,7 +85,8 @@ def test_dispatch_rights(people, help_request, chiyoda, who, own, joint, names):
 
 @pytest.mark.parametrize(
     ("who", "allowed"),
-    [("office", True), ("chiyoda", True), ("nanao", False), ("outsider", False)],
+    # Any member helps, but not itself.
+    [("office", True), ("chiyoda", True), ("nanao", False), ("outsider", True)],
 )
 def test_can_offer(people, help_request, who, allowed):
     assert permissions.can_offer(people[who], help_request) is allowed
@@ -105,3 +109,42 @@ def test_damage_points_rights(people, who, manage, read):
     """The office works the 復興支援金 calculation; every member reads it."""
     assert permissions.can_manage_damage(people[who]) is manage
     assert permissions.can_view_reports(people[who]) is read
+
+
+@pytest.mark.parametrize(
+    ("who", "edit", "edit_offer", "edit_team"),
+    [
+        ("office", True, True, True),
+        ("nanao", False, False, False),
+        ("chiyoda", False, False, False),
+    ],
+)
+def test_closed_requests_are_the_offices_to_correct(
+    people, help_request, chiyoda, who, edit, edit_offer, edit_team
+):
+    offer = factories.make_offer(request=help_request, sender=chiyoda)
+    dispatch = factories.make_dispatch(offer=offer, sender=chiyoda)
+    help_request = services.request_update(
+        help_request=help_request, actor=None, status=HelpRequest.Status.COMPLETED
+    )
+    offer.request = help_request
+    dispatch.offer = offer
+    user = people[who]
+    assert permissions.can_edit_request(user, help_request) is edit
+    assert permissions.can_edit_offer(user, offer) is edit_offer
+    assert permissions.can_edit_dispatch(user, dispatch) is edit_team
+    assert permissions.can_offer(user, help_request) is False
+
+
+@pytest.mark.parametrize("who", ["office", "nanao", "chiyoda", "outsider"])
+def test_every_member_sees_open_requests(people, who):
+    assert permissions.can_see_open_requests(people[who])
+
+
+def test_a_non_member_does_not_see_open_requests(db):
+    outsider = factories.make_user(
+        organisation=factories.make_organisation(
+            membership_status=MembershipStatus.NONE
+        )
+    )
+    assert not permissions.can_see_open_requests(outsider)

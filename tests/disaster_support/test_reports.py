@@ -17,21 +17,21 @@ def teams(disaster, help_request, chiyoda, minato):
     """Three counted teams and one cancelled one, around 2024-01-20."""
     offer = factories.make_offer(request=help_request)
     back = factories.make_dispatch(
-        offer=offer, ward=chiyoda, start_on=D(2024, 1, 10), end_on=D(2024, 1, 14)
+        offer=offer, sender=chiyoda, start_on=D(2024, 1, 10), end_on=D(2024, 1, 14)
     )
     on_duty = factories.make_dispatch(
         offer=offer,
-        ward=minato,
+        sender=minato,
         start_on=D(2024, 1, 20),
         end_on=D(2024, 1, 24),
         seats=2,
     )
     planned = factories.make_dispatch(
-        offer=offer, ward=chiyoda, start_on=D(2024, 1, 21), end_on=D(2024, 1, 22)
+        offer=offer, sender=chiyoda, start_on=D(2024, 1, 21), end_on=D(2024, 1, 22)
     )
     cancelled = factories.make_dispatch(
         offer=offer,
-        ward=chiyoda,
+        sender=chiyoda,
         start_on=D(2024, 1, 18),
         end_on=D(2024, 1, 22),
         status=Dispatch.Status.CANCELLED,
@@ -62,7 +62,7 @@ def test_newsletter_count_equals_raw_seats_and_skips_cancelled(disaster, teams):
 
 def test_teams_decided_after_the_date_are_not_counted(disaster, help_request, chiyoda):
     offer = factories.make_offer(request=help_request)
-    factories.make_dispatch(offer=offer, ward=chiyoda, decided_on=D(2024, 1, 21))
+    factories.make_dispatch(offer=offer, sender=chiyoda, decided_on=D(2024, 1, 21))
     assert reports.seat_rows(disaster, D(2024, 1, 20)) == []
     assert len(reports.seat_rows(disaster, D(2024, 1, 21))) == 3
 
@@ -97,7 +97,7 @@ def test_cross_tab_totals(disaster, teams, help_request, chiyoda):
         work_type=WorkType.objects.get(name="被災宅地危険度判定業務"),
     )
     factories.make_dispatch(
-        offer=factories.make_offer(request=other), ward=chiyoda, seats=1
+        offer=factories.make_offer(request=other), sender=chiyoda, seats=1
     )
     tab = reports.cross_tab(reports.seat_rows(disaster, D(2024, 2, 1)))
     assert tab.works == ["ごみの収集・運搬等", "被災宅地危険度判定業務"]
@@ -134,7 +134,7 @@ def test_remote_row_is_labelled_like_the_newsletter(disaster, chiyoda):
         place_note="東京都庁",
     )
     factories.make_dispatch(
-        offer=factories.make_offer(request=remote), ward=chiyoda, seats=2
+        offer=factories.make_offer(request=remote), sender=chiyoda, seats=2
     )
     (row,) = reports.newsletter_table(reports.seat_rows(disaster, D(2024, 2, 1)))
     assert row.work == (

@@ -15,8 +15,8 @@ NAME = "特別 太郎"
 
 @pytest.fixture
 def team(help_request, chiyoda):
-    offer = factories.make_offer(request=help_request, ward=chiyoda)
-    return factories.make_dispatch(offer=offer, ward=chiyoda, seats=2)
+    offer = factories.make_offer(request=help_request, sender=chiyoda)
+    return factories.make_dispatch(offer=offer, sender=chiyoda, seats=2)
 
 
 def edit_url(dispatch):
@@ -155,8 +155,8 @@ def test_another_teams_seat_cannot_be_edited(
     client, chiyoda_staff, help_request, chiyoda, team
 ):
     other = factories.make_dispatch(
-        offer=factories.make_offer(request=help_request, ward=chiyoda),
-        ward=chiyoda,
+        offer=factories.make_offer(request=help_request, sender=chiyoda),
+        sender=chiyoda,
         seats=1,
     )
     stranger = other.seats.get()

@@ -28,7 +28,7 @@ def noto(db, settings):
     settings.DEBUG = True
     call_command("load_local_governments")
     call_command("seed_demo_disaster")
-    return Disaster.objects.get()
+    return Disaster.objects.get(is_drill=False)
 
 
 def test_seeded_report_equals_the_newsletter(noto):
@@ -46,7 +46,7 @@ def test_later_report_includes_teams_decided_later(noto):
 
 def test_seed_is_idempotent_and_refuses_without_debug(noto, settings):
     call_command("seed_demo_disaster")
-    assert Disaster.objects.count() == 1
+    assert Disaster.objects.count() == 2
     settings.DEBUG = False
     with pytest.raises(Exception, match="DJANGO_DEBUG"):
         call_command("seed_demo_disaster")
@@ -75,3 +75,20 @@ def test_seeded_status_table_adds_up(noto):
     total = reports.status_table(rows, as_of)[-1]
     assert total.total == 158 == len(rows)
     assert total.on_duty == reports.on_duty_on(rows, as_of)
+
+
+def test_seeded_drill_has_setagaya_asking(noto):
+    drill = Disaster.objects.get(is_drill=True)
+    assert str(drill) == "【訓練】首都直下地震"
+    asking = {
+        r.municipality.name for r in drill.requests.select_related("municipality")
+    }
+    assert asking == {"世田谷区"}
+    rows = reports.seat_rows(drill, datetime.date(2025, 9, 30))
+    assert {row.ward for row in rows} == {"川場村", "千代田区"}
+    assert {row.helped for row in rows} == {"世田谷区"}
+
+
+def test_seeded_drill_leaves_the_real_report_unchanged(noto):
+    rows = reports.seat_rows(noto, datetime.date(2025, 9, 30))
+    assert "世田谷区" not in {row.helped for row in rows}

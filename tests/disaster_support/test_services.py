@@ -91,9 +91,9 @@ def test_request_update_logs_old_and_new(help_request, office_staff):
 
 def test_offer_joint_and_ward(help_request, chiyoda):
     joint = factories.make_offer(request=help_request)
-    own = factories.make_offer(request=help_request, ward=chiyoda)
-    assert joint.is_joint and joint.ward is None
-    assert own.ward == chiyoda
+    own = factories.make_offer(request=help_request, sender=chiyoda)
+    assert joint.is_joint and joint.sender is None
+    assert own.sender == chiyoda
 
 
 @pytest.mark.parametrize(
@@ -101,13 +101,13 @@ def test_offer_joint_and_ward(help_request, chiyoda):
     [
         ({"is_joint": True, "people": 0}, "people"),
         ({"is_joint": True, "people": -2}, "people"),
-        ({"is_joint": False, "people": 3}, "ward"),
+        ({"is_joint": False, "people": 3}, "sender"),
     ],
 )
 def test_offer_bad_input(help_request, fields, field):
     with pytest.raises(ValidationError) as raised:
         services.offer_create(
-            request=help_request, actor=None, ward=None, basis="joint", **fields
+            request=help_request, actor=None, sender=None, basis="joint", **fields
         )
     assert field in raised.value.message_dict
     assert not Offer.objects.exists()
@@ -116,7 +116,7 @@ def test_offer_bad_input(help_request, fields, field):
 def test_dispatch_create_with_seats(help_request, chiyoda, office_staff):
     offer = factories.make_offer(request=help_request)
     dispatch = factories.make_dispatch(
-        offer=offer, ward=chiyoda, seats=3, by=office_staff
+        offer=offer, sender=chiyoda, seats=3, by=office_staff
     )
     assert dispatch.seats.count() == 3
     assert dispatch.days == 5
@@ -138,7 +138,7 @@ def test_dispatch_create_with_seats(help_request, chiyoda, office_staff):
 def test_dispatch_bad_input_saves_nothing(help_request, chiyoda, fields, code):
     offer = factories.make_offer(request=help_request)
     with pytest.raises(ValidationError) as raised:
-        factories.make_dispatch(offer=offer, ward=chiyoda, **fields)
+        factories.make_dispatch(offer=offer, sender=chiyoda, **fields)
     assert code in codes(raised.value)
     assert not Dispatch.objects.exists()
     assert not Seat.objects.exists()
@@ -150,22 +150,22 @@ def test_dispatch_for_closed_disaster_is_refused(
     offer = factories.make_offer(request=help_request)
     services.disaster_close(disaster=disaster, actor=office_staff)
     with pytest.raises(ValidationError) as raised:
-        factories.make_dispatch(offer=offer, ward=chiyoda)
+        factories.make_dispatch(offer=offer, sender=chiyoda)
     assert codes(raised.value) == {"disaster_closed"}
     assert not Dispatch.objects.exists()
 
 
 def test_ward_offer_is_carried_out_by_that_ward(help_request, chiyoda, minato):
-    offer = factories.make_offer(request=help_request, ward=chiyoda)
+    offer = factories.make_offer(request=help_request, sender=chiyoda)
     with pytest.raises(ValidationError) as raised:
-        factories.make_dispatch(offer=offer, ward=minato)
-    assert "ward" in raised.value.message_dict
+        factories.make_dispatch(offer=offer, sender=minato)
+    assert raised.value.error_dict["sender"][0].code == "other_sender"
     assert not Dispatch.objects.exists()
 
 
 def test_dispatch_update_and_delete_log(help_request, chiyoda, office_staff):
     offer = factories.make_offer(request=help_request)
-    dispatch = factories.make_dispatch(offer=offer, ward=chiyoda, seats=2)
+    dispatch = factories.make_dispatch(offer=offer, sender=chiyoda, seats=2)
     services.dispatch_update(
         dispatch=dispatch, actor=office_staff, status=Dispatch.Status.CANCELLED
     )

@@ -167,22 +167,3 @@ def test_snapshots_published_before_keep_showing_their_two_tables(
         "status",
     ]
     assert "石川県 七尾市" in response.content.decode()
-
-
-def _page_tables(client, user, snapshot):
-    client.force_login(user)
-    url = reverse("disaster_support:snapshot_detail", args=[snapshot.pk])
-    return [key for key, *_rest in client.get(url).context["tables"]]
-
-
-def test_a_member_is_not_shown_the_request_log_of_everyone(client, member, snapshot):
-    assert "request_log" in snapshot.data
-    assert "request_log" not in _page_tables(client, member, snapshot)
-    url = reverse(
-        "disaster_support:snapshot_export", args=[snapshot.pk, "request_log", "csv"]
-    )
-    assert client.get(url).status_code == 404
-
-
-def test_the_wards_read_the_whole_request_log(client, ward_staff, snapshot):
-    assert "request_log" in _page_tables(client, ward_staff, snapshot)

@@ -16,8 +16,8 @@ D = datetime.date
 
 @pytest.fixture
 def dispatch(help_request, chiyoda):
-    offer = factories.make_offer(request=help_request, ward=chiyoda)
-    return factories.make_dispatch(offer=offer, ward=chiyoda, seats=3)
+    offer = factories.make_offer(request=help_request, sender=chiyoda)
+    return factories.make_dispatch(offer=offer, sender=chiyoda, seats=3)
 
 
 @pytest.fixture

@@ -38,8 +38,8 @@ def help_request():
 
 @pytest.fixture
 def team(help_request, chiyoda):
-    offer = factories.make_offer(request=help_request, ward=chiyoda)
-    return factories.make_dispatch(offer=offer, ward=chiyoda, seats=2)
+    offer = factories.make_offer(request=help_request, sender=chiyoda)
+    return factories.make_dispatch(offer=offer, sender=chiyoda, seats=2)
 
 
 @pytest.fixture

@@ -155,9 +155,9 @@ def world(db):
         disaster=disaster, municipality=org_a, by=a
     )
     o["offer"] = offer = factories.make_offer(
-        request=help_request, ward=ward_org, by=ward
+        request=help_request, sender=ward_org, by=ward
     )
-    o["dispatch"] = factories.make_dispatch(offer=offer, ward=ward_org, by=ward)
+    o["dispatch"] = factories.make_dispatch(offer=offer, sender=ward_org, by=ward)
     o["snapshot"] = disaster_services.snapshot_publish(
         disaster=disaster, as_of=datetime.date(2024, 2, 1), actor=office
     )

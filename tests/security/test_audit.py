@@ -560,8 +560,8 @@ def ward_team(ward_staff):
     disaster = factories.make_disaster(prefecture=prefecture)
     request = factories.make_request(disaster=disaster)
     ward = ward_staff.organisation
-    offer = factories.make_offer(request=request, ward=ward)
-    return factories.make_dispatch(offer=offer, ward=ward, seats=2)
+    offer = factories.make_offer(request=request, sender=ward)
+    return factories.make_dispatch(offer=offer, sender=ward, seats=2)
 
 
 def _logged(obj, **filters):

@@ -394,21 +394,34 @@ MATRIX = {
             "POST": profile(a=200, b=403, ward=403, office=200),
         },
     ),
-    "disaster_support:request_detail": (
-        o("help_request"),
-        {"GET": profile(a=200, b=404, ward=200, office=200)},
-    ),
+    # Every member reads a request, so that any member can answer it.
+    "disaster_support:request_detail": (o("help_request"), {"GET": MEMBERS}),
+    "disaster_support:open_requests": (_none, {"GET": MEMBERS}),
     "disaster_support:request_status": (
         o("help_request"),
-        {"GET": NOT_ALLOWED, "POST": profile(a=302, b=404, ward=403, office=302)},
+        {"GET": NOT_ALLOWED, "POST": profile(a=302, b=403, ward=403, office=302)},
     ),
-    # B may not even see org A's request (404); A sees it but may not offer.
+    # Org A edits its own request (an empty form is shown again), as does
+    # the office.
+    "disaster_support:request_update": (
+        o("help_request"),
+        {
+            "GET": profile(a=200, b=403, ward=403, office=200),
+            "POST": profile(a=200, b=403, ward=403, office=200),
+        },
+    ),
+    # Any member offers help, but not org A to itself.
     "disaster_support:offer_create": (
         o("help_request"),
         {
-            "GET": profile(a=403, b=404, ward=200, office=200),
-            "POST": profile(a=403, b=404, ward=200, office=200),
+            "GET": profile(a=403, b=200, ward=200, office=200),
+            "POST": profile(a=403, b=200, ward=200, office=200),
         },
+    ),
+    # The ward's own offer: the ward and the office edit it.
+    "disaster_support:offer_update": (
+        o("offer"),
+        {"GET": WARDS_AND_OFFICE, "POST": WARDS_AND_OFFICE},
     ),
     "disaster_support:dispatch_create": (
         o("offer"),

@@ -34,8 +34,6 @@ def test_org_b_cannot_open_org_a_private_pages(client, world):
             ],
         ): 404,
         reverse("boards:attachment_thumbnail", args=[world.deleted_attachment.pk]): 404,
-        reverse("disaster_support:request_detail", args=[world.help_request.pk]): 404,
-        reverse("disaster_support:offer_create", args=[world.help_request.pk]): 404,
     }
     for url, status in pages.items():
         response = client.get(url)
@@ -48,6 +46,16 @@ def test_org_b_cannot_open_org_a_private_pages(client, world):
             "削除される本文",
         ]:
             assert secret not in body, (url, secret)
+
+
+def test_org_b_reads_org_a_request_but_not_the_names_of_people_sent(client, world):
+    # Any member reads every request for help, so that any member can
+    # answer it; the names of the people sent stay with their sender.
+    _as(client, world.users["b"])
+    url = reverse("disaster_support:request_detail", args=[world.help_request.pk])
+    response = client.get(url)
+    assert response.status_code == 200
+    assert "職員0" not in response.content.decode()
 
 
 def test_the_author_cannot_reach_a_hidden_thread_or_deleted_files(client, world):
@@ -74,9 +82,11 @@ def test_posting_to_org_a_rows_as_org_b_changes_nothing(client, world):
     for url in [
         reverse("members:staff_deactivate", args=[world.org_a.pk, world.a2.pk]),
         reverse("members:organisation_confirm", args=[world.org_a.pk]),
-        reverse("disaster_support:request_status", args=[world.help_request.pk]),
     ]:
         assert client.post(url, {"status": "closed"}).status_code == 404, url
+    # B reads org A's request (any member may answer it) but may not change it.
+    url = reverse("disaster_support:request_status", args=[world.help_request.pk])
+    assert client.post(url, {"status": "closed"}).status_code == 403
     assert User.objects.get(pk=world.a2.pk).is_active
     assert HelpRequest.objects.get(pk=world.help_request.pk).status == before
     # B's own staff page cannot deactivate org A's people either.
@@ -100,10 +110,12 @@ def test_walking_the_ids_finds_only_ones_own(client, world):
         for name in ("members:organisation_history", "members:organisation_staff"):
             got = outcome(client.get(reverse(name, args=[pk])))
             assert got == (200 if pk == world.org_b.pk else 404), (name, pk, got)
+    # Requests for help are read by every member, so only ids that exist open.
     last_request = HelpRequest.objects.order_by("-pk").first().pk
+    existing = set(HelpRequest.objects.values_list("pk", flat=True))
     for pk in range(max(world.help_request.pk - 20, 1), last_request + 3):
         got = client.get(reverse("disaster_support:request_detail", args=[pk]))
-        assert got.status_code == 404, pk
+        assert got.status_code == (200 if pk in existing else 404), pk
 
 
 def test_search_does_not_list_hidden_or_deleted_posts(client, world):

@@ -678,7 +678,7 @@ def _build_disaster(w):
         [
             Offer(
                 request=request,
-                ward=ward_of[p.marker],
+                sender=ward_of[p.marker],
                 basis=Offer.Basis.AGREEMENT,
                 people=1,
                 note=p.text,
@@ -692,7 +692,7 @@ def _build_disaster(w):
             Dispatch(
                 offer=offer,
                 name=p.text[:50],
-                ward=offer.ward,
+                sender=offer.sender,
                 start_on=datetime.date(2024, 1, 10),
                 end_on=datetime.date(2024, 1, 14),
                 decided_on=datetime.date(2024, 1, 5),

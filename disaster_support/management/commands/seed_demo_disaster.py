@@ -1,8 +1,11 @@
-"""Demo data: the 2024 Noto earthquake, as in 全国連携NEWS vol.9.
+"""Demo data: the 2024 Noto earthquake, as in 全国連携NEWS vol.9, and a
+首都直下地震 drill.
 
 Built from teams and seats through the services, so that the newsletter
 report as of 2024-03-15 gives its six rows (66 / 42 / 28 / 14 / 5 / 3),
-while teams decided later make a later report larger.
+while teams decided later make a later report larger. In the drill the
+wards are the ones hit: 世田谷区 files requests, and a partner municipality
+and the 23 wards jointly answer them.
 """
 
 import datetime
@@ -28,6 +31,9 @@ KANAZAWA, NANAO, WAJIMA, SHIKA, UCHINADA = (
 )
 ISHIKAWA, TOKYO = "170003", "130001"
 NEWSLETTER_DAY = datetime.date(2024, 3, 15)
+DRILL_NAME = "首都直下地震"
+SETAGAYA, KAWABA, CHIYODA = "131121", "104442", "131016"
+DRILL_DAY = datetime.date(2025, 9, 1)
 
 CLERICAL = Seat.JobType.CLERICAL
 NURSE = Seat.JobType.PUBLIC_HEALTH_NURSE
@@ -49,14 +55,96 @@ class Command(BaseCommand):
     def handle(self, *args, force=False, **options):
         if not settings.DEBUG and not force:
             raise CommandError("seed_demo_disaster only runs with DJANGO_DEBUG on.")
+        if not Organisation.objects.filter(code=KANAZAWA).exists():
+            call_command("load_local_governments", stdout=self.stdout)
+        if not Disaster.objects.filter(name=DRILL_NAME, is_drill=True).exists():
+            with transaction.atomic():
+                self._seed_drill()
+            self.stdout.write(self.style.SUCCESS(f"Drill demo ready: {DRILL_NAME}."))
         if Disaster.objects.filter(name=NAME).exists():
             self.stdout.write("The disaster demo is already there.")
             return
-        if not Organisation.objects.filter(code=KANAZAWA).exists():
-            call_command("load_local_governments", stdout=self.stdout)
         with transaction.atomic():
             self._seed()
         self.stdout.write(self.style.SUCCESS(f"Disaster demo ready: {NAME}."))
+
+    def _seed_drill(self):
+        """首都直下地震 (訓練): 世田谷区 asks; 川場村, its partner, and the 23
+        wards jointly answer; one request is left open for members to see."""
+        org = {
+            o.code: o
+            for o in Organisation.objects.filter(
+                code__in=[TOKYO, SETAGAYA, KAWABA, CHIYODA]
+            )
+        }
+        works = list(WorkType.objects.order_by("order", "pk")[:3])
+        drill = services.disaster_create(
+            name=DRILL_NAME,
+            kind=Disaster.Kind.EARTHQUAKE,
+            occurred_on=DRILL_DAY,
+            prefectures=[org[TOKYO]],
+            actor=None,
+            is_drill=True,
+        )
+        start = DRILL_DAY + datetime.timedelta(days=2)
+
+        def ask(work, people, channel, status):
+            return services.request_create(
+                disaster=drill,
+                actor=None,
+                municipality=org[SETAGAYA],
+                channel=channel,
+                work_type=work,
+                people_requested=people,
+                start_on=start,
+                end_on=start + datetime.timedelta(days=27),
+                status=status,
+            )
+
+        shelters = ask(
+            works[0], 6, HelpRequest.Channel.AGREEMENT, HelpRequest.Status.ACCEPTED
+        )
+        offer = services.offer_create(
+            request=shelters,
+            actor=None,
+            sender=org[KAWABA],
+            is_joint=False,
+            basis=Offer.Basis.AGREEMENT,
+            people=3,
+        )
+        self._drill_team(offer, org[KAWABA], start, [NURSE, CLERICAL, CLERICAL])
+        waste = ask(
+            works[1],
+            4,
+            HelpRequest.Channel.MIC_TOKYO,
+            HelpRequest.Status.PARTLY_ACCEPTED,
+        )
+        offer = services.offer_create(
+            request=waste,
+            actor=None,
+            sender=None,
+            is_joint=True,
+            basis=Offer.Basis.JOINT,
+            people=2,
+        )
+        self._drill_team(offer, org[CHIYODA], start, [SANITATION] * 2)
+        # Still open: members see it on the open requests page.
+        ask(works[2], 5, HelpRequest.Channel.DIRECT, HelpRequest.Status.RECEIVED)
+
+    def _drill_team(self, offer, sender, start, seats):
+        services.dispatch_create(
+            offer=offer,
+            actor=None,
+            seats=[(job_type, "") for job_type in seats],
+            name="第1班",
+            sender=sender,
+            start_on=start,
+            end_on=start + datetime.timedelta(days=4),
+            travel_days_at_start=1,
+            travel_days_at_end=1,
+            status=Dispatch.Status.COMPLETED,
+            decided_on=DRILL_DAY,
+        )
 
     def _seed(self):
         org = {o.code: o for o in Organisation.objects.filter(code__regex=r"^1[37]")}
@@ -156,7 +244,7 @@ class Command(BaseCommand):
                 disaster, org[SHIKA], works[4], 5, HelpRequest.Channel.AGREEMENT
             ),
             actor=None,
-            ward=ward,
+            sender=ward,
             is_joint=False,
             basis=Offer.Basis.AGREEMENT,
             people=5,
@@ -229,7 +317,7 @@ class Command(BaseCommand):
                 disaster, municipality, work, people, channel, **place
             ),
             actor=None,
-            ward=None,
+            sender=None,
             is_joint=True,
             basis=Offer.Basis.JOINT,
             people=people,
@@ -274,7 +362,7 @@ class Command(BaseCommand):
             actor=None,
             seats=[(job_type, "") for job_type in seats],
             name=name,
-            ward=ward,
+            sender=ward,
             start_on=start,
             end_on=end,
             travel_days_at_start=travel,
