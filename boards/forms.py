@@ -4,6 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from members.common.eras import fiscal_year, format_fiscal_year
+from members.common.numbers import row_number
 from members.common.widgets import QuickSelect
 from members.forms import DayField, OrganisationChoiceField
 from members.models import MailEncoding, MailMode, Organisation
@@ -598,10 +599,9 @@ def thread_number(value):
     """123, or the 123 of an address such as https://…/boards/t/123/?page=2."""
     value = value.strip()
     if value.isdigit():
-        return int(value)
+        return row_number(value)
     _before, found, rest = value.partition("/t/")
-    number = rest.split("/", 1)[0]
-    return int(number) if found and number.isdigit() else None
+    return row_number(rest.split("/", 1)[0]) if found else None
 
 
 class ThreadMergeForm(ModerationReasonForm):

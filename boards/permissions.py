@@ -5,6 +5,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from members.common.numbers import row_number
 from members.models import Organisation, User
 from members.permissions import (
     can_use_members_area,
@@ -471,7 +472,7 @@ def access_draft(user, pk):
     draft = get_object_or_404(
         Draft.objects.select_related("category", "thread__category"),
         # From the query string: what is no row's number finds no row.
-        pk=int(pk) if str(pk).isdigit() and int(pk) < 2**63 else None,
+        pk=row_number(pk),
     )
     if not can_resume_draft(user, draft):
         raise Http404

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from members.common.numbers import row_number
 from members.models import Organisation, User
 
 from .. import permissions
@@ -33,7 +34,7 @@ def _delete_files_on_commit(rows: Iterable[DraftAttachment]) -> None:
 
 
 def _ward_ids(ids: Iterable[Any]) -> list[int]:
-    numbers = {int(value) for value in ids if str(value).isdigit()}
+    numbers = {row_number(value) for value in ids} - {None}
     return sorted(
         Organisation.objects.filter(
             kind=Organisation.Kind.SPECIAL_WARD, pk__in=numbers

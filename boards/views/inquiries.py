@@ -12,6 +12,7 @@ from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_safe
 from django.views.generic import FormView, TemplateView, View
 
+from members.common.numbers import row_number
 from members.models import Organisation
 
 from ..inquiries import permissions, selectors, sheets
@@ -124,7 +125,7 @@ def _reordered(formset, action):
     for form in formset.forms:
         rows.append({name: form[name].value() for name in QuestionForm.base_fields})
     kind, _sep, index = action.partition("-")
-    index = int(index) if index.isdigit() else None
+    index = row_number(index)
     if kind == "add":
         rows.append({"kind": Question.Kind.SHORT_TEXT, "cell_kind": "number"})
     elif index is not None and 0 <= index < len(rows):

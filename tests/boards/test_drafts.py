@@ -584,7 +584,7 @@ def test_a_quote_from_another_thread_is_not_kept(member, other_member):
     assert draft.quoted is None
 
 
-@pytest.mark.parametrize("number", ["abc", "-1", "9" * 40])
+@pytest.mark.parametrize("number", ["abc", "-1", "9" * 40, "9" * 5000])
 def test_a_draft_number_that_is_no_row_is_not_found(member_client, number):
     response = member_client.get(new_thread_url(), {"draft": number})
     assert response.status_code == 404

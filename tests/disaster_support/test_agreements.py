@@ -458,11 +458,11 @@ def test_dispatch_basis_needs_an_agreement_in_force_on_its_first_day(ishikawa, n
     )
     factories.make_agreement(parties=[nanao, minato], signed_on=D(2020, 1, 1))
     early = factories.make_dispatch(
-        offer=factories.make_offer(request=help_request, ward=chiyoda), ward=chiyoda
+        offer=factories.make_offer(request=help_request, sender=chiyoda), sender=chiyoda
     )
     late = factories.make_dispatch(
-        offer=factories.make_offer(request=help_request, ward=chiyoda),
-        ward=chiyoda,
+        offer=factories.make_offer(request=help_request, sender=chiyoda),
+        sender=chiyoda,
         start_on=D(2024, 2, 1),
         end_on=D(2024, 2, 5),
     )
@@ -477,9 +477,10 @@ def test_dispatch_basis_queries_do_not_grow(ishikawa, nanao):
     chiyoda = factories.make_ward()
     help_request = factories.make_request(disaster=disaster, municipality=nanao)
     factories.make_agreement(parties=[nanao, chiyoda])
-    offer = factories.make_offer(request=help_request, ward=chiyoda)
+    offer = factories.make_offer(request=help_request, sender=chiyoda)
     ids = [
-        factories.make_dispatch(offer=offer, ward=chiyoda, seats=1).pk for _ in range(4)
+        factories.make_dispatch(offer=offer, sender=chiyoda, seats=1).pk
+        for _ in range(4)
     ]
 
     with CaptureQueriesContext(connection) as queries:
@@ -494,8 +495,8 @@ def test_report_shows_the_agreement_behind_a_team(client, member, ishikawa, nana
     chiyoda = factories.make_ward()
     help_request = factories.make_request(disaster=disaster, municipality=nanao)
     factories.make_agreement(parties=[nanao, chiyoda], title="七尾・千代田協定")
-    offer = factories.make_offer(request=help_request, ward=chiyoda)
-    factories.make_dispatch(offer=offer, ward=chiyoda)
+    offer = factories.make_offer(request=help_request, sender=chiyoda)
+    factories.make_dispatch(offer=offer, sender=chiyoda)
     client.force_login(factories.make_user(email="n@example.jp", organisation=nanao))
 
     response = client.get(
@@ -582,7 +583,7 @@ def test_demo_setagaya_is_suggested_with_its_partner(seeded):
 
 def test_demo_noto_team_sent_under_an_agreement_shows_it(seeded):
     shibuya = Organisation.objects.get(code="131130")
-    teams = Dispatch.objects.filter(ward=shibuya)
+    teams = Dispatch.objects.filter(sender=shibuya)
     to_shika = set(
         teams.filter(offer__request__municipality__code="173843").values_list(
             "pk", flat=True

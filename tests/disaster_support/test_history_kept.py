@@ -25,8 +25,8 @@ def changes(client, disaster):
 
 @pytest.fixture
 def chiyoda_team(help_request, chiyoda, chiyoda_staff):
-    offer = factories.make_offer(request=help_request, ward=chiyoda, by=chiyoda_staff)
-    return factories.make_dispatch(offer=offer, ward=chiyoda, by=chiyoda_staff)
+    offer = factories.make_offer(request=help_request, sender=chiyoda, by=chiyoda_staff)
+    return factories.make_dispatch(offer=offer, sender=chiyoda, by=chiyoda_staff)
 
 
 def test_changes_of_a_deleted_team_stay_on_the_office_history(
@@ -101,7 +101,7 @@ def test_references_show_names_not_ids(
         (change.content_type.model, change.field): change
         for change in response.context["page_obj"]
     }
-    assert by_field[("dispatch", "ward")].new_label == "千代田区"
+    assert by_field[("dispatch", "sender")].new_label == "千代田区"
     assert by_field[("helprequest", "work_type")].new_label == "ごみの収集・運搬等"
     assert by_field[("helprequest", "municipality")].new_label == "石川県七尾市"
     assert "千代田区" in response.text
@@ -133,8 +133,8 @@ def test_naming_references_takes_no_query_per_change(
     with CaptureQueriesContext(connection) as few:
         client.get(history_url(disaster))
     for ward in (chiyoda, minato, chiyoda, minato):
-        offer = factories.make_offer(request=help_request, ward=ward)
-        factories.make_dispatch(offer=offer, ward=ward)
+        offer = factories.make_offer(request=help_request, sender=ward)
+        factories.make_dispatch(offer=offer, sender=ward)
     client.get(history_url(disaster))
     with CaptureQueriesContext(connection) as many:
         client.get(history_url(disaster))

@@ -24,9 +24,9 @@ def small_pages(monkeypatch):
 
 
 def add_teams(help_request, ward, count):
-    offer = factories.make_offer(request=help_request, ward=ward)
+    offer = factories.make_offer(request=help_request, sender=ward)
     for number in range(count):
-        factories.make_dispatch(offer=offer, ward=ward, name=f"第{number + 1}班")
+        factories.make_dispatch(offer=offer, sender=ward, name=f"第{number + 1}班")
 
 
 def test_request_log_shows_one_page_of_teams(
