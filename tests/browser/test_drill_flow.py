@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 from members.models import Organisation
 from tests.factories import (
     PASSWORD,
+    make_agreement,
     make_disaster,
     make_organisation,
     make_prefecture,
@@ -59,6 +60,19 @@ def test_drill_request_offer_team_and_juen(page, live_server, office_staff, sett
         longitude=Decimal("139.106667"),
     )
     kawaba_staff = make_user(organisation=kawaba, email="kawaba@example.jp")
+    # 世田谷区 and 川場村 have been partners since 1981 (縁組協定).
+    agreement = make_agreement(
+        parties=[setagaya, kawaba],
+        title="区民健康村相互協力に関する協定",
+        kind="friendship",
+        signed_on=datetime.date(1981, 3, 19),
+        scopes=("disaster", "culture"),
+    )
+    # A partner of the prefecture only: suggested after the ward's own.
+    make_agreement(
+        parties=[tokyo, make_organisation(name="長野県", kind="prefecture")],
+        title="災害時の相互応援に関する協定",
+    )
     real = make_disaster(occurred_on=datetime.date(2025, 8, 1))
 
     # The office opens the drill.
@@ -94,6 +108,10 @@ def test_drill_request_offer_team_and_juen(page, live_server, office_staff, sett
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("【訓練】首都直下地震")
     rows.first.get_by_role("link").click()
+    # The partner by agreement is suggested first.
+    partners = page.locator(".suggested-partners li")
+    expect(partners.first).to_contain_text("川場村")
+    expect(partners.first).to_contain_text(agreement.title)
     page.locator("a[href$='/offers/new/']").click()
     page.locator("[name=basis]").select_option("agreement")
     page.locator("[name=people]").fill("2")
@@ -105,6 +123,10 @@ def test_drill_request_offer_team_and_juen(page, live_server, office_staff, sett
     page.locator("[name=seats_sanitation]").fill("2")
     submit(page)
     expect(page.locator("table.disaster-table")).to_contain_text("川場村")
+    # The team was sent under the agreement, and the page says so.
+    expect(page.locator("main")).to_contain_text(
+        "区民健康村相互協力に関する協定", timeout=5000
+    )
     sign_out(page)
 
     # The drill's report shows 受援 for 世田谷区, to 世田谷区 itself.
