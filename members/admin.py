@@ -606,10 +606,22 @@ class UserAdmin(ModelAdmin):
             obj.pk = invited.pk
             obj.refresh_from_db()
         else:
+            # Name, department and phone change through the same service as
+            # the person's own profile page, so the change is recorded.
+            stored = User.objects.get(pk=obj.pk)
+            profile = {
+                field: getattr(obj, field)
+                for field in User.PROFILE_FIELDS
+                if field in form.changed_data
+            }
+            for field in profile:
+                setattr(obj, field, getattr(stored, field))
             super().save_model(request, obj, form, change)
+            profiles.user_update_profile(user=obj, actor=request.user, changes=profile)
             accounts.user_set_role(
                 user=obj, role=form.cleaned_data["role"], actor=request.user
             )
+            obj.refresh_from_db()
 
     @admin.action(
         description=gettext_lazy("Turn off the selected accounts"),

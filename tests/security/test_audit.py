@@ -348,14 +348,17 @@ def test_office_changing_a_role_in_admin_is_recorded(
     assert_recent(change.changed_at, started)
 
 
-def test_saving_an_account_in_admin_without_a_new_role_records_nothing(
+def test_saving_an_account_in_admin_records_only_what_changed(
     office_client, office_staff, member
 ):
     url = reverse("admin:members_user_change", args=[member.pk])
     data = admin_change_data(office_client.get(url))
     data["department"] = "企画課"
     assert office_client.post(url, data).status_code == 302
-    assert not AccessChange.objects.filter(changed_by=office_staff).exists()
+    change = AccessChange.objects.get(changed_by=office_staff)
+    assert (change.field, change.new_value) == (Field.DEPARTMENT, "企画課")
+    member.refresh_from_db()
+    assert member.department == "企画課"
 
 
 def test_office_adding_an_account_in_admin_records_the_role_given(
