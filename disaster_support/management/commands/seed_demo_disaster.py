@@ -18,8 +18,18 @@ from django.utils import timezone
 
 from members.models import Organisation
 
-from ... import services
-from ...models import Disaster, Dispatch, HelpRequest, Offer, Seat, WorkType
+from ... import reception, services
+from ...models import (
+    Disaster,
+    Dispatch,
+    HelpRequest,
+    Offer,
+    ReceptionNeed,
+    ReceptionPartner,
+    ReceptionSite,
+    Seat,
+    WorkType,
+)
 
 NAME = "令和6年能登半島地震"
 KANAZAWA, NANAO, WAJIMA, SHIKA, UCHINADA = (
@@ -130,6 +140,42 @@ class Command(BaseCommand):
         self._drill_team(offer, org[CHIYODA], start, [SANITATION] * 2)
         # Still open: members see it on the open requests page.
         ask(works[2], 5, HelpRequest.Channel.DIRECT, HelpRequest.Status.RECEIVED)
+        self._reception_plan(org[SETAGAYA], works, partners=[org[KAWABA]])
+
+    def _reception_plan(self, ward, works, *, partners):
+        """世田谷区's 受援計画, the one the drill exercises."""
+        plan = reception.reception_plan_save(
+            ward=ward,
+            actor=None,
+            fields={
+                "department": "危機管理部 災害対策課",
+                "phone": "03-5432-2262",
+                "email": "juen@example.jp",
+                "after_hours": "区役所 防災センター（24時間）",
+                "note": "首都直下地震の被害想定に基づく。毎年4月に見直す。",
+            },
+            formsets=[],
+        )
+        for work, people, days in zip(works, (20, 12, 8), (30, 14, 21), strict=False):
+            ReceptionNeed.objects.create(
+                plan=plan, work_type=work, people=people, days=days
+            )
+        ReceptionSite.objects.create(
+            plan=plan,
+            kind=ReceptionSite.Kind.BASE,
+            name="世田谷区役所 第二庁舎",
+            address="東京都世田谷区世田谷4-22-33",
+            capacity=60,
+        )
+        ReceptionSite.objects.create(
+            plan=plan,
+            kind=ReceptionSite.Kind.LODGING,
+            name="区立体育館（応援職員宿泊用）",
+            address="東京都世田谷区大蔵4-6-1",
+            capacity=80,
+        )
+        for rank, partner in enumerate(partners, start=1):
+            ReceptionPartner.objects.create(plan=plan, rank=rank, organisation=partner)
 
     def _drill_team(self, offer, sender, start, seats):
         services.dispatch_create(
