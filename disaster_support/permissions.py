@@ -165,8 +165,9 @@ def can_record_aid(user: User) -> bool:
 
 
 def can_see_history(user: User) -> bool:
-    """The office sees every change; a ward sees those to its own rows."""
-    return can_record_aid(user)
+    """The office sees every change; any other member organisation, now that
+    any may send teams, those to its own rows (visible_changes)."""
+    return can_use_members_area(user)
 
 
 def visible_changes(user: User, disaster: Disaster) -> QuerySet[ChangeLog]:

@@ -448,7 +448,8 @@ MATRIX = {
         o("disaster"),
         {"GET": WARDS_AND_OFFICE, "POST": WARDS_AND_OFFICE},
     ),
-    "disaster_support:change_history": (o("disaster"), {"GET": WARDS_AND_OFFICE}),
+    # Any member: the office sees every change, others their own rows'.
+    "disaster_support:change_history": (o("disaster"), {"GET": MEMBERS}),
     "disaster_support:map_base": (_none, {"GET": MEMBERS, "POST": NOT_ALLOWED}),
     # 復興支援金 by damage points: the office works it (empty POSTs come back
     # with errors), every member reads a frozen allocation.
