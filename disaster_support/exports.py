@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from members.common.eras import format_wareki
 from members.common.spreadsheets import Sheet, spreadsheet_safe, xlsx_workbook
 
-from . import directions, reports
+from . import damage, directions, reports
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TABLES = (
@@ -29,6 +29,9 @@ TABLES = (
     "money",
     "goods",
 )
+# Every table the disaster page offers as CSV and Excel: the report's, then
+# the allocations by damage points and the aid totals (damage.py).
+EXPORTABLE = (*TABLES, *damage.SNAPSHOT_TABLES)
 # Tables listed whole, so no "as of" line is printed under them (money and
 # goods are cut by the as-of day like the page).
 UNDATED_TABLES = ()
@@ -46,8 +49,11 @@ class Source:
 
 
 def table_rows(table, source):
-    """(title, header, body rows, footnote) for one of TABLES."""
+    """(title, header, body rows, footnote) for one of EXPORTABLE."""
     rows, as_of = source.rows, source.as_of
+    if table in damage.SNAPSHOT_TABLES:
+        money, goods = reports.money_and_goods(source.disaster, as_of)
+        return damage.snapshot_tables(source.disaster, as_of, money, goods)[table]
     if table in ("directions", "senders"):
         return directions.table_rows(table, rows)
     if table in ("medium_long", "request_log", "money", "goods"):

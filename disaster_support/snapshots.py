@@ -105,7 +105,7 @@ def has_table(snapshot, key):
 
 
 # Page order of the stored tables (JSON objects in the database keep no order).
-ORDER = (*exports.TABLES, *damage.SNAPSHOT_TABLES)
+ORDER = exports.EXPORTABLE
 
 
 def tables(snapshot):

@@ -137,7 +137,7 @@ class DisasterDetailView(DisasterReportMixin, TemplateView):
 
 class ExportView(DisasterReportMixin, View):
     def get(self, request, pk, table, fmt):
-        if table not in exports.TABLES or fmt not in ("csv", "xlsx"):
+        if table not in exports.EXPORTABLE or fmt not in ("csv", "xlsx"):
             raise Http404
         self.load(pk)
         if self.as_of is None:

@@ -171,3 +171,18 @@ def test_money_and_goods_exports_have_the_page_figures(client, member, aid):
         assert [[row[0], row[1] + row[2], *row[3:5]] for row in rows] == [
             cells[:4] for cells in goods
         ]
+
+
+@pytest.mark.parametrize(
+    "table", ["money_by_recipient", "money_by_payer", "goods_by_recipient"]
+)
+def test_aid_totals_export_has_the_page_figures(client, member, aid, table):
+    client.force_login(member)
+    text = page(client, aid)
+    cells = page_cells(text, table)
+    assert cells
+    assert f"/export/{table}.csv?as_of={AS_OF}" in text
+    for rows in exported(client, aid, table):
+        # The page groups thousands and writes quantity and unit together.
+        assert len(rows) == len(cells)
+        assert rows[0][0] == cells[0][0]
