@@ -317,13 +317,15 @@ class Plan:
 
 def empty(cursor):
     """Empty the tracker's tables (work types, from the migrations, stay)."""
-    through = Disaster.prefectures.through._meta.db_table
+    # Every table of the app, many-to-many ones (prefectures, parties of an
+    # agreement) included, or PostgreSQL refuses to empty what they refer to.
+    app = Disaster._meta.apps.get_app_config("disaster_support")
     others = [
         model._meta.db_table
-        for model in Disaster._meta.apps.get_app_config("disaster_support").get_models()
+        for model in app.get_models(include_auto_created=True)
         if model._meta.db_table not in {*TABLES, WorkType._meta.db_table}
     ]
-    tables = ", ".join([*TABLES, through, *others])
+    tables = ", ".join(dict.fromkeys([*TABLES, *others]))
     cursor.execute(f"TRUNCATE {tables} RESTART IDENTITY")
 
 
