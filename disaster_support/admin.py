@@ -218,9 +218,18 @@ class AllocationAdmin(LoggedAdmin):
         return False
 
 
+class LabelledFileInput(forms.FileInput):
+    """A file input under its own <label>: Django draws file inputs in a
+    fieldset whose legend assistive technology does not take as the
+    input's name."""
+
+    use_fieldset = False
+
+
 class AgreementAdminForm(forms.ModelForm):
     class Meta:
         model = Agreement
+        widgets = {"document": LabelledFileInput}
         fields = [
             "title",
             "kind",

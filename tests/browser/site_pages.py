@@ -24,6 +24,7 @@ from django.urls import reverse
 
 from boards.models import RealisedCollaboration
 from boards.services import moderation
+from disaster_support import damage_services
 from disaster_support import services as disaster_services
 from disaster_support.models import SupportMoney, WorkType
 from members.models import DirectorySettings, ProfileChange
@@ -52,6 +53,7 @@ SKIPPED = {
     "inquiries:answer_file_download": "file download",
     "disaster_support:export": "CSV/Excel download",
     "disaster_support:snapshot_export": "CSV/Excel download",
+    "disaster_support:agreement_document": "PDF download",
     "admin:members_organisation_export": "CSV download",
     "admin:boards_inboundmail_raw": "a received message (.eml) download",
     "admin:jsi18n": "JavaScript catalogue",
@@ -220,6 +222,8 @@ def complete_world(world):
         exception_class_path="",
         traceback="",
     )
+    # The disaster's own damage point weights, so their admin pages exist.
+    damage_services.weights_update(disaster=disaster, actor=users["office"], half=30)
     # 千代田区's 受援計画, one row of each list.
     plan = factories.make_reception_plan(ward=w["ward_org"], by=users["ward"])
     plan.needs.create(
