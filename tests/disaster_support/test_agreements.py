@@ -573,12 +573,12 @@ def test_demo_has_the_memorandum_of_the_newsletter(seeded):
     }
 
 
-def test_demo_setagaya_is_suggested_with_its_partner(seeded):
+def test_demo_setagaya_is_suggested_with_its_partners_oldest_first(seeded):
     setagaya = Organisation.objects.get(code="131121")
 
     partners = agreements.partners_by_agreement(setagaya)
 
-    assert [p.organisation.name for p in partners] == ["金沢市"]
+    assert [p.organisation.name for p in partners] == ["川場村", "金沢市"]
 
 
 def test_demo_noto_team_sent_under_an_agreement_shows_it(seeded):
@@ -598,7 +598,7 @@ def test_demo_noto_team_sent_under_an_agreement_shows_it(seeded):
 def test_demo_agreements_are_not_doubled(seeded):
     call_command("seed_demo_agreements")
 
-    assert Agreement.objects.filter(title__startswith="世田谷区").count() == 1
+    assert Agreement.objects.filter(title__startswith="世田谷区と金沢市").count() == 1
 
 
 # ----- permissions -----
