@@ -11,24 +11,10 @@ from playwright.sync_api import expect
 
 from members import permissions
 from members.models import Organisation
-from tests.factories import PASSWORD, make_organisation, make_user
+from tests.browser.actions import sign_in, sign_out, submit
+from tests.factories import make_organisation, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def sign_in(page, url, user):
-    page.goto(url + "/accounts/login/")
-    page.get_by_label("メールアドレス").fill(user.email)
-    page.get_by_label("パスワード").fill(PASSWORD)
-    page.get_by_role("button", name="ログイン").click()
-
-
-def sign_out(page):
-    page.get_by_role("button", name="ログアウト").click()
-
-
-def submit(page):
-    page.locator("main form[method=post] button[type=submit]").last.click()
 
 
 def test_request_offer_dispatch_and_report(page, live_server, office_staff, settings):

@@ -12,8 +12,8 @@ import pytest
 from playwright.sync_api import expect
 
 from members.models import Organisation
+from tests.browser.actions import sign_in, sign_out, submit
 from tests.factories import (
-    PASSWORD,
     make_agreement,
     make_disaster,
     make_organisation,
@@ -22,21 +22,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def sign_in(page, url, user):
-    page.goto(url + "/accounts/login/")
-    page.get_by_label("メールアドレス").fill(user.email)
-    page.get_by_label("パスワード").fill(PASSWORD)
-    page.get_by_role("button", name="ログイン").click()
-
-
-def sign_out(page):
-    page.get_by_role("button", name="ログアウト").click()
-
-
-def submit(page):
-    page.locator("main form[method=post] button[type=submit]").last.click()
 
 
 def test_drill_request_offer_team_and_juen(page, live_server, office_staff, settings):
