@@ -102,7 +102,7 @@ class BucketStorage(S3Storage):
                 signature_version=self.signature_version,
                 proxies=self.proxies,
                 connect_timeout=3,
-                read_timeout=20,
+                read_timeout=10,
                 retries={"mode": "standard", "max_attempts": 3},
                 request_checksum_calculation="when_required",
                 response_checksum_validation="when_required",

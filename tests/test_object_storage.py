@@ -16,6 +16,7 @@ import uuid
 
 import pytest
 from django.core import checks
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -25,6 +26,7 @@ from PIL import Image
 
 from boards.models import Attachment, Post, Thread
 from config import localobjects, media
+from disaster_support.models import Agreement
 from tests import factories
 from tests.test_settings import BASE_DIR, production_env, run_python
 
@@ -464,3 +466,36 @@ def test_copying_needs_a_bucket(settings):
     settings.RENKEI_MEDIA_S3 = {"bucket_name": None}
     with pytest.raises(CommandError, match="RENKEI_MEDIA_S3_BUCKET"):
         call_command("media_copy", "--to", "s3")
+
+
+# ----- agreements' documents -----
+
+
+def agreement_parties():
+    prefecture = factories.make_prefecture(name="熊本県")
+    return [
+        factories.make_organisation(name="新宿区", kind="special_ward"),
+        factories.make_organisation(name="熊本市", prefecture=prefecture),
+    ]
+
+
+def test_an_agreements_document_goes_to_the_bucket(object_store, bucket):
+    agreement = factories.make_agreement(
+        parties=agreement_parties(),
+        document=SimpleUploadedFile("覚書.pdf", pdf(), "application/pdf"),
+    )
+    assert keys(object_store, bucket) == [agreement.document.name]
+
+
+def test_an_agreement_whose_document_the_store_refuses_is_not_saved(
+    object_store, bucket
+):
+    parties = agreement_parties()
+    object_store.refuse()
+    with pytest.raises(ValidationError) as raised:
+        factories.make_agreement(
+            parties=parties,
+            document=SimpleUploadedFile("覚書.pdf", pdf(), "application/pdf"),
+        )
+    assert raised.value.error_dict["document"][0].code == "storage_failed"
+    assert not Agreement.objects.exists()
