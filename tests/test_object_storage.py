@@ -24,7 +24,9 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from PIL import Image
 
-from boards.models import Attachment, Post, Thread
+from boards.attachments import prepare_upload
+from boards.models import Attachment, Category, Post, Thread
+from boards.services import drafts
 from config import localobjects
 from config.bucket import BucketStorage
 from disaster_support.models import Agreement
@@ -500,3 +502,34 @@ def test_an_agreement_whose_document_the_store_refuses_is_not_saved(
         )
     assert raised.value.error_dict["document"][0].code == "storage_failed"
     assert not Agreement.objects.exists()
+
+
+# ----- drafts' files -----
+
+
+def draft_with_pdf(member):
+    return drafts.draft_save(
+        user=member,
+        category=Category.objects.get(slug="other"),
+        title="書きかけ",
+        body="本文",
+        uploads=[prepare_upload(pdf_upload())],
+    )
+
+
+def test_a_drafts_files_are_read_back_from_the_bucket(member, object_store, bucket):
+    draft = draft_with_pdf(member)
+    rows = list(draft.attachments.all())
+    assert keys(object_store, bucket) == [rows[0].file.name]
+    (upload,) = drafts.draft_file_uploads(rows)
+    assert upload.content == pdf()
+
+
+def test_a_drafts_files_the_store_cannot_give_back_are_a_form_error(
+    member, object_store, bucket
+):
+    draft = draft_with_pdf(member)
+    object_store.refuse()
+    with pytest.raises(ValidationError) as raised:
+        drafts.draft_file_uploads(list(draft.attachments.all()))
+    assert raised.value.code == "draft_file_unreadable"
