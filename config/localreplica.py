@@ -214,7 +214,8 @@ class PrimaryAndReplica:
     # -- life cycle --
 
     def __enter__(self):
-        self.start()
+        if self.replica is None:
+            self.start()
         return self
 
     def __exit__(self, *exc):
