@@ -11,6 +11,7 @@ where the site must change its mind (lag, a stopped replica), the test
 asks again until it has, within a generous bound.
 """
 
+import json
 import os
 import re
 import subprocess
@@ -44,9 +45,47 @@ from tests.test_gunicorn import (  # noqa: F401 (a fixture)
     collected_static,
     start_gunicorn,
 )
-from tests.test_settings import production_env
+from tests.test_settings import production_env, run_python
 
 # ----- the rules, without servers -----
+
+SHOW_DATABASES = """
+import json
+from django.conf import settings
+replica = settings.DATABASES.get("replica")
+print(json.dumps({
+    "replica": replica and {
+        "atomic": replica["ATOMIC_REQUESTS"],
+        "options": replica["OPTIONS"],
+        "port": replica["PORT"],
+    },
+    "routers": settings.DATABASE_ROUTERS,
+    "replica_middleware": "config.db_router.ReplicaMiddleware" in settings.MIDDLEWARE,
+}))
+"""
+
+
+def shown_databases(**env):
+    result = run_python(SHOW_DATABASES, production_env(RENKEI_PROCESS="web", **env))
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_without_a_replica_url_there_is_no_replica():
+    shown = shown_databases(DATABASE_REPLICA_URL=None)
+    assert shown == {"replica": None, "routers": [], "replica_middleware": False}
+
+
+def test_a_replica_url_adds_the_alias_the_router_and_the_middleware():
+    shown = shown_databases(DATABASE_REPLICA_URL="postgres://r@10.0.0.2:5433/renkei")
+    assert shown["routers"] == ["config.db_router.ReplicaRouter"]
+    assert shown["replica_middleware"]
+    assert shown["replica"]["port"] == 5433
+    # Never a transaction per request on the replica: that would connect
+    # to it for every request, and fail them all while it is down.
+    assert shown["replica"]["atomic"] is False
+    assert shown["replica"]["options"]["connect_timeout"] == 2
+    assert "statement_timeout=5s" in shown["replica"]["options"]["options"]
 
 
 @pytest.mark.parametrize(
