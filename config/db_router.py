@@ -37,9 +37,9 @@ last commit the replica replayed, by the primary's clock, which is never
 less than the true staleness. A replica that is not in recovery has been
 promoted by mistake: an error is logged and it is not used until it is a
 replica again. A replica that cannot be reached is not used until a later
-check reaches it; if it fails during a request (a broken connection, a
-query cancelled by replay), a GET that has not written is run again on the
-primary.
+check reaches it (tried UNREACHABLE_BACKOFF intervals apart); if it fails
+during a request (a broken connection, a query cancelled by replay), a GET
+that has not written is run again on the primary.
 """
 
 import contextvars
@@ -67,6 +67,8 @@ PIN_SALT = "config.db_router.pin"
 # A write the replica has not replayed after this long is older than any
 # lag it may have and still be used.
 PIN_MAX_AGE = 300
+# An unreachable replica is tried this many check intervals apart.
+UNREACHABLE_BACKOFF = 5
 
 _request = contextvars.ContextVar("replica_request", default=None)
 
@@ -123,6 +125,9 @@ class ReplicaMonitor:
 
     def current(self):
         interval = settings.RENKEI_REPLICA_CHECK_SECONDS
+        if self.status.reason.startswith("unreachable"):
+            # Trying to connect may take the connect timeout (2 s) of a page.
+            interval *= UNREACHABLE_BACKOFF
         due = self._checked_at is None or (
             time.monotonic() - self._checked_at >= interval
         )

@@ -11,6 +11,7 @@ where the site must change its mind (lag, a stopped replica), the test
 asks again until it has, within a generous bound.
 """
 
+import contextlib
 import json
 import os
 import re
@@ -24,6 +25,7 @@ import psycopg
 import pytest
 from django.contrib.sessions.models import Session
 from django.db import connection, transaction
+from django.http import HttpResponse
 from django.test import RequestFactory
 
 from bench.seed import BENCH_DOMAIN, BENCH_PASSWORD, BIG_THREAD_TITLE
@@ -50,6 +52,7 @@ from tests.test_settings import production_env, run_python
 # ----- the rules, without servers -----
 
 SHOW_DATABASES = """
+import contextlib
 import json
 from django.conf import settings
 replica = settings.DATABASES.get("replica")
@@ -182,6 +185,35 @@ def test_migrations_run_on_the_primary_only():
 def test_writes_admin_and_sign_in_never_read_the_replica(method, path):
     request = RequestFactory().generic(method, path)
     assert not ReplicaMiddleware(lambda r: None).may_read_replica(request)
+
+
+class FakeConnection:
+    """Enough of a connection for the middleware, without a server."""
+
+    atomic_blocks = ()
+
+    def execute_wrapper(self, wrapper):
+        return contextlib.nullcontext()
+
+
+def test_a_get_the_replica_failed_under_is_run_again_on_the_primary(monkeypatch):
+    fake = FakeConnection()
+    monkeypatch.setattr(db_router, "connections", {"default": fake, "replica": fake})
+    monkeypatch.setattr(db_router, "monitor", ReplicaMonitor())
+    monkeypatch.setattr(ReplicaMiddleware, "may_read_replica", lambda self, r: True)
+    runs = []
+
+    def view(request):
+        state = db_router.current_request()
+        runs.append(state.may_read_replica)
+        # As _notice_replica_errors does when a replica query fails.
+        state.replica_failed = state.may_read_replica
+        return HttpResponse("page")
+
+    response = ReplicaMiddleware(view)(RequestFactory().get("/boards/"))
+    assert runs == [True, False]
+    assert response.content == b"page"
+    assert not db_router.monitor.status.usable
 
 
 def test_a_promoted_replica_is_reported_as_an_error(caplog):
