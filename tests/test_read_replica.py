@@ -166,6 +166,18 @@ def test_inside_a_transaction_the_view_opened_reads_go_to_the_primary(db, state)
             assert ReplicaRouter().db_for_read(User) == "default"
 
 
+def test_a_view_under_atomic_requests_reads_the_replica_in_its_own_block(state):
+    def view(request):
+        return HttpResponse()
+
+    middleware = ReplicaMiddleware(view)
+    middleware.process_view(RequestFactory().get("/boards/"), view, (), {})
+    assert state.request_atomic_depth == len(connection.atomic_blocks) + 1
+    non_atomic = transaction.non_atomic_requests(view)
+    middleware.process_view(RequestFactory().get("/boards/"), non_atomic, (), {})
+    assert state.request_atomic_depth == len(connection.atomic_blocks)
+
+
 def test_migrations_run_on_the_primary_only():
     router = ReplicaRouter()
     assert router.allow_migrate("default", "boards")
