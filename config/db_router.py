@@ -33,8 +33,9 @@ per process (not per query): on the replica pg_is_in_recovery(),
 pg_last_wal_replay_lsn() and pg_last_xact_replay_timestamp(); then on the
 primary pg_current_wal_lsn() and its clock. Caught up (replayed at least
 the primary's position) is no lag; otherwise the lag is the time since the
-last commit the replica replayed, by the primary's clock, which is never
-less than the true staleness. A replica that is not in recovery has been
+last commit the replica replayed, or since the last measure if it has
+replayed what the primary had then (lag_seconds), by the primary's clock:
+never less than the true staleness. A replica that is not in recovery has been
 promoted by mistake: an error is logged and it is not used until it is a
 replica again. A replica that cannot be reached is not used until a later
 check reaches it (tried UNREACHABLE_BACKOFF intervals apart); if it fails
@@ -113,6 +114,8 @@ class ReplicaStatus:
     reason: str
     replay_lsn: int | None = None
     lag_seconds: float | None = None
+    # The primary's (WAL position, clock) when measured.
+    primary: tuple | None = None
 
 
 class ReplicaMonitor:
@@ -134,7 +137,7 @@ class ReplicaMonitor:
         # One thread measures; the others go on with the last measure.
         if due and self._lock.acquire(blocking=False):
             try:
-                self._set(measure())
+                self._set(measure(self.status))
             finally:
                 self._checked_at = time.monotonic()
                 self._lock.release()
@@ -163,8 +166,9 @@ class ReplicaMonitor:
             logger.info("The read replica is used again.")
 
 
-def measure():
-    """The replica's state now (see the module's docstring)."""
+def measure(earlier=None):
+    """The replica's state now (see the module's docstring); earlier is the
+    last measure's ReplicaStatus."""
     try:
         with connections[REPLICA].cursor() as cursor:
             cursor.execute(
@@ -184,15 +188,40 @@ def measure():
     except DatabaseError as error:
         return ReplicaStatus(False, f"primary unreachable ({type(error).__name__})")
     replay_lsn = lsn_number(replay_text)
-    if replay_lsn is not None and replay_lsn >= lsn_number(primary_text):
-        lag = 0.0
-    elif replayed_at is None:
-        return ReplicaStatus(False, "nothing replayed yet", replay_lsn)
-    else:
-        lag = max(0.0, (primary_now - replayed_at).total_seconds())
+    primary = (lsn_number(primary_text), primary_now)
+    lag = lag_seconds(
+        replay_lsn, replayed_at, primary, earlier.primary if earlier else None
+    )
+    if lag is None:
+        return ReplicaStatus(False, "nothing replayed yet", replay_lsn, None, primary)
     if lag > settings.RENKEI_REPLICA_MAX_LAG_SECONDS:
-        return ReplicaStatus(False, f"lags {lag:.1f} s", replay_lsn, lag)
-    return ReplicaStatus(True, "in use", replay_lsn, lag)
+        return ReplicaStatus(False, f"lags {lag:.0f} s", replay_lsn, lag, primary)
+    return ReplicaStatus(True, "in use", replay_lsn, lag, primary)
+
+
+def lag_seconds(replay_lsn, replayed_at, primary, earlier=None):
+    """How far behind the replica's rows may be, by the primary's clock;
+    never less than they are. None: nothing to tell by.
+
+    replay_lsn, replayed_at: what the replica has replayed, and the commit
+    time of the last transaction it replayed. primary, earlier: the
+    primary's (WAL position, clock) now and at the last measure. Replayed
+    up to the primary's position is no lag. Otherwise whatever is missing
+    was committed after the last replayed commit, and, if the replica has
+    replayed what the primary had at the last measure, after that measure:
+    the later of the two times bounds it. (An idle primary writes some WAL with
+    no commit in it; the second bound keeps that from looking like a lag
+    as long as the time since the last commit.)
+    """
+    primary_lsn, primary_now = primary
+    if replay_lsn is not None and replay_lsn >= primary_lsn:
+        return 0.0
+    bounds = []
+    if replayed_at is not None:
+        bounds.append((primary_now - replayed_at).total_seconds())
+    if earlier is not None and replay_lsn is not None and replay_lsn >= earlier[0]:
+        bounds.append((primary_now - earlier[1]).total_seconds())
+    return max(0.0, min(bounds)) if bounds else None
 
 
 monitor = ReplicaMonitor()

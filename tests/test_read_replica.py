@@ -12,6 +12,7 @@ asks again until it has, within a generous bound.
 """
 
 import contextlib
+import datetime
 import json
 import os
 import re
@@ -37,6 +38,7 @@ from config.db_router import (
     ReplicaRouter,
     ReplicaStatus,
     RequestState,
+    lag_seconds,
     lsn_number,
     statement_writes,
 )
@@ -53,6 +55,7 @@ from tests.test_settings import production_env, run_python
 
 SHOW_DATABASES = """
 import contextlib
+import datetime
 import json
 from django.conf import settings
 replica = settings.DATABASES.get("replica")
@@ -117,6 +120,35 @@ def test_a_wal_position_reads_as_a_number():
     assert lsn_number("16/B374D848") == (0x16 << 32) | 0xB374D848
     assert lsn_number("0/10") < lsn_number("1/0")
     assert lsn_number(None) is None
+
+
+NOW = datetime.datetime(2026, 12, 7, 9, 0, tzinfo=datetime.UTC)
+
+
+def ago(seconds):
+    return NOW - datetime.timedelta(seconds=seconds)
+
+
+def test_a_replica_that_replayed_the_primarys_position_has_no_lag():
+    assert lag_seconds(100, ago(600), (100, NOW)) == 0
+
+
+def test_a_replica_behind_lags_since_the_last_commit_it_replayed():
+    assert lag_seconds(90, ago(30), (100, NOW)) == 30
+
+
+def test_a_replica_that_replayed_the_last_measures_position_lags_since_then():
+    # The last commit is long ago (an idle site); only WAL without commits
+    # came after the last measure.
+    assert lag_seconds(95, ago(600), (100, NOW), earlier=(95, ago(2))) == 2
+
+
+def test_a_replica_short_of_the_last_measures_position_lags_since_its_commit():
+    assert lag_seconds(90, ago(600), (100, NOW), earlier=(95, ago(2))) == 600
+
+
+def test_a_replica_that_replayed_nothing_has_no_known_lag():
+    assert lag_seconds(90, None, (100, NOW)) is None
 
 
 @pytest.fixture
