@@ -65,8 +65,8 @@ PRIMARY_APPS = {"sessions", "django_cache"}
 SAFE_METHODS = {"GET", "HEAD"}
 PIN_COOKIE = "renkei_wal"
 PIN_SALT = "config.db_router.pin"
-# A write the replica has not replayed after this long is older than any
-# lag it may have and still be used.
+# At least: a write the replica has not replayed after this long is older
+# than any lag it may have and still be used (pin_max_age).
 PIN_MAX_AGE = 300
 # An unreachable replica is tried this many check intervals apart.
 UNREACHABLE_BACKOFF = 5
@@ -99,6 +99,10 @@ class RequestState:
             return False
         depth = len(connections[PRIMARY].atomic_blocks)
         return depth <= self.request_atomic_depth
+
+
+def pin_max_age():
+    return max(PIN_MAX_AGE, settings.RENKEI_REPLICA_MAX_LAG_SECONDS + 60)
 
 
 def current_request():
@@ -148,9 +152,6 @@ class ReplicaMonitor:
         self._set(ReplicaStatus(False, reason))
         self._checked_at = time.monotonic()
 
-    def reset(self):
-        self.__init__()
-
     def _set(self, status):
         before, self.status = self.status, status
         if status.reason == before.reason and status.usable == before.usable:
@@ -195,7 +196,8 @@ def measure(earlier=None):
     if lag is None:
         return ReplicaStatus(False, "nothing replayed yet", replay_lsn, None, primary)
     if lag > settings.RENKEI_REPLICA_MAX_LAG_SECONDS:
-        return ReplicaStatus(False, f"lags {lag:.0f} s", replay_lsn, lag, primary)
+        reason = f"lags more than {settings.RENKEI_REPLICA_MAX_LAG_SECONDS} s"
+        return ReplicaStatus(False, reason, replay_lsn, lag, primary)
     return ReplicaStatus(True, "in use", replay_lsn, lag, primary)
 
 
@@ -347,7 +349,7 @@ class ReplicaMiddleware:
             return False
         pinned = lsn_number(
             request.get_signed_cookie(
-                PIN_COOKIE, default=None, salt=PIN_SALT, max_age=PIN_MAX_AGE
+                PIN_COOKIE, default=None, salt=PIN_SALT, max_age=pin_max_age()
             )
         )
         if pinned is not None and (status.replay_lsn or 0) < pinned:
@@ -374,7 +376,7 @@ class ReplicaMiddleware:
             PIN_COOKIE,
             position,
             salt=PIN_SALT,
-            max_age=PIN_MAX_AGE,
+            max_age=pin_max_age(),
             secure=settings.SESSION_COOKIE_SECURE,
             httponly=True,
             samesite="Lax",
