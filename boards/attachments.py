@@ -149,9 +149,10 @@ class PreparedUpload:
             attachment.save()
         except BaseException as error:
             for field_file in written:
-                field_file.delete(save=False)
+                discard_stored(field_file)
             if isinstance(error, OSError):
-                # A full disk (ENOSPC), a quota or a failing volume: the post
+                # A full disk (ENOSPC), a quota, a failing volume or an object
+                # store that is down (config.media.StoreUnavailable): the post
                 # is not saved and the member is asked to try again later.
                 logger.exception("could not write an attachment to storage")
                 raise ValidationError(
@@ -164,6 +165,21 @@ class PreparedUpload:
                 ) from error
             raise
         return attachment
+
+
+def discard_stored(field_file):
+    """Delete a file written for a save that failed.
+
+    When storage itself failed (a store that is down refuses the delete
+    too), the file is left behind, unreferenced, and logged; the member
+    still gets the error of the save rather than that of the clean-up.
+    """
+    if not field_file:
+        return
+    try:
+        field_file.delete(save=False)
+    except OSError:
+        logger.warning("left an unreferenced file in storage: %s", field_file.name)
 
 
 def clean_file_name(name):

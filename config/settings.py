@@ -288,8 +288,30 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "var" / "media"))
+
+
+# Media (uploads and their thumbnails) stay on local disk under MEDIA_ROOT
+# unless a bucket is named: then they go to that S3-compatible object store
+# (config/media.py; any provider, by its endpoint). The bucket must be
+# private (check --deploy says so if not); keys may be left out where the
+# machine has a role that boto3 finds on its own.
+def _media_s3(name, aws_name):
+    return os.environ.get(f"RENKEI_MEDIA_S3_{name}") or os.environ.get(aws_name) or None
+
+
+RENKEI_MEDIA_S3 = {
+    "bucket_name": _media_s3("BUCKET", "AWS_STORAGE_BUCKET_NAME"),
+    "endpoint_url": _media_s3("ENDPOINT_URL", "AWS_S3_ENDPOINT_URL"),
+    "region_name": _media_s3("REGION", "AWS_S3_REGION_NAME"),
+    "access_key": _media_s3("ACCESS_KEY_ID", "AWS_ACCESS_KEY_ID"),
+    "secret_key": _media_s3("SECRET_ACCESS_KEY", "AWS_SECRET_ACCESS_KEY"),
+}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": (
+        {"BACKEND": "config.media.BucketStorage", "OPTIONS": RENKEI_MEDIA_S3}
+        if RENKEI_MEDIA_S3["bucket_name"]
+        else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    ),
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"

@@ -20,6 +20,8 @@ from boards.models import Thread
 from boards.permissions import visible_threads
 from config import node_checks
 
+from .media import StoreUnavailable
+
 
 @login_not_required
 @require_safe
@@ -81,17 +83,22 @@ class SignOutView(LogoutView):
 
 
 def server_error(request):
-    """500 page; a database outage gets the 503 maintenance page instead.
+    """500 page; a database outage gets the 503 maintenance page instead,
+    and an object store that is down or refusing (config.media) a 503 page
+    saying that files cannot be read just now.
 
     Rendered without a request context: the context processors would need
     the session, and so the database, which may be what failed.
     """
     error = sys.exc_info()[1]
+    retry_after = None
     if isinstance(error, OperationalError | InterfaceError):
-        template, status = "503.html", 503
+        template, status, retry_after = "503.html", 503, "300"
+    elif isinstance(error, StoreUnavailable):
+        template, status, retry_after = "503_files.html", 503, "60"
     else:
         template, status = "500.html", 500
     response = HttpResponse(loader.get_template(template).render(), status=status)
-    if status == 503:
-        response["Retry-After"] = "300"
+    if retry_after:
+        response["Retry-After"] = retry_after
     return response

@@ -7,6 +7,7 @@ between sender and helped municipality behind them.
 """
 
 import datetime
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -22,6 +23,8 @@ from members.models import Organisation, User
 from .agreement_models import dispatch_basis_expression
 from .models import Agreement, ChangeLog, Dispatch
 from .services import _create, _log, _values
+
+logger = logging.getLogger(__name__)
 
 
 def _checked(agreement, parties):
@@ -50,8 +53,34 @@ def _party_names(parties):
 
 
 def _store_document(agreement, document):
-    if document is not None:
+    """Write the PDF; storage that fails (a full disk, an object store that
+    is down) is an error on the form, with no row saved."""
+    if document is None:
+        return
+    try:
         agreement.document.save("agreement.pdf", document, save=False)
+    except OSError as error:
+        logger.exception("could not write an agreement's document to storage")
+        raise ValidationError(
+            {
+                "document": ValidationError(
+                    _(
+                        "The attached files could not be saved. Please try "
+                        "again later; if this continues, please contact the "
+                        "office."
+                    ),
+                    code="storage_failed",
+                )
+            }
+        ) from error
+
+
+def _discard_document(agreement):
+    """Delete a document written for a save that failed, if storage lets us."""
+    try:
+        agreement.document.delete(save=False)
+    except OSError:
+        logger.warning("left an unreferenced file: %s", agreement.document.name)
 
 
 @transaction.atomic
@@ -72,7 +101,7 @@ def agreement_create(
         agreement.parties.set(parties)
     except BaseException:
         if document is not None:
-            agreement.document.delete(save=False)
+            _discard_document(agreement)
         raise
     _log(
         agreement,
@@ -105,7 +134,7 @@ def agreement_update(
         locked.parties.set(parties)
     except BaseException:
         if document is not None:
-            locked.document.delete(save=False)
+            _discard_document(locked)
         raise
     _log(
         locked,

@@ -25,7 +25,10 @@ class MembersConfig(AppConfig):
         from allauth.account.signals import password_reset
         from allauth.mfa.signals import authentication_failed
         from django.contrib.auth import signals as auth_signals
+        from django.core import checks
         from django.tasks.signals import task_started
+
+        from config import media
 
         from . import permissions, sign_ins
         from .common import changes, workers
@@ -49,3 +52,6 @@ class MembersConfig(AppConfig):
         auth_signals.user_login_failed.connect(sign_ins.on_login_failed)
         auth_signals.user_logged_out.connect(sign_ins.on_logged_out)
         authentication_failed.connect(sign_ins.on_mfa_failed)
+        # check --deploy asks the object store whether the media bucket is
+        # private (only then: it is a network call).
+        checks.register(media.check_bucket_private, checks.Tags.security, deploy=True)

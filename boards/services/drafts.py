@@ -30,7 +30,11 @@ def _delete_files_on_commit(rows: Iterable[DraftAttachment]) -> None:
     storage = DraftAttachment._meta.get_field("file").storage
     names = [f.name for row in rows for f in (row.file, row.thumbnail) if f]
     if names:
-        transaction.on_commit(lambda: [storage.delete(name) for name in names])
+        # robust: a store that is down then leaves the files behind (logged)
+        # rather than failing a request whose rows are already committed.
+        transaction.on_commit(
+            lambda: [storage.delete(name) for name in names], robust=True
+        )
 
 
 def _ward_ids(ids: Iterable[Any]) -> list[int]:

@@ -19,7 +19,7 @@ from members.services.mail import site_link
 from members.tasks import mail_send
 
 from .. import markdown
-from ..attachments import PreparedUpload
+from ..attachments import PreparedUpload, discard_stored
 from ..inquiries import permissions
 from ..inquiries import values as answer_values
 from ..inquiries.sheets import deadline_text, read_answer_sheet
@@ -45,9 +45,8 @@ def _store_files(uploads, make_row):
             saved.append(upload.store(make_row()))
     except BaseException:
         for row in saved:
-            row.file.delete(save=False)
-            if row.thumbnail:
-                row.thumbnail.delete(save=False)
+            discard_stored(row.file)
+            discard_stored(row.thumbnail)
         raise
     return saved
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from members.models import User
 
 from .. import markdown, search
-from ..attachments import PreparedUpload
+from ..attachments import PreparedUpload, discard_stored
 from ..models import BoardVisit, Category, Post, PostRevision, ReadState, Thread
 from . import notifications
 
@@ -36,9 +36,8 @@ def post_reindex(*, post: Post) -> None:
 
 def _files_delete(attachments):
     for attachment in attachments:
-        attachment.file.delete(save=False)
-        if attachment.thumbnail:
-            attachment.thumbnail.delete(save=False)
+        discard_stored(attachment.file)
+        discard_stored(attachment.thumbnail)
 
 
 def _attachments_save(post, uploads):
