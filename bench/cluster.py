@@ -261,6 +261,8 @@ defaults
     timeout client 60s
     timeout server 40s
     timeout http-keep-alive 10s
+    # A probe slower than this counts as failed.
+    timeout check 3s
     # A request a dead node refused to connect is sent to another node;
     # one it may have begun is not (it could be a post, saved twice).
     retries 3

@@ -79,6 +79,22 @@ def sign_in(client, email, password):
     return response.status_code == 302 and not location.startswith("/accounts/")
 
 
+def error_kind(response):
+    """HTTP status, and for 503 who answered: the site's maintenance page, or
+    the load balancer with no node to send the request to."""
+    kind = f"HTTP {response.status_code}"
+    if response.status_code == 503:
+        if "No server is available" in response.text:
+            kind += " from HAProxy: no node up"
+        elif "メンテナンス中" in response.text:
+            kind += " maintenance page (database)"
+        else:
+            kind += " from the site"
+    elif response.status_code == 502:
+        kind += " from HAProxy: node cut off mid-request"
+    return kind
+
+
 class Tally:
     """What all members saw, added up under a lock."""
 
@@ -169,7 +185,7 @@ class Member(threading.Thread):
             self.signed_in = False
             return None
         if response.status_code != 200:
-            self.failed(f"HTTP {response.status_code}")
+            self.failed(error_kind(response))
             return None
         self.ok(kind, response)
         return response.text
@@ -274,8 +290,12 @@ class Member(threading.Thread):
             return None
         location = response.headers.get("Location", "")
         match = POST_REDIRECT.match(location)
+        if response.status_code == 200:
+            # The form again, with an error: nothing was saved.
+            self.failed("post refused with a form error")
+            return None
         if response.status_code != 302 or not match:
-            self.failed(f"HTTP {response.status_code} (posting)")
+            self.failed(error_kind(response) + " (posting)")
             return None
         self.ok(kind, response)
         with self.tally.lock:

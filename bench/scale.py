@@ -79,6 +79,11 @@ def parse_args(argv):
         help="media on S3 (config.localobjects), refusing for 10 s in the run",
     )
     parser.add_argument(
+        "--store-outage",
+        action="store_true",
+        help="with --object-store: the store refuses connections for 10 s",
+    )
+    parser.add_argument(
         "--file-share", type=float, default=0.25, help="share of posts with a file"
     )
     parser.add_argument(
@@ -89,7 +94,7 @@ def parse_args(argv):
     args = parser.parse_args(argv)
     if args.long:
         defaults = {"nodes": 2, "workers": 3, "members": 100, "duration": 300}
-        args.replica = args.object_store = True
+        args.replica = args.object_store = args.store_outage = True
     else:
         defaults = {"nodes": 2, "workers": 2, "members": 20, "duration": 60}
     for name, value in defaults.items():
@@ -224,7 +229,7 @@ def faults(args, cluster, pair, gate):
             (duration * 0.4, "replica stopped", pair.stop_replica),
             (duration * 0.4 + 15, "replica started again", pair.start_replica),
         ]
-    if gate is not None:
+    if gate is not None and args.store_outage:
         events += [
             (duration * 0.7, "object store refusing", gate.refuse),
             (duration * 0.7 + 10, "object store back", gate.accept),
@@ -244,6 +249,9 @@ class Sampler(threading.Thread):
         self.database_url = database_url
         self.connections = []
         self.redis_memory = []
+        # Seconds in which each node was out of HAProxy's pool, and in which
+        # none was in it.
+        self.down = Counter()
         self.stopping = threading.Event()
 
     def run(self):
@@ -262,6 +270,13 @@ class Sampler(threading.Thread):
             # Redis may be restarting.
             with contextlib.suppress(Exception):
                 self.redis_memory.append(self.cluster.redis.used_memory())
+            with contextlib.suppress(OSError):
+                servers = self.cluster.balancer.servers()
+                for name, server in servers.items():
+                    if not server["status"].startswith("UP"):
+                        self.down[name] += 1
+                if all(not s["status"].startswith("UP") for s in servers.values()):
+                    self.down["no node"] += 1
 
 
 # ----- the check -----
@@ -301,7 +316,9 @@ def check(acknowledged, cluster, accounts, password):
             problems.append(f"{item['token']}: {len(files)} files, {expected} sent")
             continue
         for attachment in files:
-            item["file_url"] = f"/boards/files/{attachment.pk}/{attachment.name}"
+            item["file_url"] = (
+                f"/boards/files/{attachment.pk}/{attachment.original_name}"
+            )
             try:
                 with default_storage.open(attachment.file.name) as stored:
                     digest = hashlib.sha256(stored.read()).hexdigest()
@@ -507,6 +524,18 @@ def markdown(summary):
         f"{summary['resources']['max_connections']}; Redis memory at most "
         f"{summary['resources']['max_redis_mb']:.1f} MB; "
         f"task results: {summary['resources']['tasks']}.",
+        "",
+        "Seconds out of HAProxy's pool (sampled each second): "
+        + (
+            ", ".join(
+                f"{name} {seconds}"
+                for name, seconds in sorted(
+                    summary["resources"]["seconds_out_of_pool"].items()
+                )
+            )
+            or "none"
+        )
+        + ".",
     ]
     if summary["problems"]:
         lines += ["", "## Problems", ""]
@@ -644,12 +673,19 @@ def main(argv=None):
             "median_outage": outages[len(outages) // 2] if outages else 0.0,
         },
         faults=schedule.log,
+        failures_by_5s={
+            str(int(t // 5 * 5)): n
+            for t, n in sorted(
+                Counter(t // 5 * 5 for t, ok in tally.timeline if not ok).items()
+            )
+        },
         lost=lost,
         costs=cost_figures(tally, cpu_window),
         resources={
             "max_connections": max(sampler.connections, default=0),
             "max_redis_mb": max(sampler.redis_memory, default=0) / 1024 / 1024,
             "redis_keys_at_end": redis_keys,
+            "seconds_out_of_pool": dict(sampler.down),
             "tasks": tasks,
         },
         problems=problems,
