@@ -246,6 +246,7 @@ class LoadBalancer:
         self.process = None
 
     def write_config(self):
+        workers = self.nodes[0].workers
         servers = "\n".join(
             f"    server {node.name} 127.0.0.1:{node.port} check" for node in self.nodes
         )
@@ -280,7 +281,11 @@ backend nodes
     option httpchk
     http-check send meth GET uri /healthz ver HTTP/1.1 hdr Host 127.0.0.1
     http-check expect status 200
-    default-server inter 1s fastinter 500ms downinter 1s fall 2 rise 2
+    # No more requests to a node than it has workers: the rest wait here,
+    # where they can still go to another node, and the health probe never
+    # waits behind a queue inside a busy node.
+    timeout queue 30s
+    default-server inter 1s fastinter 500ms downinter 1s fall 2 rise 2 maxconn {workers}
 {servers}
 """
         )
