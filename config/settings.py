@@ -135,6 +135,33 @@ if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 5
 
+# A streaming read replica of the same database (optional). Read-only pages
+# are read from it while it is in recovery and no more than
+# RENKEI_REPLICA_MAX_LAG_SECONDS behind, measured at most every
+# RENKEI_REPLICA_CHECK_SECONDS per process; a person who just wrote reads the
+# primary until the replica has replayed the write (config/db_router.py).
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+RENKEI_REPLICA_MAX_LAG_SECONDS = env_int("RENKEI_REPLICA_MAX_LAG_SECONDS", 5)
+RENKEI_REPLICA_CHECK_SECONDS = env_int("RENKEI_REPLICA_CHECK_SECONDS", 2)
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL, conn_max_age=60, conn_health_checks=True
+    )
+    if not DATABASES["replica"]["ENGINE"].endswith("postgresql"):
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL must point at PostgreSQL.")
+    # Never ATOMIC_REQUESTS: that would connect to the replica for every
+    # request, and fail them all while it is down. Short connect timeout: a
+    # replica that is down costs a page at most this long per check.
+    DATABASES["replica"]["ATOMIC_REQUESTS"] = False
+    DATABASES["replica"].setdefault("OPTIONS", {})["connect_timeout"] = 2
+    # Tests without a pair read the test database through both aliases.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["config.db_router.ReplicaRouter"]
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware"),
+        "config.db_router.ReplicaMiddleware",
+    )
+
 
 def process_kind(argv=None):
     """web, worker or command: what this process is, for its statement timeout.
@@ -166,8 +193,8 @@ STATEMENT_TIMEOUTS = {
     "command": env_int("RENKEI_COMMAND_STATEMENT_TIMEOUT", 0),
 }
 RENKEI_STATEMENT_TIMEOUT = STATEMENT_TIMEOUTS[process_kind()]
-if RENKEI_STATEMENT_TIMEOUT:
-    _options = DATABASES["default"]["OPTIONS"]
+for _database in DATABASES.values() if RENKEI_STATEMENT_TIMEOUT else ():
+    _options = _database["OPTIONS"]
     _options["options"] = " ".join(
         [
             _options.get("options", ""),

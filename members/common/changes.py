@@ -23,7 +23,8 @@ apps have then: a new model is counted without anyone remembering to.
 """
 
 from django.apps import apps
-from django.db import connections
+from django.contrib.auth import get_user_model
+from django.db import connections, router
 from django.db.models.expressions import RawSQL
 
 # Every table of these apps counts as content, many-to-many tables
@@ -112,8 +113,15 @@ def install_triggers(using="default", **kwargs):
         cursor.execute("INSERT INTO change_counter (person_id) VALUES (NULL)")
 
 
-def sums(person_id, using="default"):
-    """(content sum, the person's sum) as the current transaction sees them."""
+def sums(person_id, using=None):
+    """(content sum, the person's sum) as the current transaction sees them.
+
+    Read, unless using names a database, where this request reads accounts
+    and pages (a read replica, while the router sends it there), so that
+    what is read after them shows at least what they stand for.
+    """
+    if using is None:
+        using = router.db_for_read(get_user_model())
     with connections[using].cursor() as cursor:
         cursor.execute(SUMS, [person_id])
         return cursor.fetchone()
