@@ -161,7 +161,7 @@ class ObjectStore:
         }
 
     def storage_options(self, bucket):
-        """OPTIONS for config.media.BucketStorage (settings.RENKEI_MEDIA_S3)."""
+        """OPTIONS for config.bucket.BucketStorage (settings.RENKEI_MEDIA_S3)."""
         return {
             "bucket_name": bucket,
             "endpoint_url": self.endpoint_url,

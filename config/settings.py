@@ -319,7 +319,7 @@ MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "var" / "media"
 
 # Media (uploads and their thumbnails) stay on local disk under MEDIA_ROOT
 # unless a bucket is named: then they go to that S3-compatible object store
-# (config/media.py; any provider, by its endpoint). The bucket must be
+# (config/bucket.py; any provider, by its endpoint). The bucket must be
 # private (check --deploy says so if not); keys may be left out where the
 # machine has a role that boto3 finds on its own.
 def _media_s3(name, aws_name):
@@ -335,7 +335,7 @@ RENKEI_MEDIA_S3 = {
 }
 STORAGES = {
     "default": (
-        {"BACKEND": "config.media.BucketStorage", "OPTIONS": RENKEI_MEDIA_S3}
+        {"BACKEND": "config.bucket.BucketStorage", "OPTIONS": RENKEI_MEDIA_S3}
         if RENKEI_MEDIA_S3["bucket_name"]
         else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
     ),

@@ -24,8 +24,11 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from PIL import Image
 
-from boards.models import Attachment, Post, Thread
-from config import localobjects, media
+from boards.attachments import prepare_upload
+from boards.models import Attachment, Category, Post, Thread
+from boards.services import drafts
+from config import localobjects
+from config.bucket import BucketStorage
 from disaster_support.models import Agreement
 from tests import factories
 from tests.test_settings import BASE_DIR, production_env, run_python
@@ -58,7 +61,7 @@ def bucket(settings, object_store):
     settings.RENKEI_MEDIA_S3 = options
     settings.STORAGES = {
         **settings.STORAGES,
-        "default": {"BACKEND": "config.media.BucketStorage", "OPTIONS": options},
+        "default": {"BACKEND": "config.bucket.BucketStorage", "OPTIONS": options},
     }
     yield name
     object_store.accept()
@@ -147,7 +150,7 @@ def test_a_bucket_puts_media_on_the_object_store():
         RENKEI_MEDIA_S3_ACCESS_KEY_ID="key",
         RENKEI_MEDIA_S3_SECRET_ACCESS_KEY="secret",
     )
-    assert default["BACKEND"] == "config.media.BucketStorage"
+    assert default["BACKEND"] == "config.bucket.BucketStorage"
     assert (
         default["OPTIONS"]
         == options
@@ -170,7 +173,7 @@ def test_the_usual_aws_names_are_read_when_renkeis_are_not_set():
         AWS_SECRET_ACCESS_KEY="aws-secret",
         RENKEI_MEDIA_S3_REGION="ap-northeast-1",
     )
-    assert default["BACKEND"] == "config.media.BucketStorage"
+    assert default["BACKEND"] == "config.bucket.BucketStorage"
     assert options == {
         "bucket_name": "aws-media",
         "endpoint_url": "https://objects.example.jp",
@@ -266,7 +269,7 @@ def test_an_upload_while_the_store_refuses_shows_the_form_and_saves_nothing(
 def test_a_store_failing_between_file_and_thumbnail_leaves_no_row(
     member_client, object_store, bucket, monkeypatch
 ):
-    save = media.BucketStorage._save
+    save = BucketStorage._save
     written = []
 
     def refuse_after_first(storage, name, content):
@@ -275,7 +278,7 @@ def test_a_store_failing_between_file_and_thumbnail_leaves_no_row(
         written.append(name)
         return save(storage, name, content)
 
-    monkeypatch.setattr(media.BucketStorage, "_save", refuse_after_first)
+    monkeypatch.setattr(BucketStorage, "_save", refuse_after_first)
     response = post_thread(member_client, image_upload())
     assert response.status_code == 200
     assert SAVE_FAILED in response.content.decode()
@@ -426,12 +429,12 @@ def test_media_are_copied_back_to_disk_intact(object_store, bucket, settings):
 
 def test_a_copy_that_differs_is_reported_and_fails(bucket, settings, monkeypatch):
     put_on_disk(settings, FILES)
-    save = media.BucketStorage._save
+    save = BucketStorage._save
 
     def corrupt(storage, name, content):
         return save(storage, name, ContentFile(b"not the file"))
 
-    monkeypatch.setattr(media.BucketStorage, "_save", corrupt)
+    monkeypatch.setattr(BucketStorage, "_save", corrupt)
     err = io.StringIO()
     with pytest.raises(CommandError):
         call_command("media_copy", "--to", "s3", stdout=io.StringIO(), stderr=err)
@@ -499,3 +502,34 @@ def test_an_agreement_whose_document_the_store_refuses_is_not_saved(
         )
     assert raised.value.error_dict["document"][0].code == "storage_failed"
     assert not Agreement.objects.exists()
+
+
+# ----- drafts' files -----
+
+
+def draft_with_pdf(member):
+    return drafts.draft_save(
+        user=member,
+        category=Category.objects.get(slug="other"),
+        title="書きかけ",
+        body="本文",
+        uploads=[prepare_upload(pdf_upload())],
+    )
+
+
+def test_a_drafts_files_are_read_back_from_the_bucket(member, object_store, bucket):
+    draft = draft_with_pdf(member)
+    rows = list(draft.attachments.all())
+    assert keys(object_store, bucket) == [rows[0].file.name]
+    (upload,) = drafts.draft_file_uploads(rows)
+    assert upload.content == pdf()
+
+
+def test_a_drafts_files_the_store_cannot_give_back_are_a_form_error(
+    member, object_store, bucket
+):
+    draft = draft_with_pdf(member)
+    object_store.refuse()
+    with pytest.raises(ValidationError) as raised:
+        drafts.draft_file_uploads(list(draft.attachments.all()))
+    assert raised.value.code == "draft_file_unreadable"
