@@ -106,7 +106,7 @@ class Tally:
         self.queries = Counter()  # (kind, alias) -> statements
         self.acknowledged = []  # posts the site said it saved
         self.outages = {}  # member -> longest gap in seconds
-        self.timeline = []  # (seconds since start, ok) per request
+        self.timeline = []  # (seconds since start, ok, kind) per request
 
     def success(self, kind, response, started):
         cpu = int(response.headers.get("X-Renkei-Cpu-Us", 0) or 0)
@@ -117,12 +117,12 @@ class Tally:
             for item in queries.split():
                 alias, number = item.split("=")
                 self.queries[(kind, alias)] += int(number)
-            self.timeline.append((time.monotonic() - started, True))
+            self.timeline.append((time.monotonic() - started, True, kind))
 
     def error(self, kind, started):
         with self.lock:
             self.errors[kind] += 1
-            self.timeline.append((time.monotonic() - started, False))
+            self.timeline.append((time.monotonic() - started, False, kind))
 
 
 class Member(threading.Thread):

@@ -84,6 +84,12 @@ def parse_args(argv):
         help="with --object-store: the store refuses connections for 10 s",
     )
     parser.add_argument(
+        "--think",
+        type=think_range,
+        help="seconds a member waits between actions, e.g. 1-3 (short form) "
+        "or 5-15 (long form: a page every ten seconds or so, as in an emergency)",
+    )
+    parser.add_argument(
         "--file-share", type=float, default=0.25, help="share of posts with a file"
     )
     parser.add_argument(
@@ -93,10 +99,22 @@ def parse_args(argv):
     )
     args = parser.parse_args(argv)
     if args.long:
-        defaults = {"nodes": 2, "workers": 3, "members": 100, "duration": 300}
+        defaults = {
+            "nodes": 2,
+            "workers": 3,
+            "members": 100,
+            "duration": 300,
+            "think": (5.0, 15.0),
+        }
         args.replica = args.object_store = args.store_outage = True
     else:
-        defaults = {"nodes": 2, "workers": 2, "members": 20, "duration": 60}
+        defaults = {
+            "nodes": 2,
+            "workers": 2,
+            "members": 20,
+            "duration": 60,
+            "think": (1.0, 3.0),
+        }
     for name, value in defaults.items():
         if getattr(args, name) is None:
             setattr(args, name, value)
@@ -105,6 +123,14 @@ def parse_args(argv):
     if args.duration < 30:
         parser.error("--duration must be 30 seconds or more")
     return args
+
+
+def think_range(text):
+    try:
+        low, high = (float(part) for part in text.split("-"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a range such as 1-3: {text}") from None
+    return low, high
 
 
 # ----- the database -----
@@ -372,6 +398,19 @@ def check(acknowledged, cluster, accounts, password):
 # ----- figures -----
 
 
+def failures_by_5s(timeline, offset):
+    """Failures by kind in each 5 s of the run, on the faults' clock."""
+    buckets = {}
+    for at, ok, kind in timeline:
+        if not ok:
+            bucket = str(int((at - offset) // 5 * 5))
+            buckets.setdefault(bucket, Counter())[kind] += 1
+    return {
+        bucket: dict(kinds)
+        for bucket, kinds in sorted(buckets.items(), key=lambda b: int(b[0]))
+    }
+
+
 def measure_nodes(cluster):
     return {
         "at": time.monotonic(),
@@ -455,7 +494,8 @@ def markdown(summary):
         f"`python -m bench.scale` of {run['finished_at']}: **{verdict}**.",
         "",
         f"{run['nodes']} gunicorn nodes × {run['workers']} workers behind HAProxy, "
-        f"{run['members']} simulated members for {run['duration']} s; "
+        f"{run['members']} simulated members for {run['duration']} s, "
+        f"{run['think'][0]:g}–{run['think'][1]:g} s between actions; "
         f"replica: {'yes' if run['replica'] else 'no'}; "
         f"media: {'S3 (moto)' if run['object_store'] else 'posts only, no files'}. "
         f"Machine: {summary['machine']['cpu']}, {summary['machine']['cores']} "
@@ -494,6 +534,20 @@ def markdown(summary):
         "| ---: | --- | ---: |",
     ]
     lines += [f"| {e['at']} | {e['event']} | {e['took']} |" for e in summary["faults"]]
+    if summary["failures_by_5s"]:
+        lines += [
+            "",
+            "Failures in time (seconds on the faults' clock):",
+            "",
+            "| from (s) | failures |",
+            "| ---: | --- |",
+        ]
+        lines += [
+            f"| {at} | "
+            + ", ".join(f"{kind} {n}" for kind, n in sorted(kinds.items()))
+            + " |"
+            for at, kinds in summary["failures_by_5s"].items()
+        ]
     lines += [
         "",
         "Cost of a page view (CPU of the worker inside Django, statements per "
@@ -606,7 +660,7 @@ def main(argv=None):
                 deadline=deadline,
                 started=started,
                 file_share=args.file_share if args.object_store else 0.0,
-                think=(1.0, 3.0),
+                think=args.think,
             )
             for number, email in enumerate(accounts)
         ]
@@ -617,6 +671,8 @@ def main(argv=None):
             member.start()
             time.sleep(min(0.2, 5 / len(members)))
         schedule.start()
+        # The faults' times count from here; the members' from `started`.
+        schedule_offset = time.monotonic() - started
         # Nodes' CPU in the last quarter of the run, when every fault is over
         # and every member has long signed in.
         time.sleep(max(0.0, started + args.duration * 0.75 - time.monotonic()))
@@ -658,6 +714,7 @@ def main(argv=None):
             "workers": args.workers,
             "members": args.members,
             "duration": args.duration,
+            "think": args.think,
             "replica": bool(pair),
             "object_store": bool(gate),
             "finished_at": datetime.datetime.now(datetime.UTC)
@@ -673,12 +730,7 @@ def main(argv=None):
             "median_outage": outages[len(outages) // 2] if outages else 0.0,
         },
         faults=schedule.log,
-        failures_by_5s={
-            str(int(t // 5 * 5)): n
-            for t, n in sorted(
-                Counter(t // 5 * 5 for t, ok in tally.timeline if not ok).items()
-            )
-        },
+        failures_by_5s=failures_by_5s(tally.timeline, schedule_offset),
         lost=lost,
         costs=cost_figures(tally, cpu_window),
         resources={
