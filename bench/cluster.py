@@ -285,7 +285,11 @@ backend nodes
     # where they can still go to another node, and the health probe never
     # waits behind a queue inside a busy node.
     timeout queue 30s
-    default-server inter 1s fastinter 500ms downinter 1s fall 2 rise 2 maxconn {workers}
+    # A connection a node refuses takes it out at once, not after two
+    # probes: otherwise the retries go to it again, the one node with free
+    # slots, and end in a 503.
+    default-server inter 1s fastinter 500ms downinter 1s fall 2 rise 2
+    default-server maxconn {workers} observe layer4 error-limit 1 on-error mark-down
 {servers}
 """
         )

@@ -21,7 +21,7 @@ early or late. So a node is refused:
                       by more than RENKEI_MAX_CLOCK_SKEW seconds.
 
 The first node to start on an empty database records its fingerprint and
-settings version; `manage.py node_identity --record` (the release step)
+settings version; `python -m config.node_checks --record` (the release step)
 records this environment's values on purpose, after the key or the version
 was changed and before the nodes start again.
 
@@ -134,14 +134,14 @@ def check_identity(recorded: Identity | None) -> list[str]:
             "DJANGO_SECRET_KEY differs from the key the other nodes use (its "
             "fingerprint does not match the one recorded in the database). "
             "Give every node the same key; after changing it on purpose, stop "
-            "all nodes and run `manage.py node_identity --record` once."
+            "all nodes and run `python -m config.node_checks --record` once."
         )
     if recorded.settings_version != mine.settings_version:
         problems.append(
             f"RENKEI_SETTINGS_VERSION is {mine.settings_version!r}, but the "
             f"other nodes run {recorded.settings_version!r}. Deploy the same "
             "release everywhere; a new release records its version with "
-            "`manage.py node_identity --record` in the release step."
+            "`python -m config.node_checks --record` in the release step."
         )
     return problems
 
@@ -269,3 +269,39 @@ def health_problems() -> list[str]:
         for problem in _found:
             logger.error("This node must not serve: %s", problem)
     return [*(_found or []), *check_clock()]
+
+
+def main(argv=None):
+    """python -m config.node_checks [--record]: may this environment join the
+    nodes? With --record, make its key and settings version the site's (the
+    release step). Exit status 0 when it may, 1 with the reasons when not."""
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(description=main.__doc__.split("\n")[0])
+    parser.add_argument(
+        "--record",
+        action="store_true",
+        help="record this environment's key fingerprint and settings version",
+    )
+    args = parser.parse_args(argv)
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    django.setup()
+    if args.record:
+        identity = record_identity()
+        print(
+            f"Recorded: key fingerprint {identity.fingerprint[:12]}…, "
+            f"settings version {identity.settings_version!r}."
+        )
+    found = problems(record_if_missing=False)
+    for problem in found:
+        print(f"This node may not join the others: {problem}", file=sys.stderr)
+    if not found:
+        print("This node may join the others.")
+    return 1 if found else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
