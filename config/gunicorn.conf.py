@@ -20,3 +20,12 @@ accesslog = "-"
 # Only this host by default: behind Docker Compose the proxy on the host
 # reaches the container from the network's gateway (compose.yaml).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+
+
+def on_starting(server):
+    """Refuse to start a node that does not belong with the others (another
+    secret key, settings version, migrations or clock: config/node_checks.py);
+    the reason is in the log and the exit status is 3."""
+    from config import node_checks
+
+    node_checks.check_at_start()

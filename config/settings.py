@@ -226,6 +226,15 @@ RENKEI_ACCOUNT_CACHE_SECONDS = int(
     )
 )
 
+# ----- APP NODES -----
+# Every node behind the load balancer must have the same SECRET_KEY, the
+# same RENKEI_SETTINGS_VERSION (a label of the release, e.g. its tag) and a
+# clock within RENKEI_MAX_CLOCK_SKEW seconds of PostgreSQL's; a node that
+# has not is refused as it starts, or leaves /healthz (config/node_checks.py).
+
+RENKEI_SETTINGS_VERSION = os.environ.get("RENKEI_SETTINGS_VERSION", "")
+RENKEI_MAX_CLOCK_SKEW = env_int("RENKEI_MAX_CLOCK_SKEW", 3)
+
 # ----- AUTHENTICATION -----
 
 AUTH_USER_MODEL = "members.User"

@@ -6,7 +6,6 @@ from django.db import (
     DatabaseError,
     InterfaceError,
     OperationalError,
-    connection,
     transaction,
 )
 from django.http import HttpResponse
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_safe
 from boards import selectors
 from boards.models import Thread
 from boards.permissions import visible_threads
+from config import node_checks
 
 from .media import StoreUnavailable
 
@@ -48,13 +48,23 @@ def home(request):
 @never_cache
 @transaction.non_atomic_requests
 def healthz(request):
-    """200 when the database answers, 503 when it does not."""
+    """200 when the database answers and this node may serve, else 503.
+
+    A node may not serve when its clock is off PostgreSQL's, or when the
+    checks of config/node_checks.py it could not run at its start find it
+    does not belong with the other nodes; the reasons are in the body.
+    """
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
+        found = node_checks.health_problems()
     except DatabaseError:
         return HttpResponse(
             "database unavailable\n", status=503, content_type="text/plain"
+        )
+    if found:
+        return HttpResponse(
+            "".join(f"{problem}\n" for problem in found),
+            status=503,
+            content_type="text/plain",
         )
     return HttpResponse("ok\n", content_type="text/plain")
 
