@@ -85,6 +85,10 @@ SIZED_TABLES = [
 # requests/s lost on board pages, search under this p95, deep pages at most
 # this much slower than page 1.
 BOARD_SHARE_OF_FLOOR = 0.5
+# First views of board pages: at least this share of the template floor's
+# requests/s (bench/urls.py) and at most this median in-process.
+FIRST_VIEW_SHARE_OF_TEMPLATE_FLOOR = 0.5
+FIRST_VIEW_MEDIAN_MS = 15
 SEARCH_P95_MS = 100
 DEEP_SLOWDOWN = 1.2
 
@@ -206,6 +210,11 @@ def key_pages(user):
             "floor, signed in (trivial members-only view)",
             reverse("bench_member_floor"),
             kind="member floor",
+        ),
+        Page(
+            "floor, template (members-only, 50 rows, no database)",
+            reverse("bench_template_floor"),
+            kind="template floor",
         ),
         Page("site home", reverse("home")),
         Page("board home", reverse("boards:home"), kind="board"),
@@ -335,15 +344,42 @@ def share(result, floor):
     return result.requests_per_second / floor.requests_per_second
 
 
+def floor_page(pages, kind):
+    """The floor of that kind (anonymous, member floor, template floor)."""
+    return next((page for page in pages if page.kind == kind), None)
+
+
+def is_board_page(page):
+    return page.kind == "board" or page.kind.startswith(
+        ("deep:thread", "deep:category")
+    )
+
+
 def targets(page, pages, max_queries):
     """[(target, met)] for a page; see the module's constants."""
     by_name = {other.name: other for other in pages}
     member_floor = pages[1]
+    template_floor = floor_page(pages, "template floor")
     checks = []
     if max_queries is not None:
         checks.append((f"≤ {max_queries} queries", page.queries <= max_queries))
-    board = page.kind == "board" or page.kind.startswith("deep:thread")
-    board = board or page.kind.startswith("deep:category")
+    board = is_board_page(page)
+    if board:
+        checks.append(
+            (
+                f"first view ≤ {FIRST_VIEW_MEDIAN_MS} ms",
+                page.median <= FIRST_VIEW_MEDIAN_MS,
+            )
+        )
+    first = share(page.throughput, template_floor and template_floor.throughput)
+    if board and first is not None:
+        checks.append(
+            (
+                f"first view ≥ {FIRST_VIEW_SHARE_OF_TEMPLATE_FLOOR:.0%} of "
+                "template floor",
+                first >= FIRST_VIEW_SHARE_OF_TEMPLATE_FLOOR,
+            )
+        )
     ratio = share(page.again_throughput, member_floor.again_throughput)
     if board and ratio is not None:
         checks.append(
@@ -378,12 +414,13 @@ def _share(value):
 
 def results_table(pages, max_queries=None):
     floor, member_floor = pages[0], pages[1]
+    template_floor = floor_page(pages, "template floor") or member_floor
     lines = [
         "| page | median ms | p95 ms | SQL ms | queries | KB | seen again ms "
-        "| requests/s | × floor | × signed-in floor | seen again requests/s "
-        "| × signed-in floor | targets | met |",
+        "| requests/s | × floor | × signed-in floor | × template floor "
+        "| seen again requests/s | × signed-in floor | targets | met |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
-        "| ---: | ---: | --- | --- |",
+        "| ---: | ---: | ---: | --- | --- |",
     ]
     for page in pages:
         checks = targets(page, pages, max_queries)
@@ -395,6 +432,7 @@ def results_table(pages, max_queries=None):
             f"{again} | {_rate(page.throughput)} | "
             f"{_share(share(page.throughput, floor.throughput))} | "
             f"{_share(share(page.throughput, member_floor.throughput))} | "
+            f"{_share(share(page.throughput, template_floor.throughput))} | "
             f"{_rate(page.again_throughput)} | "
             f"{_share(share(page.again_throughput, member_floor.again_throughput))} | "
             f"{'; '.join(t for t, _ok in checks)} | {met if checks else ''} |"
@@ -405,6 +443,14 @@ def results_table(pages, max_queries=None):
 def _why(page, target, pages):
     """What the figures say about a missed target."""
     member_floor = pages[1]
+    template_floor = floor_page(pages, "template floor") or member_floor
+    if target.startswith("first view"):
+        return (
+            f"rendered afresh it takes {page.median:.1f} ms in-process against "
+            f"{template_floor.median:.1f} ms for the template floor, "
+            f"{page.sql_median:.1f} ms of it in SQL over {page.queries} queries, "
+            "the rest Python (docs/profile.md)"
+        )
     if "floor" in target:
         return (
             f"seen again it takes {page.again_median:.1f} ms in-process against "
@@ -448,6 +494,7 @@ def budget(pages, workers):
     ]
     if not floor or not member_floor or not board:
         return []
+    template_floor = floor_page(pages, "template floor")
     first = [share(page.throughput, member_floor) for page in board]
     first_anonymous = [share(page.throughput, floor) for page in board]
     again = [share(page.again_throughput, pages[1].again_throughput) for page in board]
@@ -469,6 +516,24 @@ def budget(pages, workers):
         f"{min(again):.0%}–{max(again):.0%} "
         f"({min(again_anonymous):.0%}–{max(again_anonymous):.0%}). "
         f"With {workers} workers.",
+        *_template_floor_text(template_floor, board),
+    ]
+
+
+def _template_floor_text(template_floor, board):
+    if template_floor is None or template_floor.throughput is None:
+        return []
+    shares = [share(page.throughput, template_floor.throughput) for page in board]
+    return [
+        "",
+        "The template floor, a members-only view rendering a "
+        f"{template_floor.kilobytes:.0f} KB page of 50 rows from plain Python "
+        "data through the same template engine, context processors and "
+        f"middleware, answers {template_floor.throughput.requests_per_second:.0f} "
+        f"requests/s in {template_floor.median:.1f} ms in-process: what a "
+        "perfectly optimised page would cost. First views of the board, "
+        f"category and thread pages reach {min(shares):.0%}–{max(shares):.0%} "
+        "of it.",
     ]
 
 
@@ -653,6 +718,7 @@ def report(pages, args):
         "",
         *(missed(pages, args.max_queries) or ["All targets met."]),
         *budget(pages, args.workers),
+        *memory_text(args),
     ]
     slow = [page for page in pages if page.median > args.explain_over]
     if slow:
@@ -671,6 +737,51 @@ def report(pages, args):
     return "\n".join(lines) + "\n"
 
 
+def memory_text(args):
+    samples = getattr(args, "memory_samples", None)
+    if not samples:
+        return []
+    workers = len(samples[0].rss_mb)
+    header = " | ".join(f"worker {n + 1} MB" for n in range(workers))
+    lines = [
+        "",
+        "## Memory",
+        "",
+        f"Resident memory (RSS) of each of the {workers} gunicorn workers "
+        "(production settings, the page cache off so that every request "
+        f"renders its page) while {samples[-1].requests:,} requests cycle "
+        f"through {len(args.memory_mix)} pages (the floors, the board, category "
+        "and thread pages, the searches and the member directory, signed in "
+        f"as a member) over {args.connections} connections, read every "
+        f"{args.memory_every:,} requests; {samples[-1].errors} errors. The "
+        "bench's gunicorn never recycles a worker; production's does after "
+        "1,000–1,100 requests (config/gunicorn.conf.py), which would hide a "
+        "leak.",
+        "",
+        f"| requests | {header} |",
+        "| ---: |" + " ---: |" * workers,
+        *(
+            f"| {sample.requests:,} | "
+            + " | ".join(f"{mb:.1f}" for mb in sample.rss_mb)
+            + " |"
+            for sample in samples
+        ),
+    ]
+    if len(samples) > 2:
+        # Growth after the first round, which loads the code and caches.
+        settled, last = samples[1], samples[-1]
+        growth = [b - a for a, b in zip(settled.rss_mb, last.rss_mb, strict=True)]
+        lines += [
+            "",
+            f"After {last.requests:,} requests: "
+            + ", ".join(f"{mb:.1f} MB" for mb in last.rss_mb)
+            + f" per worker; from {settled.requests:,} requests to the end "
+            + ", ".join(f"{mb:+.1f} MB" for mb in growth)
+            + ".",
+        ]
+    return lines
+
+
 def throughput_text(args):
     if not args.throughput:
         return "Throughput not measured (run with --throughput SECONDS)."
@@ -678,12 +789,17 @@ def throughput_text(args):
         f"Requests/s: gunicorn with production settings "
         f"(bench.settings, {args.workers} sync workers) on loopback, wrk with "
         f"{args.connections} connections for {args.throughput} s per page on "
-        "the same machine, signed in as for the in-process runs, once with "
-        "the page cache off (first views) and once with it on (seen again); "
+        f"the same machine ({throughput.client_name()}), signed in as for the "
+        "in-process runs, once with the page cache off (first views) and once "
+        "with it on (seen again); "
         "× floor is the share of the requests/s of the floor, a view that "
         "returns a few bytes through the same middleware, × signed-in floor "
         "the share of the same view's for a signed-in member, which reads "
-        "the session and the account (bench/urls.py), in the same run."
+        "the session and the account (bench/urls.py), × template floor the "
+        "share of a members-only view rendering a 20 KB page of 50 rows from "
+        "plain Python data (bench/urls.py), in the same run. Board, category "
+        "and thread pages are judged on their first views against the "
+        "template floor and on their in-process median."
     )
 
 
@@ -716,6 +832,15 @@ def parse_args(argv):
         help="also run wrk against gunicorn for this long per page (0: do not)",
     )
     parser.add_argument("--connections", type=int, default=4, help="for wrk")
+    parser.add_argument(
+        "--memory",
+        type=int,
+        default=10000,
+        metavar="REQUESTS",
+        help="with --throughput, send this many requests of a mix of pages "
+        "and read the workers' RSS every --memory-every (0: do not)",
+    )
+    parser.add_argument("--memory-every", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument(
         "--counts", help="write each page's query count to this JSON file"
@@ -812,6 +937,24 @@ def main(argv=None):
             setattr(pages[0], attribute, results["floor"])
             for page in rated:
                 setattr(page, attribute, results[page.name])
+    if args.throughput and args.memory:
+        mix = [page.url for page in pages if page.rate and page.account == "member"]
+        print(
+            f"Memory: {args.memory:,} requests of {len(mix)} pages, first views:",
+            file=sys.stderr,
+        )
+        args.memory_samples = throughput.memory(
+            database_url(),
+            mix,
+            (user.email, BENCH_PASSWORD),
+            total=args.memory,
+            every=args.memory_every,
+            connections=args.connections,
+            workers=args.workers,
+            say=lambda text: print(text, file=sys.stderr),
+            env={"RENKEI_PAGE_CACHE_SECONDS": "0"},
+        )
+        args.memory_mix = mix
     print(results_table(pages, args.max_queries))
     if args.output:
         Path(args.output).write_text(report(pages, args))

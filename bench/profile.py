@@ -1,0 +1,178 @@
+"""Where a first view's milliseconds go, page by page.
+
+    python -m bench.profile [--runs 20] [--output docs/profile.md] [--top 25]
+
+Requests the board pages of bench.measure (board home, a category's first
+page and one 3,000 threads in, the long thread's first page and a typical
+thread, and the template floor) through Django's test client with the page
+cache off, under cProfile, signed in as bench.measure's member. For each page
+it reports the median wall-clock time without the profiler, how much of the
+profiled time went to SQL (the database driver's execute and fetch), to
+building model instances, to template rendering and to the rest, and the
+functions with the most time of their own. Run it with DJANGO_DEBUG on,
+against a database seeded by bench.seed.
+"""
+
+import argparse
+import cProfile
+import pstats
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext, override_settings
+
+from bench import measure  # sets up Django with bench.settings
+
+# (share, functions whose cumulative time is that share); a function counts
+# once, in the first share it matches, and shares nest (SQL inside model
+# building inside rendering), so each is reported without what the earlier
+# ones already took.
+SHARES = [
+    (
+        "SQL (driver execute and fetch)",
+        [
+            ("psycopg/cursor.py", "execute"),
+            ("psycopg/cursor.py", "fetchall"),
+            ("psycopg/cursor.py", "fetchmany"),
+            ("psycopg/cursor.py", "fetchone"),
+            ("psycopg/server_cursor.py", "execute"),
+            ("psycopg/server_cursor.py", "fetchmany"),
+        ],
+    ),
+    ("SQL compilation (ORM as_sql)", [("django/db/models/sql/compiler.py", "as_sql")]),
+    ("model instances (from_db)", [("django/db/models/base.py", "from_db")]),
+    ("template rendering", [("django/template/base.py", "render")]),
+]
+
+
+def pages():
+    user = measure.bench_member()
+    wanted = {"board", "deep:category, page 1", "member floor", "template floor"}
+    chosen = [
+        page
+        for page in measure.key_pages(user)
+        if page.kind in wanted and "last page" not in page.name
+    ]
+    return user, chosen
+
+
+def timed(client, url, runs):
+    """Median wall-clock ms, median CPU ms of this process, SQL ms, queries.
+
+    CPU time leaves out waiting for PostgreSQL and for other processes on a
+    busy machine: it is the Python side's cost."""
+    times, cpu, sql = [], [], []
+    queries = 0
+    for _ in range(runs):
+        with CaptureQueriesContext(connection) as captured:
+            began, began_cpu = time.perf_counter(), time.process_time()
+            response = client.get(url)
+            times.append((time.perf_counter() - began) * 1000)
+            cpu.append((time.process_time() - began_cpu) * 1000)
+        queries = len(captured.captured_queries)
+        sql.append(sum(float(q["time"]) for q in captured.captured_queries) * 1000)
+        if response.status_code != 200:
+            sys.exit(f"{url} answered {response.status_code}")
+    return (
+        statistics.median(times),
+        statistics.median(cpu),
+        statistics.median(sql),
+        queries,
+    )
+
+
+def cumulative(stats, file_part, name):
+    total = 0.0
+    for (filename, _line, function), row in stats.stats.items():
+        if function == name and filename.endswith(file_part):
+            total = max(total, row[3])  # cumulative of the outermost call
+    return total
+
+
+def profile(client, url, runs):
+    # CPU time: on a shared machine wall-clock time is mostly other processes.
+    profiler = cProfile.Profile(time.process_time)
+    profiler.enable()
+    began = time.process_time()
+    for _ in range(runs):
+        client.get(url)
+    wall = (time.process_time() - began) / runs * 1000
+    profiler.disable()
+    return pstats.Stats(profiler), wall
+
+
+def breakdown(stats, runs):
+    """ms per request for each share, nested shares subtracted."""
+    raw = {}
+    for label, functions in SHARES:
+        raw[label] = sum(cumulative(stats, f, n) for f, n in functions) / runs * 1000
+    total = stats.total_tt / runs * 1000
+    return raw, total
+
+
+def top_functions(stats, runs, count):
+    rows = sorted(stats.stats.items(), key=lambda item: item[1][2], reverse=True)
+    lines = []
+    for (filename, line, function), (_cc, calls, tottime, cumtime, _c) in rows[:count]:
+        short = filename.split("site-packages/")[-1].replace(str(Path.cwd()), ".")
+        lines.append(
+            f"| `{short}:{line}({function})` | {calls / runs:,.0f} | "
+            f"{tottime / runs * 1000:.2f} | {cumtime / runs * 1000:.2f} |"
+        )
+    return lines
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--top", type=int, default=20)
+    parser.add_argument("--output")
+    parser.add_argument("--only", help="profile only pages whose name has this")
+    args = parser.parse_args(argv)
+    user, chosen = pages()
+    if args.only:
+        chosen = [page for page in chosen if args.only in page.name]
+    client = Client(headers={"host": "localhost"})
+    client.force_login(user)
+    out = ["# Where a first view's time goes", ""]
+    with override_settings(RENKEI_PAGE_CACHE_SECONDS=0):
+        for page in chosen:
+            for _ in range(3):
+                client.get(page.url)
+            median, cpu, sql, queries = timed(client, page.url, args.runs)
+            stats, wall = profile(client, page.url, args.runs)
+            raw, _total = breakdown(stats, args.runs)
+            out += [
+                f"## {page.name}",
+                "",
+                f"`{page.url}`: median {median:.1f} ms unprofiled ({cpu:.1f} ms of "
+                f"this process's CPU), {queries} queries taking {sql:.1f} ms in the "
+                f"query log; under cProfile {wall:.1f} ms of CPU "
+                f"a request, of which (cumulative, nested shares overlap):",
+                "",
+                *(f"- {label}: {ms:.1f} ms" for label, ms in raw.items()),
+                "",
+                "| function | calls | own ms | cumulative ms |",
+                "| --- | ---: | ---: | ---: |",
+                *top_functions(stats, args.runs, args.top),
+                "",
+            ]
+            print(
+                f"{page.name}: {median:.1f} ms, cpu {cpu:.1f}, sql {sql:.1f}, "
+                f"{queries} queries, "
+                + ", ".join(f"{k.split(' ')[0]} {v:.1f}" for k, v in raw.items()),
+                file=sys.stderr,
+            )
+    text = "\n".join(out) + "\n"
+    if args.output:
+        Path(args.output).write_text(text)
+    else:
+        print(text)
+
+
+if __name__ == "__main__":
+    main()
