@@ -151,7 +151,9 @@ def _python_load(url, cookie, *, seconds=None, connections, count=None, paths=No
 
 
 def client_name():
-    return "wrk" if shutil.which("wrk") else "a Python client (wrk not installed)"
+    if shutil.which("wrk"):
+        return "wrk"
+    return "a client in Python (bench/throughput.py; wrk is not installed)"
 
 
 def wrk(url, script, *, seconds, connections, threads=2, cookie=""):
