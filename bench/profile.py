@@ -50,6 +50,16 @@ SHARES = [
 ]
 
 
+INTRO = (
+    'Written by `python -m bench.profile` (docs/operations.md, "Benchmarks"); run '
+    "it again to refresh. Each page is requested as bench.measure's member with "
+    "the page cache off, after 3 warm-up requests (so thread rows and posts come "
+    "from the shared fragments, as for a page others have seen). cProfile counts "
+    "CPU time and multiplies the cost of small calls several times over: compare "
+    "the shares within a page, and the unprofiled CPU figures between pages."
+)
+
+
 def pages():
     user = measure.bench_member()
     wanted = {"board", "deep:category, page 1", "member floor", "template floor"}
@@ -191,7 +201,7 @@ def main(argv=None):
     SimpleTemplateResponse.rendered_content = property(_timed_rendered_content)
     client = Client(headers={"host": "localhost"})
     client.force_login(user)
-    out = ["# Where a first view's time goes", ""]
+    out = ["# Where a first view's time goes", "", INTRO, ""]
     with override_settings(RENKEI_PAGE_CACHE_SECONDS=0):
         for page in chosen:
             for _ in range(3):
