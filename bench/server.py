@@ -165,9 +165,16 @@ def healthy(port):
 
 @contextlib.contextmanager
 def serve(
-    database_url, *, port=None, workers=2, settings="bench.settings", **overrides
+    database_url,
+    *,
+    port=None,
+    workers=2,
+    settings="bench.settings",
+    expose_process=False,
+    **overrides,
 ):
-    """Run gunicorn on 127.0.0.1 until the block ends; yield its base URL.
+    """Run gunicorn on 127.0.0.1 until the block ends; yield its base URL
+    (and with expose_process, the gunicorn master's Popen as well).
 
     `overrides` are environment variables, e.g. RENKEI_PAGE_CACHE_SECONDS.
     """
@@ -197,7 +204,8 @@ def serve(
         )
         try:
             _wait_until_healthy(process, port, log)
-            yield f"http://127.0.0.1:{port}"
+            base_url = f"http://127.0.0.1:{port}"
+            yield (base_url, process) if expose_process else base_url
         finally:
             _stop(process)
 

@@ -156,6 +156,8 @@ def important_unread(user: User) -> list[Thread]:
     return list(
         permissions.visible_threads(user, important)
         .exclude(Exists(read))
+        # The list shows the title and the day (important_announcements.html).
+        .only("title", "created_at")
         .order_by("-created_at", "-pk")[:IMPORTANT_SHOWN]
     )
 

@@ -49,6 +49,31 @@ def test_the_floor_answers_without_signing_in(db, client, settings):
     assert (response.status_code, response.content) == (200, b"ok\n")
 
 
+def test_the_template_floor_is_for_members_only(db, client, settings):
+    settings.ROOT_URLCONF = "bench.urls"
+    response = client.get(reverse("bench_template_floor"))
+    assert response.status_code == 302
+
+
+def test_the_template_floor_renders_fifty_rows_of_about_20_kb(
+    db, member_client, settings
+):
+    settings.ROOT_URLCONF = "bench.urls"
+    response = member_client.get(reverse("bench_template_floor"))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert page.count('<td class="thread-row__title">') == 50
+    assert 18_000 < len(response.content) < 24_000
+
+
+def test_the_python_client_counts_requests_and_error_statuses(live_server):
+    # The floor is not routed in the live server's site: a 404 is an error.
+    result = throughput._python_load(
+        live_server.url + "/no-such-page", "", connections=2, count=4
+    )
+    assert (result.requests, result.errors) == (4, 4)
+
+
 def test_the_floor_is_not_part_of_the_site():
     with pytest.raises(NoReverseMatch):
         reverse("bench_floor")

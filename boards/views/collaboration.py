@@ -28,8 +28,13 @@ def collaboration_context(user, thread):
     """What the thread page shows of details, answers and interest."""
     answers = _answers_context(user, thread)
     interests = list(
-        Interest.objects.filter(thread=thread).select_related(
-            "organisation__prefecture"
+        Interest.objects.filter(thread=thread)
+        .select_related("organisation__prefecture")
+        # The page names the organisations (thread_collaboration.html).
+        .only(
+            "organisation__name",
+            "organisation__kind",
+            "organisation__prefecture__name",
         )
     )
     return {

@@ -66,7 +66,7 @@ class BoardHomeView(CachedPageMixin, TemplateView):
         since = self.since
         threads = (
             permissions.visible_threads(user, Thread.objects.all())
-            .for_listing()
+            .for_rows()
             .with_read_state(user)
             .by_activity()
         )
@@ -99,7 +99,7 @@ class CategoryView(CachedPageMixin, TemplateView):
         category = permissions.access_category(user, self.kwargs["slug"])
         threads = (
             permissions.visible_threads(user, category.threads.all())
-            .for_listing()
+            .for_rows()
             .with_read_state(user)
         )
         can_start = permissions.can_start_thread(user, category)
@@ -381,6 +381,25 @@ class ThreadView(CachedPageMixin, TemplateView):
         }
 
 
+POST_PAGE_FIELDS = (
+    "thread",
+    "position",
+    "body_html",
+    "created_at",
+    "edited_at",
+    "is_deleted",
+    "is_hidden",
+    "author__is_active",
+    "author__department",
+    "author__display_name",
+    "organisation__name",
+    "organisation__kind",
+    "organisation__prefecture__name",
+    "quoted__position",
+    "quoted__is_deleted",
+)
+
+
 def _posts_on_page(thread, user, page_number):
     """The posts on a thread page, each with what the user may do to it."""
     start = (page_number - 1) * POSTS_PER_PAGE
@@ -388,12 +407,13 @@ def _posts_on_page(thread, user, page_number):
         Post.objects.filter(
             thread=thread, position__gte=start, position__lt=start + POSTS_PER_PAGE
         )
-        .with_authors()
         # Replies link to the post they quote: its number is enough. A
         # join, not a prefetch, so the page makes the same queries
         # whether or not a post on it quotes another.
-        .select_related("quoted")
-        .defer("quoted__body", "quoted__body_html", "quoted__search_vector")
+        .select_related("author", "organisation__prefecture", "quoted")
+        .prefetch_related("attachments")
+        # Only what boards/partials/post.html and the permissions read.
+        .only(*POST_PAGE_FIELDS)
         .in_order()
     )
     for post in page_posts:
