@@ -7,6 +7,8 @@ from django.utils.html import strip_tags
 from django.utils.safestring import SafeString
 from django.views.generic import ListView
 
+from members.common.views import RenderedInTransactionMixin
+
 from .. import search
 from ..forms import SearchForm
 from ..models import Post
@@ -26,7 +28,7 @@ def _plain_text(post):
     return " ".join(html.unescape(strip_tags(post.body_html)).split())
 
 
-class SearchView(CachedPageMixin, ListView):
+class SearchView(CachedPageMixin, RenderedInTransactionMixin, ListView):
     """Posts with every word typed, most relevant first, narrowed by filters."""
 
     template_name = "boards/search.html"
