@@ -23,6 +23,7 @@ nonce is not stored.
 """
 
 import hashlib
+import logging
 
 from django.conf import settings
 from django.contrib import messages
@@ -31,6 +32,9 @@ from django.http import HttpResponse
 from django.utils import timezone, translation
 
 from members.common.changes import sums
+
+# "hit" and "miss" at DEBUG, for the load test's hit rate (bench.load).
+logger = logging.getLogger(__name__)
 
 
 def enabled():
@@ -100,10 +104,12 @@ class CachedPageMixin:
             return super().dispatch(request, *args, **kwargs)
         key, secret = page_key(request), csrf_secret(request)
         if (entry := caches["pages"].get(key)) is not None:
+            logger.debug("hit")
             response = HttpResponse(entry["content"])
             for header, value in entry["headers"]:
                 response.headers[header] = value
             return response
+        logger.debug("miss")
         response = super().dispatch(request, *args, **kwargs)
         if hasattr(response, "add_post_render_callback"):
             response.add_post_render_callback(
