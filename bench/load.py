@@ -57,6 +57,8 @@ TOKEN = re.compile(r"LOAD-[0-9a-f]{32}")
 TIMESPAN = re.compile(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
 # Members finishing what they were doing when the time is up, at most.
 STOP_TIMEOUT = 60
+# An earlier report's part from this heading on is kept (kept_notes).
+KEPT = "## Earlier findings"
 # Requests that are a member's action, in the order the report lists them.
 KINDS = [
     "sign-in form",
@@ -102,12 +104,6 @@ def parse_args(argv):
         action="store_true",
         help="each member replies to a thread as soon as it has signed in, so "
         "that even a short run on a slow machine posts (the CI smoke test)",
-    )
-    parser.add_argument(
-        "--page-cache-seconds",
-        type=int,
-        help="RENKEI_PAGE_CACHE_SECONDS for the server (0: page cache off); "
-        "default: the production setting",
     )
     parser.add_argument("--threads", type=int, default=2_000, help="seeded threads")
     parser.add_argument("--posts", type=int, default=20_000, help="seeded posts")
@@ -266,33 +262,6 @@ def check_posts(created, last_post_pk, posts_before, attachments_before, media_r
     }
 
 
-def page_cache_figures(args, log):
-    """Whether the page cache was on, where, and how often it served a page."""
-    lines = log.read_text().split() if log.exists() else []
-    seconds = args.page_cache_seconds
-    return {
-        "seconds": seconds,
-        "on": seconds is None or seconds > 0,
-        "store": "Redis" if os.environ.get("REDIS_URL") else "PostgreSQL table",
-        "hits": lines.count("hit"),
-        "misses": lines.count("miss"),
-    }
-
-
-def page_cache_row(page_cache):
-    if not page_cache["on"]:
-        return "| page cache | off (`RENKEI_PAGE_CACHE_SECONDS=0`) |"
-    seconds = page_cache["seconds"]
-    lookups = page_cache["hits"] + page_cache["misses"]
-    rate = page_cache["hits"] / lookups if lookups else 0
-    return (
-        f"| page cache | on ({'production default' if seconds is None else seconds}"
-        f"{'' if seconds is None else ' s'}, {page_cache['store']}): "
-        f"{page_cache['hits']:,} of {lookups:,} cacheable pages served from it "
-        f"({rate:.1%}) |"
-    )
-
-
 def machine():
     cpu = platform.processor() or platform.machine()
     with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
@@ -374,7 +343,6 @@ def markdown(summary):
         f"| load average (1 min) at the start and the end | {m['load_before']:.1f}, "
         f"{run['load_after']:.1f} (other work on the machine counts too) |",
         f"| server | gunicorn, {run['workers']} sync workers, production settings |",
-        page_cache_row(summary["page_cache"]),
         f"| simulated members | {run['users']}, starting {run['spawn_rate']:g} "
         "per second, 2–8 s between actions |",
         f"| duration | {run['duration']} of load ({run['wall_seconds']:.0f} s "
@@ -436,6 +404,14 @@ def markdown(summary):
     return "\n".join(lines)
 
 
+def kept_notes(path):
+    """The end of an earlier report from the KEPT heading on, if it has one:
+    findings of other runs, which a new run does not replace."""
+    earlier = path.read_text() if path.exists() else ""
+    start = earlier.find(KEPT)
+    return "" if start < 0 else "\n" + earlier[start:]
+
+
 def main(argv=None):
     args = parse_args(argv)
     accounts = prepare(args)
@@ -450,12 +426,6 @@ def main(argv=None):
     media_root.mkdir()
     # bench.load_settings reads it; bench.server passes it to gunicorn.
     os.environ["BENCH_LOAD_MEDIA_ROOT"] = str(media_root)
-    # bench.load_settings logs the page cache's hits and misses here.
-    page_cache_log = work / "page-cache.log"
-    os.environ["BENCH_PAGE_CACHE_LOG"] = str(page_cache_log)
-    overrides = {}
-    if args.page_cache_seconds is not None:
-        overrides["RENKEI_PAGE_CACHE_SECONDS"] = str(args.page_cache_seconds)
     plan = work / "plan.json"
     results = work / "results.json"
     plan.write_text(
@@ -474,7 +444,6 @@ def main(argv=None):
             os.environ["DATABASE_URL"],
             workers=args.workers,
             settings="bench.load_settings",
-            **overrides,
         ) as base_url:
             say(f"{args.users} members for {args.duration} against {base_url} ...")
             wall = run_locust(args, base_url, plan)
@@ -482,7 +451,6 @@ def main(argv=None):
         if not results.exists():
             sys.exit("locust wrote no results: see its output above")
         outcome = json.loads(results.read_text())
-        page_cache = page_cache_figures(args, page_cache_log)
         say("checking the posts ...")
         posts = check_posts(
             outcome["created"],
@@ -512,7 +480,6 @@ def main(argv=None):
             .astimezone()
             .strftime("%Y-%m-%d %H:%M %Z"),
         },
-        page_cache=page_cache,
         total=total,
         kinds=outcome["kinds"],
         steady=outcome["steady"],
@@ -523,7 +490,7 @@ def main(argv=None):
     report = markdown(summary)
     print(report)
     if args.output:
-        Path(args.output).write_text(report)
+        Path(args.output).write_text(report + kept_notes(Path(args.output)))
     if args.json:
         Path(args.json).write_text(json.dumps(summary, ensure_ascii=False, indent=2))
     return 0 if summary["passed"] else 1

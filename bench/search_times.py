@@ -4,8 +4,8 @@
                                  [--explain]
 
 The search page is requested --runs times per word through Django's test
-Client, signed in as the member bench.measure uses, with the page cache off
-(each run renders the page: a first view). The words are a common one
+Client, signed in as the member bench.measure uses; each run renders the
+page (there is no page cache). The words are a common one
 (防災, in a large share of the posts), a frequent phrase (観光物産展) and a
 rare word that bench.seed puts in a few posts only. Reported per word: p50
 and p95 (nearest rank) of the whole request, the median SQL time and the
@@ -37,7 +37,7 @@ setup_django()
 
 from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext, override_settings  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
 from bench.corpus import RARE_WORDS  # noqa: E402
@@ -83,21 +83,20 @@ def time_words(client, words, *, runs, warmup):
     timing = Timing(words)
     address = url(words)
     slowest = 0.0
-    with override_settings(RENKEI_PAGE_CACHE_SECONDS=0):
-        for _ in range(warmup):
-            client.get(address)
-        for _ in range(runs):
-            with CaptureQueriesContext(connection) as queries:
-                began = time.perf_counter()
-                response = client.get(address)
-                elapsed = (time.perf_counter() - began) * 1000
-            if response.status_code != 200:
-                sys.exit(f"search {words}: answered {response.status_code}")
-            times = [float(query["time"]) * 1000 for query in queries]
-            timing.samples.append((elapsed, sum(times), len(queries)))
-            for query, ms in zip(queries, times, strict=True):
-                if ms > slowest:
-                    slowest, timing.slowest_sql = ms, query["sql"]
+    for _ in range(warmup):
+        client.get(address)
+    for _ in range(runs):
+        with CaptureQueriesContext(connection) as queries:
+            began = time.perf_counter()
+            response = client.get(address)
+            elapsed = (time.perf_counter() - began) * 1000
+        if response.status_code != 200:
+            sys.exit(f"search {words}: answered {response.status_code}")
+        times = [float(query["time"]) * 1000 for query in queries]
+        timing.samples.append((elapsed, sum(times), len(queries)))
+        for query, ms in zip(queries, times, strict=True):
+            if ms > slowest:
+                slowest, timing.slowest_sql = ms, query["sql"]
     return timing
 
 
@@ -126,7 +125,7 @@ def lines(client, *, runs=60, warmup=3):
         "## Search",
         "",
         f"The search page, {len(timings[0].samples)} runs per word after "
-        f"{warmup} warm-up runs, page cache off (every run a first view), "
+        f"{warmup} warm-up runs, each run a first view, "
         "in-process (python -m bench.search_times). 防災 is in a large share of "
         "the posts, 観光物産展 is a frequent phrase, "
         f"{WORDS[2]} is in a few posts only.",

@@ -12,7 +12,6 @@ from members.common.views import RenderedInTransactionMixin
 from .. import search
 from ..forms import SearchForm
 from ..models import Post
-from ..page_cache import CachedPageMixin
 
 
 @dataclass
@@ -28,7 +27,7 @@ def _plain_text(post):
     return " ".join(html.unescape(strip_tags(post.body_html)).split())
 
 
-class SearchView(CachedPageMixin, RenderedInTransactionMixin, ListView):
+class SearchView(RenderedInTransactionMixin, ListView):
     """Posts with every word typed, most relevant first, narrowed by filters."""
 
     template_name = "boards/search.html"
