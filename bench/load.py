@@ -57,6 +57,8 @@ TOKEN = re.compile(r"LOAD-[0-9a-f]{32}")
 TIMESPAN = re.compile(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
 # Members finishing what they were doing when the time is up, at most.
 STOP_TIMEOUT = 60
+# An earlier report's part from this heading on is kept (kept_notes).
+KEPT = "## Earlier findings"
 # Requests that are a member's action, in the order the report lists them.
 KINDS = [
     "sign-in form",
@@ -402,6 +404,14 @@ def markdown(summary):
     return "\n".join(lines)
 
 
+def kept_notes(path):
+    """The end of an earlier report from the KEPT heading on, if it has one:
+    findings of other runs, which a new run does not replace."""
+    earlier = path.read_text() if path.exists() else ""
+    start = earlier.find(KEPT)
+    return "" if start < 0 else "\n" + earlier[start:]
+
+
 def main(argv=None):
     args = parse_args(argv)
     accounts = prepare(args)
@@ -480,7 +490,7 @@ def main(argv=None):
     report = markdown(summary)
     print(report)
     if args.output:
-        Path(args.output).write_text(report)
+        Path(args.output).write_text(report + kept_notes(Path(args.output)))
     if args.json:
         Path(args.json).write_text(json.dumps(summary, ensure_ascii=False, indent=2))
     return 0 if summary["passed"] else 1

@@ -3,11 +3,28 @@
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.forms.models import ModelChoiceIterator
 from django.template.defaultfilters import filesizeformat
 from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 
 from .attachments import ACCEPT, max_files_per_post, prepare_upload
+
+
+class _ListedChoices(ModelChoiceIterator):
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        # The queryset itself, not Django's queryset.iterator(): that opens
+        # a server-side cursor (DECLARE, FETCH, CLOSE) for a few dozen rows.
+        for obj in self.queryset:
+            yield self.choice(obj)
+
+
+class ListedModelChoiceField(forms.ModelChoiceField):
+    """A ModelChoiceField whose options are read in one ordinary query."""
+
+    iterator = _ListedChoices
 
 
 class MultipleFileInput(forms.FileInput):

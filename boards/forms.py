@@ -11,7 +11,7 @@ from members.models import MailEncoding, MailMode, Organisation
 
 from . import permissions, search
 from .attachments import max_files_per_post
-from .fields import AttachmentField
+from .fields import AttachmentField, ListedModelChoiceField
 from .models import (
     Category,
     EventDetails,
@@ -470,7 +470,7 @@ class SearchForm(PeriodsMixin, forms.Form):
         ),
         widget=forms.SearchInput,
     )
-    category = forms.ModelChoiceField(
+    category = ListedModelChoiceField(
         label=_("Category"),
         queryset=Category.objects.all(),
         required=False,
@@ -487,7 +487,7 @@ class SearchForm(PeriodsMixin, forms.Form):
         empty_label=_("All organisations"),
         error_messages={"invalid_choice": _("Choose an organisation from the list.")},
     )
-    prefecture = forms.ModelChoiceField(
+    prefecture = ListedModelChoiceField(
         label=_("Prefecture"),
         queryset=Organisation.objects.prefectures().order_by("code"),
         required=False,

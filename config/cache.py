@@ -9,10 +9,12 @@ keeps accounts safe:
               is shared by every worker and node, never evicts a live key,
               and is up whenever the site is. Only sign-in and other
               security POSTs touch it.
-    pages     what can be rendered or read again from PostgreSQL: pages seen
-              before (boards/page_cache.py) and signed-in accounts
+    pages     what can be read again from PostgreSQL: signed-in accounts
               (members/backends.py). Redis when REDIS_URL is set, else the
               table renkei_page_cache, bounded by RENKEI_PAGE_CACHE_ENTRIES.
+              (Named for the rendered pages it held until they were found
+              never to be served again under a live board's changes:
+              docs/load-test.md.)
 
 Sessions are not cached: they are read from PostgreSQL on each request,
 so that signing out or ending a session elsewhere can never be undone by a
@@ -54,7 +56,7 @@ def caches(*, redis_url: str | None, page_entries: int) -> dict:
         pages = {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "renkei_page_cache",
-            # Pages are 15-60 KB; culled oldest-key-first past this count.
+            # Culled oldest-key-first past this count.
             "OPTIONS": {"MAX_ENTRIES": page_entries},
         }
     return {
@@ -79,8 +81,8 @@ class DroppableRedisCache(RedisCache):
     RETRY_SECONDS); the first call after that finds it again by itself.
 
     Entries must not be trusted merely for being there: a dropped delete
-    leaves the old value behind. The pages and accounts kept here are keyed
-    by the change counter's sums, so an old one is never read.
+    leaves the old value behind. The accounts kept here are keyed by the
+    change counter's sums, so an old one is never read.
     """
 
     def __init__(self, server, params):

@@ -203,20 +203,17 @@ for _database in DATABASES.values() if RENKEI_STATEMENT_TIMEOUT else ():
     ).strip()
 
 # ----- CACHE -----
-# Two aliases, so that pages can never push out sign-in limits
-# (config/cache.py): "default" holds allauth's rate limits and is always a
-# table in PostgreSQL; "pages" holds rendered pages and signed-in accounts,
-# in Redis when REDIS_URL is set (and going on without it while it is down),
-# else in a table of its own with at most RENKEI_PAGE_CACHE_ENTRIES rows.
+# Two aliases, so that nothing a visitor can make many of can push out
+# sign-in limits (config/cache.py): "default" holds allauth's rate limits and
+# is always a table in PostgreSQL; "pages" holds signed-in accounts, in Redis
+# when REDIS_URL is set (and going on without it while it is down), else in
+# a table of its own with at most RENKEI_PAGE_CACHE_ENTRIES rows.
 
 CACHES = renkei_caches(
     redis_url=os.environ.get("REDIS_URL"),
     page_entries=env_int("RENKEI_PAGE_CACHE_ENTRIES", 2000),
 )
 
-# How long a rendered board, category, thread or search page is kept for
-# the same person (boards/page_cache.py); 0 turns the page cache off.
-RENKEI_PAGE_CACHE_SECONDS = int(os.environ.get("RENKEI_PAGE_CACHE_SECONDS", "600"))
 # How long the signed-in account is kept (members/backends.py); 0: never.
 # Not kept by default when the cache is a table: reading it there costs the
 # query it would save.

@@ -22,17 +22,13 @@ class AuthenticationBackend(AllauthBackend):
         counter's content sum stays the same, so that most requests read one
         small sum instead of the account; any write to accounts,
         organisations or role membership moves the sum (members/common/changes.py).
-        Without the account cache the sums come in the account's own query.
-        Either way they are kept on the user for the page cache, read no
-        later than the account.
         """
         if settings.RENKEI_ACCOUNT_CACHE_SECONDS <= 0:
-            user = self._load_user(user_id, **changes.sum_annotations(user_id))
+            user = self._load_user(user_id)
             if user is None:
                 return None
-            content, personal = user.content_sum, user.personal_sum
         else:
-            content, personal = changes.sums(user_id)
+            content = changes.content_sum()
             key = f"account:{ACCOUNT_CACHE_VERSION}:{user_id}:{content}"
             user = caches["pages"].get(key)
             if user is None:
@@ -40,11 +36,10 @@ class AuthenticationBackend(AllauthBackend):
                 if user is None:
                     return None
                 caches["pages"].set(key, user, settings.RENKEI_ACCOUNT_CACHE_SECONDS)
-        user.change_sums = (content, personal)
         permissions.remember_roles(user, user.role_names)
         return user if self.user_can_authenticate(user) else None
 
-    def _load_user(self, user_id, **annotations):
+    def _load_user(self, user_id):
         User = get_user_model()
         try:
             return (
@@ -55,7 +50,6 @@ class AuthenticationBackend(AllauthBackend):
                         filter=Q(groups__name__in=list(permissions.ROLE_LABELS)),
                         default=Value([]),
                     ),
-                    **annotations,
                 )
                 .get(pk=user_id)
             )

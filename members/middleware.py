@@ -80,8 +80,7 @@ class NoStoreForMembersMiddleware:
     On a shared PC the next person could otherwise read it from the cache
     or with the back button after sign-out. Responses that chose their own
     caching keep it: attachments are revalidated every time, the maps are
-    the same for everyone. The page cache (boards/page_cache.py) is on the
-    server and unaffected.
+    the same for everyone.
     """
 
     def __init__(self, get_response):

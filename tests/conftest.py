@@ -22,7 +22,7 @@ def _test_settings(settings, tmp_path, request):
         "default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}
     }
     # Caches of their own per test, so rate-limit counters start from zero
-    # and no page is served from another test's cache (config/cache.py).
+    # and no account is read from another test's cache (config/cache.py).
     settings.CACHES = {
         alias: {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
@@ -36,12 +36,11 @@ def _test_settings(settings, tmp_path, request):
 
 @pytest.fixture
 def uncached(settings):
-    """Pages and accounts read afresh on every request, as on a first visit.
+    """Accounts read afresh on every request, as without Redis.
 
     Query counts compared before and after adding rows must not compare a
-    page served from the cache with one rendered (boards/page_cache.py).
+    request whose account came from the cache with one that read it.
     """
-    settings.RENKEI_PAGE_CACHE_SECONDS = 0
     settings.RENKEI_ACCOUNT_CACHE_SECONDS = 0
 
 

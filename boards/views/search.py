@@ -3,14 +3,17 @@
 import html
 from dataclasses import dataclass
 
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import OuterRef
 from django.utils.html import strip_tags
 from django.utils.safestring import SafeString
 from django.views.generic import ListView
 
+from members.common.views import RenderedInTransactionMixin
+
 from .. import search
 from ..forms import SearchForm
-from ..models import Post
-from ..page_cache import CachedPageMixin
+from ..models import Attachment, Post
 
 
 @dataclass
@@ -26,7 +29,7 @@ def _plain_text(post):
     return " ".join(html.unescape(strip_tags(post.body_html)).split())
 
 
-class SearchView(CachedPageMixin, ListView):
+class SearchView(RenderedInTransactionMixin, ListView):
     """Posts with every word typed, most relevant first, narrowed by filters."""
 
     template_name = "boards/search.html"
@@ -50,10 +53,16 @@ class SearchView(CachedPageMixin, ListView):
         paginator = self.get_paginator(queryset, page_size)
         page = paginator.get_page(self.request.GET.get(self.page_kwarg))
         shown = list(page.object_list)
+        # The files' names only, in the posts' own query.
+        file_names = (
+            Attachment.objects.filter(post=OuterRef("pk"))
+            .order_by("pk")
+            .values("original_name")
+        )
         posts = (
             Post.objects.filter(pk__in=shown)
             .select_related("thread__category", "author", "organisation__prefecture")
-            .prefetch_related("attachments")
+            .annotate(file_names=ArraySubquery(file_names))
             .defer("body", "search_vector")
             .in_bulk()
         )
@@ -68,10 +77,7 @@ class SearchView(CachedPageMixin, ListView):
                 post=post,
                 title=search.highlight(post.thread.title, terms),
                 snippet=search.highlight(_plain_text(post), terms),
-                files=[
-                    search.highlight(attachment.original_name, terms)
-                    for attachment in post.attachments.all()
-                ],
+                files=[search.highlight(name, terms) for name in post.file_names],
             )
             for post in context["posts"]
         ]

@@ -33,7 +33,6 @@ from ..models import (
     ThreadType,
     Watch,
 )
-from ..page_cache import CachedPageMixin
 from ..pagination import decode_cursor, keyset_page
 from ..services import collaboration, drafts, posts
 from ..services.collaboration import DETAIL_MODELS
@@ -51,15 +50,14 @@ def page_of(position):
     return position // POSTS_PER_PAGE + 1
 
 
-class BoardHomeView(CachedPageMixin, TemplateView):
+class BoardHomeView(TemplateView):
     """Categories with counts, and what is new since the last visit."""
 
     template_name = "boards/home.html"
 
-    def prepare_page(self):
-        # Every visit counts, served from the cache or not.
-        if self.request.method in ("GET", "HEAD"):
-            self.since = posts.board_visit(user=self.request.user)
+    def get(self, request, *args, **kwargs):
+        self.since = posts.board_visit(user=request.user)
+        return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         user = self.request.user
@@ -89,7 +87,7 @@ class BoardHomeView(CachedPageMixin, TemplateView):
         )
 
 
-class CategoryView(CachedPageMixin, TemplateView):
+class CategoryView(TemplateView):
     """A category's threads, pinned first, then by latest activity."""
 
     template_name = "boards/category.html"
@@ -279,7 +277,7 @@ class ThreadCreateView(DraftSaveMixin, FormView):
         return redirect("boards:thread", pk=thread.pk)
 
 
-class ThreadView(CachedPageMixin, TemplateView):
+class ThreadView(TemplateView):
     """One page of a thread; a first visit jumps to the first unread post."""
 
     template_name = "boards/thread.html"

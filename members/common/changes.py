@@ -1,22 +1,22 @@
-"""The change counter: has anything a cached page or account shows changed?
+"""The change counter: has anything a cached account shows changed?
 
-PostgreSQL keeps two kinds of sums in the change_counter table (migration
-0004):
-
-- the content sum, one more for every statement that changed rows of a
-  table of the members, the boards or the disaster tracker (accounts,
-  organisations, posts, threads, answers, moderation, teams, ...);
-- a person's sum, one more for every statement that changed rows of theirs
-  in a table of personal state (PERSONAL: read marks, board visits, watches,
-  notification settings, notifications).
+PostgreSQL keeps the content sum in the change_counter table (migration
+0004): one more for every statement that changed rows of a table of the
+members, the boards or the disaster tracker (accounts, organisations,
+posts, threads, answers, moderation, teams, ...). Tables of one person's
+own state (PERSONAL: read marks, board visits, watches, notification
+settings, notifications, drafts) are not counted: only the page cache,
+since removed, keyed on them, and a count there was a write on every
+thread a member opened. The table's person_id column, which held their
+sums, stays NULL.
 
 Triggers count the writes, so those that send no Django signal count too:
 QuerySet.update(), bulk_create(), COPY, raw SQL, cascades. A sum is made of
 committed rows only, so it moves exactly when a change becomes visible:
 something read after the sums shows at least what they stand for, and any
-later commit gives different sums. Caches key their entries with them
-(members.backends for the signed-in account, boards.page_cache for pages)
-and never need to be told to forget.
+later commit gives different sums. The account cache keys its entries
+with the content sum (members.backends) and never needs to be told to
+forget.
 
 The triggers are (re)installed after every migrate, for every table those
 apps have then: a new model is counted without anyone remembering to.
@@ -25,19 +25,19 @@ apps have then: a new model is counted without anyone remembering to.
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db import connections, router
-from django.db.models.expressions import RawSQL
 
 # Every table of these apps counts as content, many-to-many tables
 # included, except the personal ones and NOT_SHOWN.
 CONTENT_APPS = ("members", "boards", "disaster_support")
-# Tables of one person's own state, by the column that names the person.
+# Tables of one person's own state: not counted, and install_triggers drops
+# the triggers that counted them before.
 PERSONAL = {
-    "boards.ReadState": "user_id",
-    "boards.BoardVisit": "user_id",
-    "boards.Watch": "user_id",
-    "boards.NotificationSetting": "user_id",
-    "boards.Notification": "user_id",
-    "boards.Draft": "user_id",
+    "boards.ReadState",
+    "boards.BoardVisit",
+    "boards.Watch",
+    "boards.NotificationSetting",
+    "boards.Notification",
+    "boards.Draft",
 }
 # Sign-in events are written at every sign-in and shown on no cached page;
 # a draft's files change only with the draft, whose row counts.
@@ -47,25 +47,25 @@ NOT_SHOWN = {"members.SignInEvent", "boards.DraftAttachment"}
 EVENTS = (("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD"))
 
 CONTENT_SUM = "SELECT coalesce(sum(n), 0) FROM change_counter WHERE person_id IS NULL"
-PERSONAL_SUM = "SELECT coalesce(sum(n), 0) FROM change_counter WHERE person_id = %s"
-SUMS = f"SELECT ({CONTENT_SUM}), ({PERSONAL_SUM})"
+TRIGGERS = [f"change_counter_{event.lower()}" for event, _rows in EVENTS] + [
+    "change_counter_truncate"
+]
 
 
-def counted_tables():
-    """(table, "content" or "personal") for every table whose writes count."""
+def _tables():
+    """(table, counted) for every table of the three apps."""
     for label in CONTENT_APPS:
         config = apps.get_app_config(label)
         for model in config.get_models(include_auto_created=True):
             opts = model._meta
             if opts.proxy or not opts.managed or opts.label in NOT_SHOWN:
                 continue
-            if opts.label not in PERSONAL:
-                yield opts.db_table, "content"
-                continue
-            column = opts.get_field("user").column
-            if column != PERSONAL[opts.label]:
-                raise LookupError(f"{opts.label} names its person in {column}")
-            yield opts.db_table, "personal"
+            yield opts.db_table, opts.label not in PERSONAL
+
+
+def counted_tables():
+    """Every table whose writes count."""
+    return [table for table, counted in _tables() if counted]
 
 
 def _trigger(name, when, table, function, referencing=""):
@@ -86,9 +86,12 @@ def install_triggers(using="default", **kwargs):
         cursor.execute("SELECT to_regclass('change_counter') IS NOT NULL")
         if not cursor.fetchone()[0]:
             return  # migrated back past members 0004
-        for table, kind in counted_tables():
+        for table, counted in _tables():
             table = connection.ops.quote_name(table)
-            function = f"change_counter_{'content' if kind == 'content' else 'people'}"
+            if not counted:
+                for name in TRIGGERS:
+                    cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+                continue
             # One trigger per event: a statement that changed no row counts
             # nothing (a transition table is for one event only).
             for event, rows in EVENTS:
@@ -97,7 +100,7 @@ def install_triggers(using="default", **kwargs):
                         f"change_counter_{event.lower()}",
                         event,
                         table,
-                        function,
+                        "change_counter_content",
                         f"REFERENCING {rows} TABLE AS changed_rows",
                     )
                 )
@@ -113,25 +116,15 @@ def install_triggers(using="default", **kwargs):
         cursor.execute("INSERT INTO change_counter (person_id) VALUES (NULL)")
 
 
-def sums(person_id, using=None):
-    """(content sum, the person's sum) as the current transaction sees them.
+def content_sum(using=None):
+    """The content sum as the current transaction sees it.
 
     Read, unless using names a database, where this request reads accounts
-    and pages (a read replica, while the router sends it there), so that
-    what is read after them shows at least what they stand for.
+    (a read replica, while the router sends it there), so that what is read
+    after it shows at least what it stands for.
     """
     if using is None:
         using = router.db_for_read(get_user_model())
     with connections[using].cursor() as cursor:
-        cursor.execute(SUMS, [person_id])
-        return cursor.fetchone()
-
-
-def sum_annotations(person_id):
-    """The two sums as annotations, to read them in the same statement (and
-    so the same snapshot) as the rows they stand for."""
-    # Constant SQL; the person's id is a parameter.
-    return {
-        "content_sum": RawSQL(CONTENT_SUM, []),  # noqa: S611
-        "personal_sum": RawSQL(PERSONAL_SUM, [person_id]),  # noqa: S611
-    }
+        cursor.execute(CONTENT_SUM)
+        return cursor.fetchone()[0]

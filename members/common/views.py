@@ -20,6 +20,21 @@ def form_errors(form: Form, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
+class RenderedInTransactionMixin:
+    """A template view whose page is rendered before the view returns.
+
+    ATOMIC_REQUESTS runs the view in a transaction, but Django renders a
+    TemplateResponse after the view has returned and the transaction has
+    committed: what the template reads then (a form's choices, the
+    header's unread count, any lazy queryset) would each be read in a
+    snapshot of its own. Rendered here, the whole page is read in the
+    request's one snapshot.
+    """
+
+    def render_to_response(self, context, **response_kwargs):
+        return super().render_to_response(context, **response_kwargs).render()
+
+
 class ServiceFormView(FormView):
     """A form page whose valid form runs a service.
 

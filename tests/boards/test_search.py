@@ -300,9 +300,10 @@ def test_results_are_escaped_and_highlighted(member_client, make_post):
     assert "<script>alert(1)" not in content
 
 
-# Session, user, roles, the form's three lists, matching ids, count, page,
-# attachments, and the request's savepoint and its release.
-QUERY_BUDGET = 12
+# Session, the account cache's sum and the account, the form's three
+# lists, matching ids, the page's posts with their file names, the header's
+# unread count, and the request's savepoint and its release.
+QUERY_BUDGET = 11
 
 
 @pytest.mark.parametrize("matching", [3, 30])
