@@ -24,8 +24,8 @@ What runs (each a process of its own, stopped when the block ends):
   - the task worker, `manage.py db_worker`.
 
 Shared between the nodes and nothing else: PostgreSQL (sessions, sign-in
-limits, tasks, the change counters that key the page cache), Redis (pages
-and accounts) and, when `object_store` is given, the S3 bucket for media.
+limits, tasks, the change counter that keys the account cache), Redis (the
+signed-in accounts) and, when `object_store` is given, the S3 bucket for media.
 """
 
 import contextlib

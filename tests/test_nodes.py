@@ -2,7 +2,7 @@
 
 bench.cluster starts them as separate machines would run them (production
 settings, a media and temp directory each), with a redis-server of their
-own for the page cache and HAProxy health-checking /healthz. In CI the test
+own for the account cache and HAProxy health-checking /healthz. In CI the test
 must run: a missing haproxy or redis-server fails it there instead of
 skipping it.
 """
@@ -122,7 +122,7 @@ def test_a_reply_through_one_node_is_seen_at_once_through_the_other(
     url = node_b.base_url + f"/boards/t/{thread.pk}/"
     assert reader.get(url).status_code == 200
     assert reader.get(url).status_code == 200
-    # The page is now in the shared cache.
+    # The reader's account is now kept in the shared Redis.
     assert cluster.redis.keys() > 0
 
     response = reply(writer, thread, "ノードAから書いた返信です。")
