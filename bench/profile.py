@@ -4,12 +4,12 @@
 
 Requests the board pages of bench.measure (board home, a category's first
 page and one 3,000 threads in, the long thread's first page and a typical
-thread, and the template floor) through Django's test client with the page
-cache off, under cProfile, signed in as bench.measure's member. For each page
-it reports the median wall-clock time without the profiler, how much of the
-profiled time went to SQL (the database driver's execute and fetch), to
-building model instances, to template rendering and to the rest, and the
-functions with the most time of their own. Run it with DJANGO_DEBUG on,
+thread, and the template floor) through Django's test client as first views
+(every view is one), under cProfile, signed in as bench.measure's member. For
+each page it reports the median wall-clock time without the profiler, how
+much of the profiled time went to SQL (the database driver's execute and
+fetch), to building model instances, to template rendering and to the rest,
+and the functions with the most time of their own. Run it with DJANGO_DEBUG on,
 against a database seeded by bench.seed.
 """
 
@@ -24,7 +24,7 @@ from pathlib import Path
 from django.db import connection
 from django.template.response import SimpleTemplateResponse
 from django.test import Client
-from django.test.utils import CaptureQueriesContext, override_settings
+from django.test.utils import CaptureQueriesContext
 
 from bench import measure  # sets up Django with bench.settings
 
@@ -52,9 +52,10 @@ SHARES = [
 
 INTRO = (
     'Written by `python -m bench.profile` (docs/operations.md, "Benchmarks"); run '
-    "it again to refresh. Each page is requested as bench.measure's member with "
-    "the page cache off, after 3 warm-up requests (so thread rows and posts come "
-    "from the shared fragments, as for a page others have seen). cProfile counts "
+    "it again to refresh. Each page is requested as bench.measure's member, a "
+    "first view as every view is, after 3 warm-up requests (so thread rows and "
+    "posts come from the shared fragments, as for a page others have seen). "
+    "cProfile counts "
     "CPU time and multiplies the cost of small calls several times over: compare "
     "the shares within a page, and the unprofiled CPU figures between pages."
 )
@@ -202,37 +203,36 @@ def main(argv=None):
     client = Client(headers={"host": "localhost"})
     client.force_login(user)
     out = ["# Where a first view's time goes", "", INTRO, ""]
-    with override_settings(RENKEI_PAGE_CACHE_SECONDS=0):
-        for page in chosen:
-            for _ in range(3):
-                client.get(page.url)
-            median, cpu, render, sql, queries = timed(client, page.url, args.runs)
-            stats, wall = profile(client, page.url, args.runs)
-            raw, _total = breakdown(stats, args.runs)
-            out += [
-                f"## {page.name}",
-                "",
-                f"`{page.url}`: median {median:.1f} ms unprofiled ({cpu:.1f} ms of "
-                f"this process's CPU, {render:.1f} ms of it rendering the template "
-                "and the queries it runs lazily), "
-                f"{queries} queries taking {sql:.1f} ms in the "
-                f"query log; under cProfile {wall:.1f} ms of CPU "
-                f"a request, of which (cumulative, nested shares overlap):",
-                "",
-                *(f"- {label}: {ms:.1f} ms" for label, ms in raw.items()),
-                "",
-                "| function | calls | own ms | cumulative ms |",
-                "| --- | ---: | ---: | ---: |",
-                *top_functions(stats, args.runs, args.top),
-                "",
-            ]
-            print(
-                f"{page.name}: {median:.1f} ms, cpu {cpu:.1f}, render {render:.1f}, "
-                f"sql {sql:.1f}, "
-                f"{queries} queries, "
-                + ", ".join(f"{k.split(' ')[0]} {v:.1f}" for k, v in raw.items()),
-                file=sys.stderr,
-            )
+    for page in chosen:
+        for _ in range(3):
+            client.get(page.url)
+        median, cpu, render, sql, queries = timed(client, page.url, args.runs)
+        stats, wall = profile(client, page.url, args.runs)
+        raw, _total = breakdown(stats, args.runs)
+        out += [
+            f"## {page.name}",
+            "",
+            f"`{page.url}`: median {median:.1f} ms unprofiled ({cpu:.1f} ms of "
+            f"this process's CPU, {render:.1f} ms of it rendering the template "
+            "and the queries it runs lazily), "
+            f"{queries} queries taking {sql:.1f} ms in the "
+            f"query log; under cProfile {wall:.1f} ms of CPU "
+            f"a request, of which (cumulative, nested shares overlap):",
+            "",
+            *(f"- {label}: {ms:.1f} ms" for label, ms in raw.items()),
+            "",
+            "| function | calls | own ms | cumulative ms |",
+            "| --- | ---: | ---: | ---: |",
+            *top_functions(stats, args.runs, args.top),
+            "",
+        ]
+        print(
+            f"{page.name}: {median:.1f} ms, cpu {cpu:.1f}, render {render:.1f}, "
+            f"sql {sql:.1f}, "
+            f"{queries} queries, "
+            + ", ".join(f"{k.split(' ')[0]} {v:.1f}" for k, v in raw.items()),
+            file=sys.stderr,
+        )
     dtl, jinja = jinja2_comparison()
     out += [
         "## The template language",

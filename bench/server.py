@@ -176,7 +176,7 @@ def serve(
     """Run gunicorn on 127.0.0.1 until the block ends; yield its base URL
     (and with expose_process, the gunicorn master's Popen as well).
 
-    `overrides` are environment variables, e.g. RENKEI_PAGE_CACHE_SECONDS.
+    `overrides` are environment variables, e.g. REDIS_URL.
     """
     env = production_env(database_url, settings, **overrides)
     (BASE_DIR / "var").mkdir(exist_ok=True)
