@@ -75,6 +75,9 @@ def parse(output):
 
 
 def _raw_request(host, port, path, cookie):
+    # Percent-encoded, as a browser sends it: gunicorn answers 400 to a request
+    # line in raw UTF-8 (a search for 防災).
+    path = urllib.parse.quote(path, safe="/?=&%")
     return (
         f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\n"
         "X-Forwarded-Proto: https\r\nConnection: close\r\n"

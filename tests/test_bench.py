@@ -74,6 +74,13 @@ def test_the_python_client_counts_requests_and_error_statuses(live_server):
     assert (result.requests, result.errors) == (4, 4)
 
 
+def test_the_python_client_sends_japanese_words_percent_encoded():
+    request = throughput._raw_request("127.0.0.1", 8000, "/boards/search/?q=防災", "")
+    assert request.split(b"\r\n")[0] == (
+        b"GET /boards/search/?q=%E9%98%B2%E7%81%BD HTTP/1.1"
+    )
+
+
 def test_the_floor_is_not_part_of_the_site():
     with pytest.raises(NoReverseMatch):
         reverse("bench_floor")
