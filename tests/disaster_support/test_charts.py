@@ -116,6 +116,27 @@ def test_chart_has_one_bar_per_day_and_ward_and_a_table(client, member, reported
     assert escape(str(reports.DUTY_CHART_NOTE)) in page
 
 
+def test_chart_bars_and_table_escape_the_sender_names(client, member, help_request):
+    sender = factories.make_organisation(
+        name="<b>区</b>", kind=Organisation.Kind.SPECIAL_WARD
+    )
+    factories.make_dispatch(
+        offer=factories.make_offer(request=help_request), sender=sender, seats=2
+    )
+    client.force_login(member)
+    page = client.get(detail_url(help_request.disaster)).content.decode()
+    assert "<b>区</b>" not in page
+    assert "<title>1/10 &lt;b&gt;区&lt;/b&gt;: 2</title>" in page
+
+
+def test_a_team_counts_once_for_each_of_its_seats(disaster, help_request, chiyoda):
+    offer = factories.make_offer(request=help_request)
+    team = factories.make_dispatch(offer=offer, sender=chiyoda, seats=4)
+    rows = reports.seat_rows(disaster, AS_OF)
+    assert len(rows) == Seat.objects.filter(dispatch=team).count() == 4
+    assert {row.dispatch_id for row in rows} == {team.pk}
+
+
 def test_chart_colours_have_enough_contrast_on_white():
     def luminance(colour):
         channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
