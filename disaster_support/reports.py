@@ -334,20 +334,35 @@ class PersonDays:
     planned_without_travel: int
 
 
+def team_runs(rows):
+    """(row, people): each run of the same SeatRow once, with its length.
+
+    seat_rows() gives a team's row once per seat, one after the other; the
+    sums below work per team and multiply, rather than per seat.
+    """
+    previous, people = None, 0
+    for row in rows:
+        if row is previous:
+            people += 1
+            continue
+        if previous is not None:
+            yield previous, people
+        previous, people = row, 1
+    if previous is not None:
+        yield previous, people
+
+
 def person_days(rows, as_of):
     """延べ人日 with and without travel days, and people on duty on the day."""
     far_future = max((row.end_on for row in rows), default=as_of)
-    return PersonDays(
-        on_duty=sum(1 for row in rows if row.on_duty(as_of)),
-        actual_with_travel=sum(row.days_up_to(as_of, travel=True) for row in rows),
-        actual_without_travel=sum(row.days_up_to(as_of, travel=False) for row in rows),
-        planned_with_travel=sum(
-            row.days_up_to(far_future, travel=True) for row in rows
-        ),
-        planned_without_travel=sum(
-            row.days_up_to(far_future, travel=False) for row in rows
-        ),
-    )
+    totals = [0] * 5
+    for row, people in team_runs(rows):
+        totals[0] += people * row.on_duty(as_of)
+        totals[1] += people * row.days_up_to(as_of, travel=True)
+        totals[2] += people * row.days_up_to(as_of, travel=False)
+        totals[3] += people * row.days_up_to(far_future, travel=True)
+        totals[4] += people * row.days_up_to(far_future, travel=False)
+    return PersonDays(*totals)
 
 
 def on_duty_on(rows, day):
@@ -425,8 +440,8 @@ def duty_series(rows):
     last = max(row.end_on for row in rows)
     person_days = defaultdict(int)
     codes = {}
-    for row in rows:
-        person_days[row.ward] += (row.end_on - row.start_on).days + 1
+    for row, people in team_runs(rows):
+        person_days[row.ward] += people * ((row.end_on - row.start_on).days + 1)
         codes[row.ward] = row.ward_code
     busiest = sorted(person_days, key=lambda ward: (-person_days[ward], codes[ward]))
     if len(busiest) > DUTY_CHART_WARDS:
@@ -439,10 +454,10 @@ def duty_series(rows):
     other = len(names) - 1
     width = (last - first).days + 1
     counts = [[0] * len(names) for _day in range(width)]
-    for row in rows:
+    for row, people in team_runs(rows):
         column = series.get(row.ward, other)
         for offset in range((row.start_on - first).days, (row.end_on - first).days + 1):
-            counts[offset][column] += 1
+            counts[offset][column] += people
     return DutySeries(
         wards=names,
         days=[

@@ -1,6 +1,7 @@
 """The chart, the map, 中長期 and the request log: values against raw rows."""
 
 import csv
+import dataclasses
 import datetime
 import io
 import re
@@ -351,3 +352,22 @@ def test_page_with_chart_map_and_log_stays_within_twelve_queries(
     with django_assert_max_num_queries(12 + 1):
         page = client.get(detail_url(reported)).content.decode()
     assert page.count('<circle class="place"') == 1
+
+
+def test_sums_per_team_equal_the_sums_per_seat(disaster, help_request, chiyoda):
+    offer = factories.make_offer(request=help_request)
+    factories.make_dispatch(offer=offer, sender=chiyoda, seats=3)
+    factories.make_dispatch(
+        offer=offer,
+        sender=chiyoda,
+        seats=2,
+        start_on=D(2024, 1, 18),
+        end_on=D(2024, 1, 22),
+        name="第2班",
+    )
+    rows = reports.seat_rows(disaster, AS_OF)
+    # The same seats, each its own object: no runs to group.
+    apart = [dataclasses.replace(row) for row in rows]
+    assert [people for _row, people in reports.team_runs(rows)] == [3, 2]
+    assert reports.person_days(rows, AS_OF) == reports.person_days(apart, AS_OF)
+    assert reports.duty_series(rows) == reports.duty_series(apart)
