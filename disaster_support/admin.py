@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.widgets import AdminFileWidget
 from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext_lazy as _
 
@@ -218,10 +219,11 @@ class AllocationAdmin(LoggedAdmin):
         return False
 
 
-class LabelledFileInput(forms.FileInput):
-    """A file input under its own <label>: Django draws file inputs in a
-    fieldset whose legend assistive technology does not take as the
-    input's name."""
+class LabelledFileInput(AdminFileWidget):
+    """The admin's file input, with its link to the current file and its
+    Clear checkbox, under its own <label>: Django draws file inputs in a
+    fieldset whose legend assistive technology does not take as the input's
+    name."""
 
     use_fieldset = False
 
@@ -283,14 +285,17 @@ class AgreementAdmin(ModelAdmin):
             ]
         }
         document = data.get("document")
+        # False: the Clear box was ticked (ClearableFileInput).
+        remove_document = document is False
         if isinstance(document, FieldFile) or not document:
-            document = None  # kept as it is
+            document = None  # kept as it is, unless removed
         if change:
             agreement = agreement_update(
                 agreement=obj,
                 actor=request.user,
                 parties=data["parties"],
                 document=document,
+                remove_document=remove_document,
                 **fields,
             )
         else:

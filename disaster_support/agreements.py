@@ -119,15 +119,25 @@ def agreement_update(
     actor: User | None,
     parties: Sequence[Organisation] | QuerySet[Organisation],
     document: UploadedFile | None = None,
+    remove_document: bool = False,
     **fields,
 ) -> Agreement:
-    """Change an agreement; its parties stay two or more different ones."""
+    """Change an agreement; its parties stay two or more different ones.
+
+    With `remove_document`, the document is taken off the agreement and its
+    file deleted once the change is committed.
+    """
     locked = Agreement.objects.select_for_update().get(pk=agreement.pk)
     old = {**_values(locked), "parties": _party_names(_sorted(locked.parties.all()))}
     for name, value in fields.items():
         setattr(locked, name, value)
     # Checked before the file is written, so a refusal leaves no file behind.
     parties = _checked(locked, parties)
+    if remove_document and locked.document:
+        storage, name = locked.document.storage, locked.document.name
+        locked.document = ""
+        # After the commit, so that a refused change keeps its file.
+        transaction.on_commit(lambda: storage.delete(name))
     _store_document(locked, document)
     try:
         locked.save()

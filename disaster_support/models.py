@@ -896,6 +896,8 @@ class ReceptionPlan(models.Model):
     )
     note = models.TextField(_("note"), blank=True)
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+    # Saved edits so far, the rows' included (members.common.versioning).
+    version = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = _("reception plan")

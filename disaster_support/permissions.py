@@ -226,6 +226,12 @@ def can_manage_damage(user: User) -> bool:
     return is_office_staff(user)
 
 
+def can_view_organisation_aid(user: User) -> bool:
+    """Every member reads what any organisation sent and received, as it
+    reads every request and report."""
+    return can_view_reports(user)
+
+
 def can_view_agreements(user: User) -> bool:
     """Every member reads the register of agreements and their documents."""
     return can_use_members_area(user)

@@ -11,6 +11,7 @@ from django.db.models import Count, Prefetch, QuerySet
 from django.forms import BaseModelFormSet
 from django.utils import timezone
 
+from members.common.versioning import version_bump, version_check
 from members.models import Organisation, User
 
 from .models import (
@@ -81,14 +82,20 @@ def reception_plan_save(
     actor: User | None,
     fields: dict,
     formsets: Iterable[BaseModelFormSet],
+    version: int | None = None,
 ) -> ReceptionPlan:
-    """Create or update a ward's plan with its needs, sites and partners."""
+    """Create or update a ward's plan with its needs, sites and partners;
+    with `version`, refused (nothing saved) if someone saved it in between."""
     fields = {**fields, "updated_at": timezone.now()}
     plan = ReceptionPlan.objects.select_for_update().filter(ward=ward).first()
+    if version is not None:
+        # A form opened before the first plan existed carries 0.
+        version_check(plan or ReceptionPlan(ward=ward), version)
     if plan is None:
         plan = _create(ReceptionPlan(ward=ward, **fields), actor=actor)
     else:
         plan = _update(plan, actor=actor, fields=fields)
     for formset in formsets:
         _save_rows(formset, plan, actor)
+    version_bump(plan)
     return plan

@@ -4,13 +4,17 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from members.common.versioning import VersionedForm
 from members.common.widgets import QuickSelect
 from members.models import Organisation
 
 from .models import ReceptionNeed, ReceptionPartner, ReceptionPlan, ReceptionSite
 
 
-class ReceptionPlanForm(forms.ModelForm):
+class ReceptionPlanForm(VersionedForm, forms.ModelForm):
+    """The plan's own fields, and the version it was opened at (0 before the
+    ward's first plan)."""
+
     class Meta:
         model = ReceptionPlan
         fields = ["department", "phone", "email", "after_hours", "note"]

@@ -11,8 +11,11 @@ cancelled (中止). Planned teams are included, as in the published tables.
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.core.exceptions import ValidationError
+from django.db.models import Count, OuterRef, Subquery
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -122,45 +125,59 @@ class SeatRow:
 
 
 def seat_rows(disaster, as_of):
-    """Every counted seat for the as-of day: one query."""
+    """Every counted seat for the as-of day: one query.
+
+    The query reads one row per team with its number of seats, and the team's
+    SeatRow stands once for each of them: the figures count seats, but the
+    database and Python do the work once per team.
+    """
     seats = (
-        Seat.objects.filter(
-            dispatch__offer__request__disaster=disaster,
-            dispatch__decided_on__lte=as_of,
+        Seat.objects.filter(dispatch=OuterRef("pk"))
+        .values("dispatch")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    teams = (
+        Dispatch.objects.filter(
+            offer__request__disaster=disaster,
+            decided_on__lte=as_of,
         )
-        .exclude(dispatch__status=Dispatch.Status.CANCELLED)
+        .exclude(status=Dispatch.Status.CANCELLED)
+        .annotate(seat_count=Subquery(seats))
         .values_list(
-            "dispatch_id",
-            "dispatch__start_on",
-            "dispatch__end_on",
-            "dispatch__travel_days_at_start",
-            "dispatch__travel_days_at_end",
-            "dispatch__sender__name",
-            "dispatch__sender__code",
-            "dispatch__offer__request__work_type__name",
-            "dispatch__offer__request__work_type__order",
-            "dispatch__offer__request__place_kind",
-            "dispatch__offer__request__place_note",
-            "dispatch__offer__request__municipality__name",
-            "dispatch__offer__request__municipality__kind",
-            "dispatch__offer__request__municipality__prefecture__name",
-            "dispatch__offer__request__work_place__name",
-            "dispatch__term",
-            "dispatch__sender_id",
-            "dispatch__offer__request__municipality_id",
-            "dispatch__offer__request__municipality__latitude",
-            "dispatch__offer__request__municipality__longitude",
-            "dispatch__offer__request__municipality__prefecture__code",
-            "dispatch__offer__request__municipality__code",
-            "dispatch__offer__request__work_place__latitude",
-            "dispatch__offer__request__work_place__longitude",
-            "dispatch__offer__request__work_place__prefecture__code",
-            "dispatch__offer__request__work_place__code",
+            "seat_count",
+            "pk",
+            "start_on",
+            "end_on",
+            "travel_days_at_start",
+            "travel_days_at_end",
+            "sender__name",
+            "sender__code",
+            "offer__request__work_type__name",
+            "offer__request__work_type__order",
+            "offer__request__place_kind",
+            "offer__request__place_note",
+            "offer__request__municipality__name",
+            "offer__request__municipality__kind",
+            "offer__request__municipality__prefecture__name",
+            "offer__request__work_place__name",
+            "term",
+            "sender_id",
+            "offer__request__municipality_id",
+            "offer__request__municipality__latitude",
+            "offer__request__municipality__longitude",
+            "offer__request__municipality__prefecture__code",
+            "offer__request__municipality__code",
+            "offer__request__work_place__latitude",
+            "offer__request__work_place__longitude",
+            "offer__request__work_place__prefecture__code",
+            "offer__request__work_place__code",
         )
-        .order_by("dispatch__start_on", "pk")
+        .order_by("start_on", "pk")
     )
     rows = []
     for (
+        seat_count,
         dispatch_id,
         start_on,
         end_on,
@@ -180,7 +197,7 @@ def seat_rows(disaster, as_of):
         sender_id,
         helped_id,
         *coordinates,
-    ) in seats:
+    ) in teams:
         supported = municipality_label(municipality, municipality_kind, prefecture)
         helped = supported
         point = tuple(coordinates[:4])
@@ -192,25 +209,25 @@ def seat_rows(disaster, as_of):
             )
             supported = place_note or work_place or ""
             point = tuple(coordinates[4:])
-        rows.append(
-            SeatRow(
-                dispatch_id=dispatch_id,
-                start_on=start_on,
-                end_on=end_on,
-                travel_start=travel_start,
-                travel_end=travel_end,
-                ward=ward,
-                ward_code=ward_code or "",
-                work=work,
-                work_order=work_order,
-                place=supported,
-                term=term,
-                point=point if None not in point[:2] else None,
-                helped=helped,
-                sender_id=sender_id,
-                helped_id=helped_id,
-            )
+        row = SeatRow(
+            dispatch_id=dispatch_id,
+            start_on=start_on,
+            end_on=end_on,
+            travel_start=travel_start,
+            travel_end=travel_end,
+            ward=ward,
+            ward_code=ward_code or "",
+            work=work,
+            work_order=work_order,
+            place=supported,
+            term=term,
+            point=point if None not in point[:2] else None,
+            helped=helped,
+            sender_id=sender_id,
+            helped_id=helped_id,
         )
+        # A team without seats (None) counts no one.
+        rows.extend([row] * (seat_count or 0))
     return rows
 
 
@@ -317,20 +334,35 @@ class PersonDays:
     planned_without_travel: int
 
 
+def team_runs(rows):
+    """(row, people): each run of the same SeatRow once, with its length.
+
+    seat_rows() gives a team's row once per seat, one after the other; the
+    sums below work per team and multiply, rather than per seat.
+    """
+    previous, people = None, 0
+    for row in rows:
+        if row is previous:
+            people += 1
+            continue
+        if previous is not None:
+            yield previous, people
+        previous, people = row, 1
+    if previous is not None:
+        yield previous, people
+
+
 def person_days(rows, as_of):
     """延べ人日 with and without travel days, and people on duty on the day."""
     far_future = max((row.end_on for row in rows), default=as_of)
-    return PersonDays(
-        on_duty=sum(1 for row in rows if row.on_duty(as_of)),
-        actual_with_travel=sum(row.days_up_to(as_of, travel=True) for row in rows),
-        actual_without_travel=sum(row.days_up_to(as_of, travel=False) for row in rows),
-        planned_with_travel=sum(
-            row.days_up_to(far_future, travel=True) for row in rows
-        ),
-        planned_without_travel=sum(
-            row.days_up_to(far_future, travel=False) for row in rows
-        ),
-    )
+    totals = [0] * 5
+    for row, people in team_runs(rows):
+        totals[0] += people * row.on_duty(as_of)
+        totals[1] += people * row.days_up_to(as_of, travel=True)
+        totals[2] += people * row.days_up_to(as_of, travel=False)
+        totals[3] += people * row.days_up_to(far_future, travel=True)
+        totals[4] += people * row.days_up_to(far_future, travel=False)
+    return PersonDays(*totals)
 
 
 def on_duty_on(rows, day):
@@ -408,8 +440,8 @@ def duty_series(rows):
     last = max(row.end_on for row in rows)
     person_days = defaultdict(int)
     codes = {}
-    for row in rows:
-        person_days[row.ward] += (row.end_on - row.start_on).days + 1
+    for row, people in team_runs(rows):
+        person_days[row.ward] += people * ((row.end_on - row.start_on).days + 1)
         codes[row.ward] = row.ward_code
     busiest = sorted(person_days, key=lambda ward: (-person_days[ward], codes[ward]))
     if len(busiest) > DUTY_CHART_WARDS:
@@ -422,10 +454,10 @@ def duty_series(rows):
     other = len(names) - 1
     width = (last - first).days + 1
     counts = [[0] * len(names) for _day in range(width)]
-    for row in rows:
+    for row, people in team_runs(rows):
         column = series.get(row.ward, other)
         for offset in range((row.start_on - first).days, (row.end_on - first).days + 1):
-            counts[offset][column] += 1
+            counts[offset][column] += people
     return DutySeries(
         wards=names,
         days=[
@@ -503,9 +535,35 @@ REQUEST_LOG_NOTE = gettext_lazy(
 )
 
 
+class RequestCells:
+    """A request's cells in the log, shared by all its rows and formatted
+    only when a page of the log shows them."""
+
+    def __init__(self, help_request):
+        self.request = help_request
+
+    @cached_property
+    def period(self):
+        """令和6年1月10日–令和6年1月14日"""
+        return (
+            f"{format_wareki(self.request.start_on)}"
+            f"–{format_wareki(self.request.end_on)}"
+        )
+
+    @cached_property
+    def municipality(self):
+        return self.request.municipality.full_name
+
+    @cached_property
+    def work(self):
+        """The work, and the request's status in brackets."""
+        return f"{self.request.work_type} ({self.request.get_status_display()})"
+
+
 @dataclass(frozen=True)
 class LogRow:
     request: HelpRequest
+    cells: RequestCells
     offerer: str = ""
     people_offered: int | None = None
     team_data: dict | None = None  # a team as selectors.with_log gives it
@@ -527,13 +585,15 @@ def request_log(requests):
     """
     log = []
     for help_request in requests:
+        cells = RequestCells(help_request)
         if not help_request.log:
-            log.append(LogRow(request=help_request))
+            log.append(LogRow(request=help_request, cells=cells))
         for offer in help_request.log:
             offerer = _("23 wards jointly") if offer["is_joint"] else offer["sender"]
             log.extend(
                 LogRow(
                     request=help_request,
+                    cells=cells,
                     offerer=offerer,
                     people_offered=offer["people"],
                     team_data=team,
@@ -543,6 +603,31 @@ def request_log(requests):
                 for team in offer["teams"] or [None]
             )
     return log
+
+
+@dataclass(frozen=True)
+class RequestLink:
+    """A request in the page's list of requests, formatted in one pass."""
+
+    url: str
+    label: str  # 「石川県七尾市：保健師」
+    status: str  # 「（受付）」
+
+
+def request_links(requests):
+    """The list of requests the reader may open, as links."""
+    return [
+        RequestLink(
+            url=reverse("disaster_support:request_detail", args=[help_request.pk]),
+            label=_("%(municipality)s: %(work)s")
+            % {
+                "municipality": help_request.municipality.full_name,
+                "work": help_request.work_type,
+            },
+            status=_(" (%(status)s)") % {"status": help_request.get_status_display()},
+        )
+        for help_request in requests
+    ]
 
 
 def _team_label(team):
@@ -563,6 +648,7 @@ class DisasterReport:
     money: list
     goods: list
     requests: list
+    request_links: list
     open_requests: list
     notes: dict
     figures: dict
@@ -622,6 +708,7 @@ def disaster_report(
         money=money,
         goods=goods,
         requests=requests,
+        request_links=request_links(requests),
         open_requests=open_requests(requests),
         notes=notes,
         figures=figures,

@@ -23,9 +23,17 @@ def report_requests(
     Each carries `offered` (the people its offers promise) and, with an
     as-of day, `log` (with_log).
     """
+    # A subquery, not a join: summing over joined offers would group the
+    # wide rows of the request and its four organisations.
+    offered = (
+        Offer.objects.filter(request=OuterRef("pk"))
+        .values("request")
+        .annotate(total=Sum("people"))
+        .values("total")
+    )
     all_requests = list(
         with_log(disaster.requests.with_related(), as_of).annotate(
-            offered=Coalesce(Sum("offers__people"), 0)
+            offered=Coalesce(Subquery(offered), 0)
         )
     )
     requests = [

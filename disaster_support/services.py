@@ -27,6 +27,10 @@ from .models import (
     Dispatch,
     HelpRequest,
     Offer,
+    ReceptionNeed,
+    ReceptionPartner,
+    ReceptionPlan,
+    ReceptionSite,
     ReportSnapshot,
     Seat,
     SupportGoods,
@@ -386,10 +390,12 @@ def admin_save(*, obj: Model, actor: User) -> Model:
 
 def _bump_edited(obj):
     """An admin edit also refuses the site's edit forms opened before it."""
-    if isinstance(obj, Dispatch | HelpRequest | Offer):
+    if isinstance(obj, Dispatch | HelpRequest | Offer | ReceptionPlan):
         version_bump(obj)
     elif isinstance(obj, Seat):
         version_bump(obj.dispatch)
+    elif isinstance(obj, ReceptionNeed | ReceptionSite | ReceptionPartner):
+        version_bump(obj.plan)
 
 
 def _related_values(obj):

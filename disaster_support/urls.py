@@ -8,6 +8,7 @@ from .views import (
     dispatches,
     edits,
     open_requests,
+    organisation_aid,
     reception,
     requests,
     snapshots,
@@ -146,6 +147,11 @@ urlpatterns = [
         "agreements/<int:pk>/document.pdf",
         agreements.AgreementDocumentView.as_view(),
         name="agreement_document",
+    ),
+    path(
+        "organisations/<int:pk>/aid/",
+        organisation_aid.OrganisationAidView.as_view(),
+        name="organisation_aid",
     ),
     path("reception/", reception.ReceptionListView.as_view(), name="reception_list"),
     path(

@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
+from members.common.versioning import StaleEdit
 from members.models import Organisation
 
 from .. import permissions, reception
@@ -68,7 +69,9 @@ class ReceptionEditView(View):
     def forms(self, data=None):
         instance = self.plan or ReceptionPlan(ward=self.ward)
         return {
-            "form": ReceptionPlanForm(data, instance=self.plan),
+            "form": ReceptionPlanForm(
+                data, instance=self.plan, initial={"version": instance.version}
+            ),
             "needs": NeedFormSet(data, instance=instance, prefix="needs"),
             "sites": SiteFormSet(data, instance=instance, prefix="sites"),
             "partners": PartnerFormSet(
@@ -92,11 +95,17 @@ class ReceptionEditView(View):
             name: forms["form"].cleaned_data[name]
             for name in ReceptionPlanForm._meta.fields
         }
-        reception.reception_plan_save(
-            ward=self.ward,
-            actor=request.user,
-            fields=fields,
-            formsets=[forms["needs"], forms["sites"], forms["partners"]],
-        )
+        try:
+            reception.reception_plan_save(
+                ward=self.ward,
+                actor=request.user,
+                fields=fields,
+                formsets=[forms["needs"], forms["sites"], forms["partners"]],
+                version=forms["form"].cleaned_data["version"],
+            )
+        except StaleEdit as error:
+            saved = ReceptionPlan.objects.filter(ward=self.ward).first()
+            forms["form"].refuse_stale(error, version=saved.version if saved else 0)
+            return self.render(request, forms)
         messages.success(request, _("The reception plan was saved."))
         return redirect("disaster_support:reception_detail", pk=self.ward.pk)

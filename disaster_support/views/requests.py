@@ -2,7 +2,8 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
+from django.core.paginator import Paginator
+from django.db.models import Count
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -18,6 +19,9 @@ from ..agreement_models import dispatch_basis_expression
 from ..forms import OfferForm, RequestForm, RequestStatusForm
 from ..models import Dispatch
 from .common import ActingForMixin
+
+# Teams on one page of a request; its offers are all shown.
+TEAMS_PAGE_SIZE = 50
 
 
 class RequestCreateView(ServiceFormView):
@@ -66,27 +70,34 @@ class RequestDetailView(TemplateView):
         user = self.request.user
         help_request = access_request(user, self.kwargs["pk"])
         offers = list(
-            help_request.offers.select_related("sender").prefetch_related(
-                Prefetch(
-                    "dispatches",
-                    queryset=Dispatch.objects.annotate(
-                        basis=dispatch_basis_expression()
-                    ),
-                ),
-                "dispatches__sender",
-                "dispatches__seats",
+            help_request.offers.select_related("sender").annotate(
+                team_count=Count("dispatches")
             )
         )
+        # The teams of all offers, one page at a time (an offer may be carried
+        # out by hundreds of teams in turn), each under its offer.
+        teams = Paginator(
+            Dispatch.objects.filter(offer__request=help_request)
+            .annotate(basis=dispatch_basis_expression())
+            .select_related("sender")
+            .prefetch_related("seats")
+            .order_by("offer_id", "start_on", "pk"),
+            TEAMS_PAGE_SIZE,
+        ).get_page(self.request.GET.get("page"))
+        by_offer = {offer.pk: offer for offer in offers}
         for offer in offers:
             offer.request = help_request
             offer.can_edit = permissions.can_edit_offer(user, offer)
-            for dispatch in offer.dispatches.all():
-                dispatch.offer = offer
-                dispatch.can_edit = permissions.can_edit_dispatch(user, dispatch)
-                dispatch.show_names = permissions.can_see_names(user, dispatch)
+            offer.page_teams = []
+        for dispatch in teams:
+            offer = dispatch.offer = by_offer[dispatch.offer_id]
+            dispatch.can_edit = permissions.can_edit_dispatch(user, dispatch)
+            dispatch.show_names = permissions.can_see_names(user, dispatch)
+            offer.page_teams.append(dispatch)
         return super().get_context_data(
             help_request=help_request,
             offers=offers,
+            teams=teams,
             can_offer=permissions.can_offer(user, help_request),
             partners=agreements.partners_by_agreement(help_request.municipality),
             can_edit=permissions.can_edit_request(user, help_request),

@@ -4,9 +4,15 @@ from tests.factories import PASSWORD
 
 
 def sign_in(page, url, user):
+    """Sign in with the test accounts' password."""
+    sign_in_with(page, url, user.email, PASSWORD)
+
+
+def sign_in_with(page, url, email, password):
+    """Sign in with a given address and password (an account made in the flow)."""
     page.goto(url + "/accounts/login/")
-    page.get_by_label("メールアドレス").fill(user.email)
-    page.get_by_label("パスワード").fill(PASSWORD)
+    page.get_by_label("メールアドレス").fill(email)
+    page.get_by_label("パスワード").fill(password)
     page.get_by_role("button", name="ログイン").click()
 
 

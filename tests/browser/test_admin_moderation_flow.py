@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from boards.models import ModerationLog, Post, Report, Thread
 from boards.services import moderation
 from tests import factories
+from tests.browser.actions import sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -30,13 +31,6 @@ def mailed(subject):
         if subject in message.subject
         for address in message.to
     )
-
-
-def sign_in(page, url, user):
-    page.goto(url + "/accounts/login/")
-    page.get_by_label("メールアドレス").fill(user.email)
-    page.get_by_label("パスワード").fill(factories.PASSWORD)
-    page.get_by_role("button", name="ログイン").click()
 
 
 def test_a_ward_moderator_hides_a_reported_post_and_splits_a_thread(

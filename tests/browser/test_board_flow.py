@@ -5,16 +5,9 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.factories import PASSWORD
+from tests.browser.actions import sign_in, sign_out
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def sign_in(page, url, user):
-    page.goto(url + "/accounts/login/")
-    page.get_by_label("メールアドレス").fill(user.email)
-    page.get_by_label("パスワード").fill(PASSWORD)
-    page.get_by_role("button", name="ログイン").click()
 
 
 def photo(tmp_path):
@@ -45,7 +38,7 @@ def test_start_with_attachment_reply_with_quote_edit_and_find_it(
         "能登半島地震の復興物産展のご提案"
     )
     expect(page.get_by_role("img", name="物産展の会場.jpg")).to_be_visible()
-    page.get_by_role("button", name="ログアウト").click()
+    sign_out(page)
 
     # Someone else quotes it in a reply.
     sign_in(page, url, other_member)
@@ -125,6 +118,6 @@ def test_signing_out_removes_the_drafts_from_this_browser(page, live_server, mem
     page.get_by_role("textbox", name="本文").fill("共用のパソコンで書きかけの提案")
     page.wait_for_timeout(800)  # the draft is saved half a second after typing
     assert len(drafts_in(page)) == 1
-    page.get_by_role("button", name="ログアウト").click()
+    sign_out(page)
     expect(page.get_by_role("link", name="ログイン", exact=True)).to_be_visible()
     assert drafts_in(page) == []

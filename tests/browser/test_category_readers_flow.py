@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from members import permissions
 from tests import factories
-from tests.factories import PASSWORD
+from tests.browser.actions import sign_in, sign_out
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -15,13 +15,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture(autouse=True)
 def _no_second_factor(settings):
     settings.RENKEI_REQUIRE_STAFF_MFA = False
-
-
-def sign_in(page, url, user):
-    page.goto(url + "/accounts/login/")
-    page.get_by_label("メールアドレス").fill(user.email)
-    page.get_by_label("パスワード").fill(PASSWORD)
-    page.get_by_role("button", name="ログイン").click()
 
 
 def search(page, url, words):
@@ -59,7 +52,7 @@ def test_a_ward_only_category_is_invisible_to_a_member_and_open_to_a_ward(
     assert response.status == 404
     expect(page.get_by_text("区間で分担を調整します。")).to_have_count(0)
     page.goto(url + "/boards/")
-    page.get_by_role("button", name="ログアウト").click()
+    sign_out(page)
 
     sign_in(page, url, ward)
     page.goto(url + "/boards/")

@@ -6,20 +6,10 @@ from playwright.sync_api import expect
 
 from boards.models import ModerationLog
 from members import permissions
-from tests.factories import PASSWORD, make_organisation, make_user
+from tests.browser.actions import sign_in, sign_out
+from tests.factories import make_organisation, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def sign_in(page, url, user):
-    page.goto(url + "/accounts/login/")
-    page.get_by_label("メールアドレス").fill(user.email)
-    page.get_by_label("パスワード").fill(PASSWORD)
-    page.get_by_role("button", name="ログイン").click()
-
-
-def sign_out(page):
-    page.get_by_role("button", name="ログアウト").click()
 
 
 @pytest.fixture

@@ -7,16 +7,10 @@ from boards.models import Addressee, Category, Proposal
 from boards.services import collaboration
 from members import permissions
 from members.models import AccessChange
-from tests.factories import PASSWORD, make_organisation, make_user
+from tests.browser.actions import sign_in
+from tests.factories import make_organisation, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def sign_in(page, url, user):
-    page.goto(url + "/accounts/login/")
-    page.get_by_label("メールアドレス").fill(user.email)
-    page.get_by_label("パスワード").fill(PASSWORD)
-    page.get_by_role("button", name="ログイン").click()
 
 
 def test_a_colleague_carries_on_a_proposal_after_its_author_leaves(

@@ -15,23 +15,13 @@ from playwright.sync_api import expect
 from boards.inquiries import sheets
 from boards.models import Inquiry
 from members import permissions
-from tests.factories import PASSWORD, make_organisation, make_user
+from tests.browser.actions import sign_in, sign_out
+from tests.factories import make_organisation, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 SHOTS = os.environ.get("RENKEI_SCREENSHOTS")
 QUESTIONS = ("今年度の観光イベントの件数", "物産展への出展意向", "ご意見")
-
-
-def sign_in(page, url, user):
-    page.goto(url + "/accounts/login/")
-    page.get_by_label("メールアドレス").fill(user.email)
-    page.get_by_label("パスワード").fill(PASSWORD)
-    page.get_by_role("button", name="ログイン").click()
-
-
-def sign_out(page):
-    page.get_by_role("button", name="ログアウト").click()
 
 
 def shot(page, name):

@@ -4,7 +4,7 @@ import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
-from tests.factories import PASSWORD
+from tests.browser.actions import sign_in, sign_in_with, sign_out
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -22,13 +22,6 @@ def nanao(make_organisation):
     )
 
 
-def sign_in(page, url, email, password):
-    page.goto(url + "/accounts/login/")
-    page.get_by_label("メールアドレス").fill(email)
-    page.get_by_label("パスワード").fill(password)
-    page.get_by_role("button", name="ログイン").click()
-
-
 def mailed_link(path_pattern, address):
     """The path (without the leading slash) of a link last mailed to address."""
     for message in reversed(mail.outbox):
@@ -36,10 +29,6 @@ def mailed_link(path_pattern, address):
         if message.to == [address] and found:
             return found.group().split("/", 3)[3]
     raise AssertionError(f"no mail to {address} with {path_pattern}")
-
-
-def sign_out(page):
-    page.get_by_role("button", name="ログアウト").click()
 
 
 def test_apply_approve_set_password_edit_and_see_history(
@@ -70,7 +59,7 @@ def test_apply_approve_set_password_edit_and_see_history(
     )
 
     # The office approves it in admin.
-    sign_in(page, url, office_staff.email, PASSWORD)
+    sign_in(page, url, office_staff)
     page.goto(url + "/admin/members/membershipapplication/")
     page.get_by_role("link", name=re.compile("石川県七尾市")).click()
     page.get_by_role("button", name="承認してアカウントを作成する").click()
@@ -89,7 +78,7 @@ def test_apply_approve_set_password_edit_and_see_history(
     page.get_by_role("button", name=re.compile("パスワード")).click()
 
     # ... signs in and updates the contact details.
-    sign_in(page, url, "yamada@nanao.example.jp", "nanao-kanko-2026!")
+    sign_in_with(page, url, "yamada@nanao.example.jp", "nanao-kanko-2026!")
     expect(page.get_by_role("heading", level=1)).to_have_text("会員ホーム")
     page.get_by_role("link", name="連絡先を確認する").click()
     page.get_by_label("電話番号").fill("0767-53-2222")
@@ -98,7 +87,7 @@ def test_apply_approve_set_password_edit_and_see_history(
     sign_out(page)
 
     # The office sees who changed what.
-    sign_in(page, url, office_staff.email, PASSWORD)
+    sign_in(page, url, office_staff)
     page.goto(url + f"/members/{nanao.pk}/history/")
     row = page.get_by_role("row", name=re.compile("0767-53-2222"))
     expect(row).to_contain_text("0767-53-1111")
@@ -108,7 +97,7 @@ def test_apply_approve_set_password_edit_and_see_history(
 def test_directory_and_map_render(page, live_server, member, nanao, settings):
     nanao.membership_status = "member"
     nanao.save()
-    sign_in(page, live_server.url, member.email, PASSWORD)
+    sign_in(page, live_server.url, member)
     page.goto(live_server.url + "/members/")
     expect(page.get_by_role("heading", level=1)).to_have_text("会員名簿")
     expect(page.get_by_role("link", name="石川県七尾市")).to_be_visible()

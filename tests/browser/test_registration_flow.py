@@ -7,8 +7,8 @@ from django.core import mail
 from playwright.sync_api import expect
 
 from boards.models import Attendee
+from tests.browser.actions import sign_in
 from tests.factories import (
-    PASSWORD,
     make_event,
     make_user,
     open_registration,
@@ -16,13 +16,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def sign_in(page, url, user):
-    page.goto(url + "/accounts/login/")
-    page.get_by_label("メールアドレス").fill(user.email)
-    page.get_by_label("パスワード").fill(PASSWORD)
-    page.get_by_role("button", name="ログイン").click()
 
 
 def register(page, name, department):

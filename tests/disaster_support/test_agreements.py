@@ -673,3 +673,56 @@ def test_admin_changes_parties_through_the_service(
     assert ChangeLog.objects.filter(
         object_id=agreement.pk, field="parties", old_value="新宿区, 熊本県熊本市"
     ).exists()
+
+
+def test_admin_clear_box_removes_the_document_and_its_file(
+    client, office_staff, shinjuku, kumamoto, django_capture_on_commit_callbacks
+):
+    client.force_login(office_staff)
+    document = SimpleUploadedFile("覚書.pdf", PDF, content_type="application/pdf")
+    client.post(CREATE_URL, {**form_data([shinjuku, kumamoto]), "document": document})
+    agreement = Agreement.objects.get()
+    storage, name = agreement.document.storage, agreement.document.name
+    assert storage.exists(name)
+    url = reverse("admin:disaster_support_agreement_change", args=[agreement.pk])
+    assert 'name="document-clear"' in client.get(url).content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            url,
+            {
+                **form_data([shinjuku]),
+                "parties": f"{shinjuku.pk},{kumamoto.pk}",
+                "document-clear": "on",
+            },
+        )
+
+    assert response.status_code == 302
+    agreement.refresh_from_db()
+    assert not agreement.document
+    assert not storage.exists(name)
+    assert ChangeLog.objects.filter(
+        object_id=agreement.pk, field="document", new_value=""
+    ).exists()
+
+
+def test_admin_edit_without_the_clear_box_keeps_the_document(
+    client, office_staff, shinjuku, kumamoto
+):
+    client.force_login(office_staff)
+    document = SimpleUploadedFile("覚書.pdf", PDF, content_type="application/pdf")
+    client.post(CREATE_URL, {**form_data([shinjuku, kumamoto]), "document": document})
+    agreement = Agreement.objects.get()
+    url = reverse("admin:disaster_support_agreement_change", args=[agreement.pk])
+
+    client.post(
+        url,
+        {
+            **form_data([shinjuku], title="新しい題名"),
+            "parties": f"{shinjuku.pk},{kumamoto.pk}",
+        },
+    )
+
+    agreement.refresh_from_db()
+    assert agreement.title == "新しい題名"
+    assert agreement.document.storage.exists(agreement.document.name)

@@ -1,6 +1,7 @@
 """The chart, the map, 中長期 and the request log: values against raw rows."""
 
 import csv
+import dataclasses
 import datetime
 import io
 import re
@@ -114,6 +115,27 @@ def test_chart_has_one_bar_per_day_and_ward_and_a_table(client, member, reported
     first = re.findall(r'<td class="number">(\d+)</td>', rows[0])
     assert first == ["3", "0", "3"]
     assert escape(str(reports.DUTY_CHART_NOTE)) in page
+
+
+def test_chart_bars_and_table_escape_the_sender_names(client, member, help_request):
+    sender = factories.make_organisation(
+        name="<b>区</b>", kind=Organisation.Kind.SPECIAL_WARD
+    )
+    factories.make_dispatch(
+        offer=factories.make_offer(request=help_request), sender=sender, seats=2
+    )
+    client.force_login(member)
+    page = client.get(detail_url(help_request.disaster)).content.decode()
+    assert "<b>区</b>" not in page
+    assert "<title>1/10 &lt;b&gt;区&lt;/b&gt;: 2</title>" in page
+
+
+def test_a_team_counts_once_for_each_of_its_seats(disaster, help_request, chiyoda):
+    offer = factories.make_offer(request=help_request)
+    team = factories.make_dispatch(offer=offer, sender=chiyoda, seats=4)
+    rows = reports.seat_rows(disaster, AS_OF)
+    assert len(rows) == Seat.objects.filter(dispatch=team).count() == 4
+    assert {row.dispatch_id for row in rows} == {team.pk}
 
 
 def test_chart_colours_have_enough_contrast_on_white():
@@ -330,3 +352,22 @@ def test_page_with_chart_map_and_log_stays_within_twelve_queries(
     with django_assert_max_num_queries(12 + 1):
         page = client.get(detail_url(reported)).content.decode()
     assert page.count('<circle class="place"') == 1
+
+
+def test_sums_per_team_equal_the_sums_per_seat(disaster, help_request, chiyoda):
+    offer = factories.make_offer(request=help_request)
+    factories.make_dispatch(offer=offer, sender=chiyoda, seats=3)
+    factories.make_dispatch(
+        offer=offer,
+        sender=chiyoda,
+        seats=2,
+        start_on=D(2024, 1, 18),
+        end_on=D(2024, 1, 22),
+        name="第2班",
+    )
+    rows = reports.seat_rows(disaster, AS_OF)
+    # The same seats, each its own object: no runs to group.
+    apart = [dataclasses.replace(row) for row in rows]
+    assert [people for _row, people in reports.team_runs(rows)] == [3, 2]
+    assert reports.person_days(rows, AS_OF) == reports.person_days(apart, AS_OF)
+    assert reports.duty_series(rows) == reports.duty_series(apart)

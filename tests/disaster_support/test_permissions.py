@@ -148,3 +148,22 @@ def test_a_non_member_does_not_see_open_requests(db):
         )
     )
     assert not permissions.can_see_open_requests(outsider)
+
+
+@pytest.mark.parametrize(
+    ("who", "allowed"),
+    [
+        ("office", True),
+        ("nanao", True),
+        ("chiyoda", True),
+        ("outsider", True),
+        ("applicant", False),
+    ],
+)
+def test_can_view_organisation_aid(people, who, allowed):
+    people["applicant"] = factories.make_user(
+        organisation=factories.make_organisation(
+            membership_status=MembershipStatus.APPLIED
+        )
+    )
+    assert permissions.can_view_organisation_aid(people[who]) is allowed

@@ -4,6 +4,7 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 
+from disaster_support import services
 from disaster_support.models import (
     ChangeLog,
     ReceptionNeed,
@@ -48,8 +49,14 @@ def management(prefix, total=2, initial=0):
     }
 
 
+def saved_version():
+    """The version a form opened now carries (each test has one plan at most)."""
+    return ReceptionPlan.objects.values_list("version", flat=True).first() or 0
+
+
 def valid_post(work_type, partner, **overrides):
     data = {
+        "version": str(saved_version()),
         "department": "危機管理部 防災課",
         "phone": "03-3264-0000",
         "email": "juen@example.jp",
@@ -390,3 +397,95 @@ def test_disaster_list_has_no_plan_link_for_members(client, member):
     client.force_login(member)
     response = client.get(reverse("disaster_support:home"))
     assert LIST_URL not in response.text
+
+
+# ----- two people editing at once -----
+
+
+def plan_only(work_type, partner, **overrides):
+    """The plan's own fields, its saved rows left as they are."""
+    return {
+        **valid_post(work_type, partner, **overrides),
+        **management("needs", total=0),
+        **management("sites", total=0),
+        **management("partners", total=0),
+    }
+
+
+def test_a_save_based_on_an_outdated_plan_is_refused(
+    client, chiyoda_staff, office_staff, chiyoda, work_type, kumamoto
+):
+    client.force_login(chiyoda_staff)
+    client.post(edit_url(chiyoda), valid_post(work_type, kumamoto))
+    opened = plan_only(work_type, kumamoto, phone="03-0000-0001")
+    # The office saves in between.
+    client.force_login(office_staff)
+    later = plan_only(work_type, kumamoto, phone="03-9999-9999")
+    assert client.post(edit_url(chiyoda), later).status_code == 302
+    client.force_login(chiyoda_staff)
+    response = client.post(edit_url(chiyoda), opened)
+    assert response.status_code == 200
+    assert "編集中に他の方がこの内容を保存しました" in response.content.decode()
+    assert ReceptionPlan.objects.get(ward=chiyoda).phone == "03-9999-9999"
+
+
+def test_a_refused_save_changes_no_row(
+    client, chiyoda_staff, chiyoda, work_type, kumamoto
+):
+    client.force_login(chiyoda_staff)
+    client.post(edit_url(chiyoda), valid_post(work_type, kumamoto))
+    stale = valid_post(work_type, kumamoto, version="0")
+    stale.update(
+        {
+            **management("needs", total=0),
+            **management("partners", total=0),
+            **management("sites", total=1),
+            "sites-0-name": "別の体育館",
+        }
+    )
+    changes = ChangeLog.objects.count()
+    assert client.post(edit_url(chiyoda), stale).status_code == 200
+    assert ReceptionSite.objects.count() == 2
+    assert not ReceptionSite.objects.filter(name="別の体育館").exists()
+    assert ChangeLog.objects.count() == changes
+
+
+def test_the_refused_form_keeps_the_input_and_takes_the_saved_version(
+    client, chiyoda_staff, chiyoda, work_type, kumamoto
+):
+    client.force_login(chiyoda_staff)
+    client.post(edit_url(chiyoda), valid_post(work_type, kumamoto))
+    stale = plan_only(work_type, kumamoto, version="0", phone="03-0000-0001")
+    response = client.post(edit_url(chiyoda), stale)
+    form = response.context["form"]
+    assert form.data["version"] == saved_version() != 0
+    assert 'value="03-0000-0001"' in response.content.decode()
+    # Saving again, knowingly, goes through.
+    assert client.post(edit_url(chiyoda), form.data).status_code == 302
+    assert ReceptionPlan.objects.get(ward=chiyoda).phone == "03-0000-0001"
+
+
+def test_two_first_plans_at_once_the_second_is_refused(
+    client, chiyoda_staff, chiyoda, work_type, kumamoto
+):
+    client.force_login(chiyoda_staff)
+    first = valid_post(work_type, kumamoto)
+    second = valid_post(work_type, kumamoto, phone="03-0000-0002")
+    assert first["version"] == second["version"] == "0"
+    assert client.post(edit_url(chiyoda), first).status_code == 302
+    assert client.post(edit_url(chiyoda), second).status_code == 200
+    assert ReceptionPlan.objects.get(ward=chiyoda).phone == "03-3264-0000"
+    assert ReceptionSite.objects.count() == 2
+
+
+def test_an_admin_edit_refuses_forms_opened_before_it(
+    client, chiyoda_staff, office_staff, chiyoda, work_type, kumamoto
+):
+    client.force_login(chiyoda_staff)
+    client.post(edit_url(chiyoda), valid_post(work_type, kumamoto))
+    opened = plan_only(work_type, kumamoto, phone="03-0000-0003")
+    need = ReceptionNeed.objects.get()
+    need.people = 99
+    services.admin_save(obj=need, actor=office_staff)
+    assert client.post(edit_url(chiyoda), opened).status_code == 200
+    assert ReceptionPlan.objects.get(ward=chiyoda).phone == "03-3264-0000"

@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from disaster_support.views import disasters as disaster_views
+from disaster_support.views import requests as request_views
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -92,5 +93,63 @@ def test_report_queries_do_not_grow_with_teams(
     with CaptureQueriesContext(connection) as many:
         response = client.get(report_url(disaster))
     assert response.status_code == 200
-    assert len(many) == len(few)
+    # The tracker's own queries (the session and menus around it vary).
+    assert tracker_queries(many) == tracker_queries(few) <= 6
     assert len(many) <= 12 + 1  # the page, and the session read by its key
+
+
+# ----- the teams on a request's page -----
+
+
+def request_url(help_request, **params):
+    url = reverse("disaster_support:request_detail", args=[help_request.pk])
+    query = "&".join(f"{key}={value}" for key, value in params.items())
+    return f"{url}?{query}"
+
+
+@pytest.fixture
+def small_team_pages(monkeypatch):
+    monkeypatch.setattr(request_views, "TEAMS_PAGE_SIZE", 3)
+
+
+def test_request_page_shows_one_page_of_teams_under_their_offers(
+    client, office_staff, help_request, chiyoda, minato, small_team_pages
+):
+    add_teams(help_request, chiyoda, 2)
+    add_teams(help_request, minato, 3)
+    client.force_login(office_staff)
+    response = client.get(request_url(help_request))
+    offers = response.context["offers"]
+    assert [[team.name for team in offer.page_teams] for offer in offers] == [
+        ["第1班", "第2班"],
+        ["第1班"],
+    ]
+    assert response.context["teams"].paginator.num_pages == 2
+    second = client.get(request_url(help_request, page=2)).context["offers"]
+    assert [[team.name for team in offer.page_teams] for offer in second] == [
+        [],
+        ["第2班", "第3班"],
+    ]
+    assert (
+        "ほかのページに2班あります。"
+        in client.get(request_url(help_request, page=2)).content.decode()
+    )
+
+
+def tracker_queries(captured):
+    return sum("disaster_support_" in query["sql"] for query in captured)
+
+
+def test_request_page_queries_do_not_grow_with_teams(
+    client, office_staff, help_request, chiyoda, minato
+):
+    add_teams(help_request, chiyoda, 1)
+    client.force_login(office_staff)
+    client.get(request_url(help_request))
+    with CaptureQueriesContext(connection) as few:
+        client.get(request_url(help_request))
+    add_teams(help_request, minato, 8)
+    with CaptureQueriesContext(connection) as many:
+        client.get(request_url(help_request))
+    # The tracker's own queries (the session and menus around it vary).
+    assert tracker_queries(many) == tracker_queries(few) <= 6

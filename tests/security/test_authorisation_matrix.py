@@ -505,6 +505,11 @@ MATRIX = {
         _agreement,
         {"GET": MEMBERS, "POST": NOT_ALLOWED},
     ),
+    # An organisation's 支援・受援 over all disasters: every member reads it.
+    "disaster_support:organisation_aid": (
+        o("ward_org"),
+        {"GET": MEMBERS, "POST": NOT_ALLOWED},
+    ),
     # 受援計画: the wards and the office read them; 千代田区 and the office edit
     # 千代田区's (an empty POST shows the form's errors).
     "disaster_support:reception_list": (
