@@ -445,14 +445,16 @@ def missed(pages, max_queries):
     """Sentences on the targets missed, with figures."""
     lines = []
     for page in pages:
+        # Targets missed for the same reason share a sentence.
+        reasons = {}
         for target, ok in targets(page, pages, max_queries):
-            if ok:
-                continue
-            figures = f"median {page.median:.1f} ms, p95 {page.p95:.1f} ms"
-            lines.append(
-                f"- **{page.name}**: {target} missed ({figures}): "
-                f"{_why(page, target, pages)}."
-            )
+            if not ok:
+                reasons.setdefault(_why(page, target, pages), []).append(target)
+        figures = f"median {page.median:.1f} ms, p95 {page.p95:.1f} ms"
+        lines += [
+            f"- **{page.name}**: {' and '.join(names)} missed ({figures}): {why}."
+            for why, names in reasons.items()
+        ]
     return lines
 
 
@@ -669,11 +671,11 @@ def report(pages, args):
         "other work on the machine moves less than wall-clock time), "
         "the median time spent in SQL, queries per request (DJANGO_DEBUG on, "
         "so queries are logged). Each run renders the page as a first view "
-        "does; thread rows and posts come from the fragments each worker keeps "
-        "after the warm-up (boards/fragments.py), as for a page others have "
-        "seen since its last change. The session is read by its key and the "
-        "signed-in account as configured (config/cache.py), as for anyone "
-        "already browsing.",
+        "does; thread rows and posts come from the fragments the process keeps "
+        "after the warm-up (boards/fragments.py), as in a worker for a page "
+        "others have seen since its last change. The session is read by its "
+        "key and the signed-in account as configured (config/cache.py), as for "
+        "anyone already browsing.",
         "",
         PAGE_CACHE_NOTE,
         "",
