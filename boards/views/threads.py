@@ -25,7 +25,6 @@ from ..forms import (
     draft_values,
 )
 from ..models import (
-    Category,
     Draft,
     OrganisationWatch,
     Post,
@@ -64,6 +63,8 @@ class BoardHomeView(CachedPageMixin, TemplateView):
     def get_context_data(self, **kwargs):
         user = self.request.user
         since = self.since
+        # Read first: the lists below filter by these categories' ids.
+        categories = permissions.readable_category_list(user)
         threads = (
             permissions.visible_threads(user, Thread.objects.all())
             .for_rows()
@@ -76,9 +77,7 @@ class BoardHomeView(CachedPageMixin, TemplateView):
                 threads.filter(last_activity_at__gt=since)[:NEW_THREADS_SHOWN]
             )
         return super().get_context_data(
-            categories=permissions.readable_categories(
-                user, Category.objects.select_related("reader_group")
-            ),
+            categories=categories,
             new_threads=new_threads,
             # With nothing new, the latest threads are still worth a look.
             latest_threads=[] if new_threads else threads[:NEW_THREADS_SHOWN],
