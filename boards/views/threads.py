@@ -67,9 +67,8 @@ class BoardHomeView(CachedPageMixin, TemplateView):
         categories = permissions.readable_category_list(user)
         threads = (
             permissions.visible_threads(user, Thread.objects.all())
-            .for_rows()
-            .with_read_state(user)
             .by_activity()
+            .for_rows(user)
         )
         new_threads = []
         if since is not None:
@@ -96,10 +95,8 @@ class CategoryView(CachedPageMixin, TemplateView):
     def get_context_data(self, **kwargs):
         user = self.request.user
         category = permissions.access_category(user, self.kwargs["slug"])
-        threads = (
-            permissions.visible_threads(user, category.threads.all())
-            .for_rows()
-            .with_read_state(user)
+        threads = permissions.visible_threads(user, category.threads.all()).for_rows(
+            user
         )
         can_start = permissions.can_start_thread(user, category)
         year_form = FiscalYearForm(self.request.GET)
