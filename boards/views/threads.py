@@ -25,7 +25,6 @@ from ..forms import (
     draft_values,
 )
 from ..models import (
-    Category,
     Draft,
     OrganisationWatch,
     Post,
@@ -62,11 +61,12 @@ class BoardHomeView(TemplateView):
     def get_context_data(self, **kwargs):
         user = self.request.user
         since = self.since
+        # Read first: the lists below filter by these categories' ids.
+        categories = permissions.readable_category_list(user)
         threads = (
             permissions.visible_threads(user, Thread.objects.all())
-            .for_rows()
-            .with_read_state(user)
             .by_activity()
+            .for_rows(user)
         )
         new_threads = []
         if since is not None:
@@ -74,9 +74,7 @@ class BoardHomeView(TemplateView):
                 threads.filter(last_activity_at__gt=since)[:NEW_THREADS_SHOWN]
             )
         return super().get_context_data(
-            categories=permissions.readable_categories(
-                user, Category.objects.select_related("reader_group")
-            ),
+            categories=categories,
             new_threads=new_threads,
             # With nothing new, the latest threads are still worth a look.
             latest_threads=[] if new_threads else threads[:NEW_THREADS_SHOWN],
@@ -95,10 +93,8 @@ class CategoryView(TemplateView):
     def get_context_data(self, **kwargs):
         user = self.request.user
         category = permissions.access_category(user, self.kwargs["slug"])
-        threads = (
-            permissions.visible_threads(user, category.threads.all())
-            .for_rows()
-            .with_read_state(user)
+        threads = permissions.visible_threads(user, category.threads.all()).for_rows(
+            user
         )
         can_start = permissions.can_start_thread(user, category)
         year_form = FiscalYearForm(self.request.GET)
