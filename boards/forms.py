@@ -1,6 +1,8 @@
 from django import forms
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from members.common.eras import fiscal_year, format_fiscal_year
@@ -447,6 +449,33 @@ class FiscalYearForm(forms.Form):
     def year(self):
         """The chosen 年度, or None for all years or a value not offered."""
         return self.cleaned_data["fy"] if self.is_valid() else None
+
+    def labelled_select(self):
+        """{{ form.fy.label_tag }} {{ form.fy }}, rendered once per language,
+        years offered and year chosen: the select's widget templates cost
+        about as much as the rest of a thread list's page takes to render."""
+        field = self["fy"]
+        if not self.is_valid():  # shown with its error state: not kept
+            return mark_safe(f"{field.label_tag()} {field}")  # noqa: S308
+        key = (
+            get_language(),
+            self.prefix,
+            self.auto_id,
+            tuple((value, str(label)) for value, label in self.fields["fy"].choices),
+            field.value(),
+        )
+        html = _YEAR_SELECTS.get(key)
+        if html is None:
+            if len(_YEAR_SELECTS) >= 100:
+                _YEAR_SELECTS.clear()
+            html = _YEAR_SELECTS[key] = mark_safe(  # noqa: S308 - the widget's
+                f"{field.label_tag()} {field}"
+            )
+        return html
+
+
+# FiscalYearForm.labelled_select's HTML; a few entries a language and year.
+_YEAR_SELECTS = {}
 
 
 class ThreadPageForm(forms.Form):

@@ -98,8 +98,35 @@ def readable_categories(user, queryset):
     )
 
 
+def readable_category_list(user):
+    """readable_categories of all categories, in their order, read once per
+    user object: a request loads its user afresh, so once per request.
+
+    The board home lists them, access_category finds a category among them,
+    and the lists of threads that follow filter by their ids (visible_threads):
+    one small query a page instead of the rule compiled into every list.
+    """
+    cached = getattr(user, "_renkei_readable_categories", None)
+    if cached is None:
+        from .models import Category
+
+        cached = list(
+            readable_categories(user, Category.objects.select_related("reader_group"))
+        )
+        user._renkei_readable_categories = cached
+    return cached
+
+
 def _readable_category_pks(user):
-    """readable_categories as a subquery, for filtering threads and posts."""
+    """The categories a user may read, for filtering threads and posts.
+
+    Their ids when this request has read them already (readable_category_list:
+    the board home and a category page do), else readable_categories as a
+    subquery, so that no page makes a query of its own only for this.
+    """
+    cached = getattr(user, "_renkei_readable_categories", None)
+    if cached is not None:
+        return [category.pk for category in cached]
     from .models import Category
 
     return readable_categories(user, Category.objects.all()).values("pk")
@@ -375,14 +402,10 @@ def readable_notifications(queryset):
 
 def access_category(user, slug):
     """The category, if the user may read it (404 also when not)."""
-    from .models import Category
-
-    category = get_object_or_404(
-        Category.objects.select_related("reader_group"), slug=slug
-    )
-    if not can_read_category(user, category):
-        raise Http404
-    return category
+    for category in readable_category_list(user):
+        if category.slug == slug:
+            return category
+    raise Http404
 
 
 def access_thread(user, pk, *, for_reply=False):

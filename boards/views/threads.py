@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
 
 from members.common.eras import fiscal_year_start
+from members.common.views import RenderedInTransactionMixin
 
 from .. import mail_addresses, permissions, selectors
 from ..forms import (
@@ -25,7 +26,6 @@ from ..forms import (
     draft_values,
 )
 from ..models import (
-    Category,
     Draft,
     OrganisationWatch,
     Post,
@@ -50,7 +50,7 @@ def page_of(position):
     return position // POSTS_PER_PAGE + 1
 
 
-class BoardHomeView(TemplateView):
+class BoardHomeView(RenderedInTransactionMixin, TemplateView):
     """Categories with counts, and what is new since the last visit."""
 
     template_name = "boards/home.html"
@@ -62,11 +62,12 @@ class BoardHomeView(TemplateView):
     def get_context_data(self, **kwargs):
         user = self.request.user
         since = self.since
+        # Read first: the lists below filter by these categories' ids.
+        categories = permissions.readable_category_list(user)
         threads = (
             permissions.visible_threads(user, Thread.objects.all())
-            .for_rows()
-            .with_read_state(user)
             .by_activity()
+            .for_rows(user)
         )
         new_threads = []
         if since is not None:
@@ -74,9 +75,7 @@ class BoardHomeView(TemplateView):
                 threads.filter(last_activity_at__gt=since)[:NEW_THREADS_SHOWN]
             )
         return super().get_context_data(
-            categories=permissions.readable_categories(
-                user, Category.objects.select_related("reader_group")
-            ),
+            categories=categories,
             new_threads=new_threads,
             # With nothing new, the latest threads are still worth a look.
             latest_threads=[] if new_threads else threads[:NEW_THREADS_SHOWN],
@@ -87,7 +86,7 @@ class BoardHomeView(TemplateView):
         )
 
 
-class CategoryView(TemplateView):
+class CategoryView(RenderedInTransactionMixin, TemplateView):
     """A category's threads, pinned first, then by latest activity."""
 
     template_name = "boards/category.html"
@@ -95,10 +94,8 @@ class CategoryView(TemplateView):
     def get_context_data(self, **kwargs):
         user = self.request.user
         category = permissions.access_category(user, self.kwargs["slug"])
-        threads = (
-            permissions.visible_threads(user, category.threads.all())
-            .for_rows()
-            .with_read_state(user)
+        threads = permissions.visible_threads(user, category.threads.all()).for_rows(
+            user
         )
         can_start = permissions.can_start_thread(user, category)
         year_form = FiscalYearForm(self.request.GET)
@@ -277,8 +274,14 @@ class ThreadCreateView(DraftSaveMixin, FormView):
         return redirect("boards:thread", pk=thread.pk)
 
 
-class ThreadView(TemplateView):
-    """One page of a thread; a first visit jumps to the first unread post."""
+class ThreadView(RenderedInTransactionMixin, TemplateView):
+    """One page of a thread; a first visit jumps to the first unread post.
+
+    The page is read, and rendered, before the read marker is written: a
+    request that has written reads the primary from then on
+    (config/db_router.py), so a page that writes last is read whole from
+    the replica when there is one.
+    """
 
     template_name = "boards/thread.html"
 
@@ -326,7 +329,11 @@ class ThreadView(TemplateView):
         page = page_form.cleaned_data["page"] if page_form.is_valid() else None
         self.page_number = min(max(page or 1, 1), last_page)
         self.last_page = last_page
-        return super().get(request, *args, **kwargs)
+        self.read_up_to = None
+        response = super().get(request, *args, **kwargs)
+        if self.read_up_to is not None:
+            posts.thread_mark_read(thread=thread, user=user, position=self.read_up_to)
+        return response
 
     def get_context_data(self, **kwargs):
         user = self.request.user
@@ -334,9 +341,7 @@ class ThreadView(TemplateView):
         page_posts = _posts_on_page(thread, user, self.page_number)
         last_read = thread.last_read if thread.last_read is not None else -1
         if page_posts and page_posts[-1].position > last_read:
-            posts.thread_mark_read(
-                thread=thread, user=user, position=page_posts[-1].position
-            )
+            self.read_up_to = page_posts[-1].position
         can_reply = permissions.can_reply(user, thread)
         return super().get_context_data(
             thread=thread,
