@@ -389,7 +389,9 @@ def _rate(result):
 
 
 def _share(value):
-    return "" if value is None else f"{value:.2f}"
+    """Two decimals, rounded down: 0.499 of a floor is shown as 0.49, never
+    as a 0.50 that the target's column then calls missed."""
+    return "" if value is None else f"{math.floor(value * 100) / 100:.2f}"
 
 
 def results_table(pages, max_queries=None):
