@@ -16,8 +16,6 @@ import datetime
 import json
 import os
 import re
-import subprocess
-import sys
 import time
 import urllib.parse
 import uuid
@@ -49,7 +47,11 @@ from tests.test_gunicorn import (  # noqa: F401 (a fixture)
     collected_static,
     start_gunicorn,
 )
-from tests.test_settings import production_env, run_python
+from tests.test_settings import (
+    manage_with_production_settings,
+    production_env,
+    run_python,
+)
 
 # ----- the rules, without servers -----
 
@@ -276,16 +278,7 @@ SETTLE_SECONDS = 60
 
 
 def manage(url, *args):
-    result = subprocess.run(
-        [sys.executable, *args],
-        cwd=BASE_DIR,
-        env=production_env(DATABASE_URL=url, DJANGO_DEBUG="1"),
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    if result.returncode:
-        pytest.fail(f"{' '.join(args)} failed:\n{result.stderr}")
+    manage_with_production_settings(url, *args, timeout=600)
 
 
 @pytest.fixture(scope="module")

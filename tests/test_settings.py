@@ -41,6 +41,22 @@ def run_python(code, env):
     )
 
 
+def manage_with_production_settings(url, *args, timeout=600):
+    """Run `python <args>` against the database at url with production
+    settings (DEBUG on, as the tests serve no static files); fail the test,
+    with what it printed, if it fails."""
+    result = subprocess.run(
+        [sys.executable, *args],
+        cwd=BASE_DIR,
+        env=production_env(DATABASE_URL=url, DJANGO_DEBUG="1"),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    if result.returncode:
+        pytest.fail(f"{' '.join(args)} failed:\n{result.stderr}")
+
+
 def test_missing_secret_key_in_production_refuses_to_start():
     result = run_python(
         "import django; django.setup()", production_env(DJANGO_SECRET_KEY=None)

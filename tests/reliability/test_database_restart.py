@@ -20,8 +20,6 @@ What must hold:
 
 import re
 import shutil
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -45,7 +43,7 @@ from tests.test_gunicorn import (  # noqa: F401 (a fixture)
     collected_static,
     start_gunicorn,
 )
-from tests.test_settings import production_env
+from tests.test_settings import manage_with_production_settings
 
 MEMBERS = 20
 # Each member's loop ends at the latest after this many replies or seconds.
@@ -77,16 +75,7 @@ class Outcome:
 
 
 def manage(url, *args):
-    result = subprocess.run(
-        [sys.executable, *args],
-        cwd=BASE_DIR,
-        env=production_env(DATABASE_URL=url, DJANGO_DEBUG="1"),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    if result.returncode:
-        pytest.fail(f"{' '.join(args)} failed:\n{result.stderr}")
+    manage_with_production_settings(url, *args, timeout=300)
 
 
 @pytest.fixture(scope="module")
