@@ -10,83 +10,31 @@ redis-server fails it there instead of skipping it.
 
 import logging
 import os
-import shutil
-import subprocess
-import time
 
 import pytest
-import redis
 from django.core.cache import caches
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
+from bench.cluster import REDIS_SERVER, Redis
 from boards.models import Post
 from config import cache as site_cache
 from tests.factories import PASSWORD
-from tests.test_gunicorn import free_port
 
 pytestmark = pytest.mark.django_db
 
-REDIS_SERVER = shutil.which("redis-server")
-
-
-class RedisServer:
-    """A throwaway redis-server on a fixed port, stopped and started at will."""
-
-    def __init__(self, port):
-        self.port = port
-        self.url = f"redis://127.0.0.1:{port}/0"
-        self.process = None
-
-    def start(self):
-        self.process = subprocess.Popen(
-            [
-                REDIS_SERVER,
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--daemonize",
-                "no",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        client = redis.Redis.from_url(self.url)
-        for _attempt in range(100):
-            try:
-                client.ping()
-                return
-            except redis.ConnectionError:
-                if self.process.poll() is not None:
-                    raise RuntimeError("redis-server exited") from None
-                time.sleep(0.05)
-        raise RuntimeError("redis-server did not answer")
-
-    def stop(self):
-        self.process.terminate()
-        self.process.wait(timeout=10)
-
-    def keys(self):
-        return redis.Redis.from_url(self.url).dbsize()
-
 
 @pytest.fixture
-def redis_server():
+def redis_server(tmp_path):
     if REDIS_SERVER is None:
         if os.environ.get("CI") == "true":
             pytest.fail("redis-server is not installed; CI must run the Redis tests")
         pytest.skip("redis-server is not installed")
-    server = RedisServer(free_port())
+    server = Redis(tmp_path)
     server.start()
     yield server
-    if server.process.poll() is None:
-        server.stop()
+    server.stop()
 
 
 @pytest.fixture
