@@ -116,6 +116,6 @@ def post_key(post, *, thread_pk, first_unread, can_reply):
         None if quoted is None else (quoted.pk, quoted.position, quoted.is_deleted),
         tuple(
             (a.pk, a.kind, a.original_name, a.width, a.height, a.size)
-            for a in post.attachments.all()
+            for a in post.attachment_list
         ),
     )
