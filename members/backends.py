@@ -1,9 +1,10 @@
 from allauth.account.auth_backends import AuthenticationBackend as AllauthBackend
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.postgres.aggregates import ArrayAgg
+from django.contrib.auth.models import Group
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.cache import caches
-from django.db.models import Q, Value
+from django.db.models import OuterRef
 
 from . import permissions
 from .common import changes
@@ -44,12 +45,14 @@ class AuthenticationBackend(AllauthBackend):
         try:
             return (
                 User._default_manager.select_related("organisation__prefecture")
+                # A subquery, not an aggregate over a join: no GROUP BY of
+                # every column of the user and organisation on each request.
                 .annotate(
-                    role_names=ArrayAgg(
-                        "groups__name",
-                        filter=Q(groups__name__in=list(permissions.ROLE_LABELS)),
-                        default=Value([]),
-                    ),
+                    role_names=ArraySubquery(
+                        Group.objects.filter(
+                            user=OuterRef("pk"), name__in=list(permissions.ROLE_LABELS)
+                        ).values("name")
+                    )
                 )
                 .get(pk=user_id)
             )
