@@ -518,6 +518,13 @@ def test_bad_input_never_crashes_the_receiver(receiver, sink, member, thread):
         "html only": lambda to: mails.load(
             "outlook365_html_only", to=to, sender=member.email
         ),
+        "quoted-printable": lambda to: mails.load(
+            "qp_utf8", to=to, sender=member.email
+        ),
+        "base64": lambda to: mails.load("gmail_ja", to=to, sender=member.email),
+        "forwarded chain": lambda to: mails.load(
+            "forwarded_chain", to=to, sender=member.email
+        ),
         "tnef": lambda to: mails.load("tnef", to=to, sender=member.email),
         "10 MB": lambda to: big_mail(to=to, sender=member.email),
         "zip bomb": lambda to: with_attachment(
@@ -544,6 +551,10 @@ def test_bad_input_never_crashes_the_receiver(receiver, sink, member, thread):
     assert mails.EXPECTED["outlook_ja"] in bodies
     assert mails.EXPECTED["outlook365_html_only"] in bodies
     assert mails.EXPECTED["header_injection"] in bodies
+    assert mails.EXPECTED["qp_utf8"] in bodies
+    assert mails.EXPECTED["gmail_ja"] in bodies
+    assert mails.EXPECTED["forwarded_chain"] in bodies
+    assert len(bodies) == len(new_posts(thread)) == 7
     assert sorted(r for r in reasons.values() if r) == sorted(
         [
             Reason.ATTACHMENT,
