@@ -52,6 +52,7 @@ from members.tasks import mail_send_on_commit
 
 from .. import mail_addresses, permissions
 from ..attachments import PreparedUpload, max_files_per_post, prepare_upload
+from ..inbound.authentication import dmarc_failure
 from ..inbound.parse import ParsedMail, parse_mail
 from ..models import Addressee, Category, InboundMail, Post, ReplyKey, Thread
 from ..selectors import answer_choices
@@ -355,6 +356,9 @@ def _reply(row, parsed, recipient):
         raise Refusal(
             Reason.WRONG_SENDER, f"the address belongs to {user.email.lower()}"
         )
+    forged = dmarc_failure(parsed.authentication, settings.MAIL_AUTHSERV_ID)
+    if forged:
+        raise Refusal(Reason.UNAUTHENTICATED, forged)
     if not permissions.can_use_members_area(user):
         raise Refusal(Reason.INACTIVE)
     if thread.is_hidden or not permissions.can_view_thread(user, thread):

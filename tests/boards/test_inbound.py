@@ -177,6 +177,33 @@ def test_a_reply_from_another_address_is_refused(ingest, address):
     assert not Post.objects.filter(position__gt=0).exists()
 
 
+FORGED = ["mx.renkei.example.jp; dmarc=fail header.from=example.jp"]
+
+
+def test_a_reply_whose_dmarc_failed_at_our_mta_is_refused(ingest, address, settings):
+    settings.MAIL_AUTHSERV_ID = "mx.renkei.example.jp"
+    row = ingest(to=address, authentication=FORGED)
+    assert refused_with(row, Reason.UNAUTHENTICATED)
+    assert not Post.objects.filter(position__gt=0).exists()
+    assert key_of(address).used_at is None
+
+
+def test_the_member_whose_address_was_forged_is_told(
+    ingest, address, settings, mailoutbox
+):
+    settings.MAIL_AUTHSERV_ID = "mx.renkei.example.jp"
+    ingest(to=address, authentication=FORGED)
+    (message,) = refusals_to(mailoutbox, "member@example.jp")
+    assert "DMARC" in message.body
+
+
+def test_authentication_results_are_not_read_without_an_authserv_id(
+    ingest, address, settings
+):
+    settings.MAIL_AUTHSERV_ID = ""
+    assert ingest(to=address, authentication=FORGED).result == Result.POSTED
+
+
 def test_the_sender_is_matched_ignoring_case(ingest, address):
     assert ingest(to=address, from_address="MEMBER@Example.JP").result == (
         Result.POSTED

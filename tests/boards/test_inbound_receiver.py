@@ -431,6 +431,33 @@ def test_a_forged_sender_with_a_valid_address_gets_no_reply(
     assert new_posts(thread) == []
 
 
+def test_a_forged_owners_address_failing_dmarc_is_refused_and_the_owner_told(
+    sink, member, thread, tmp_path
+):
+    """A valid address and the owner's From, from a server the owner's domain
+    disowns: the MTA in front of Renkei says so and the mail is not posted."""
+    receiver = Receiver(
+        sink, tmp_path / "log", RENKEI_MAIL_AUTHSERV_ID="mx.renkei.example.jp"
+    )
+    address = reply_to(member, thread)
+    stamp = (
+        b"Authentication-Results: mx.renkei.example.jp; spf=fail "
+        b"smtp.mailfrom=attacker.example; dmarc=fail header.from=city.nanao.lg.jp\r\n"
+    )
+    try:
+        row = refusal(
+            receiver,
+            sink,
+            raw=stamp + mails.load("becky", to=address, sender=member.email),
+            to=address,
+        )
+    finally:
+        receiver.stop()
+    assert row.reason == Reason.UNAUTHENTICATED
+    assert_told(sink, member, row)
+    assert new_posts(thread) == []
+
+
 def big_mail(*, to, sender, megabytes=10):
     message = EmailMessage()
     message["From"], message["To"] = sender, to
