@@ -683,3 +683,23 @@ def test_the_receiver_speaks_lmtp(sink, member, thread, tmp_path):
         receiver.stop()
     assert refused == {}
     assert [post.body for post in new_posts(thread)] == [mails.EXPECTED["becky"]]
+
+
+def test_over_lmtp_a_mail_to_two_threads_posts_in_each(sink, member, author, tmp_path):
+    """The second recipient is told 452 and delivered again by itself, as
+    Postfix does: the same message, Message-ID and all, a second time."""
+    threads = [factories.make_thread(author=author, title=f"件名{n}") for n in (1, 2)]
+    addresses = [reply_to(member, thread) for thread in threads]
+    raw = mails.load("becky", to=", ".join(addresses), sender=member.email)
+    receiver = Receiver(sink, tmp_path / "log", "--lmtp")
+    try:
+        with smtplib.LMTP("127.0.0.1", receiver.port, timeout=60) as client:
+            refused = client.sendmail("mta@example.jp", addresses, raw)
+            assert list(refused) == [addresses[1]]
+            assert client.sendmail("mta@example.jp", [addresses[1]], raw) == {}
+    finally:
+        receiver.stop()
+    assert [[post.body for post in new_posts(thread)] for thread in threads] == [
+        [mails.EXPECTED["becky"]],
+        [mails.EXPECTED["becky"]],
+    ]
