@@ -396,6 +396,11 @@ MAIL_REPLY_DAYS = env_int("RENKEI_MAIL_REPLY_DAYS", 90)
 # Larger mail is refused (with a reply saying so); base64 makes a 10 MB
 # attachment 13.7 MB.
 MAIL_MAX_BYTES = env_int("RENKEI_MAIL_MAX_BYTES", 25 * 1024 * 1024)
+# The authserv-id of the MTA in front of the receiver (the first word of
+# the Authentication-Results headers it adds and strips from incoming
+# mail). Set, a reply whose DMARC check there failed is refused: its From
+# was forged. Unset, Authentication-Results are not read.
+MAIL_AUTHSERV_ID = os.environ.get("RENKEI_MAIL_AUTHSERV_ID", "").strip()
 # Received messages are kept whole this long for the office to look into.
 MAIL_KEEP_DAYS = env_int("RENKEI_MAIL_KEEP_DAYS", 90)
 

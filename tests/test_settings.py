@@ -73,6 +73,37 @@ def test_debug_runs_without_a_secret_key():
     assert result.returncode == 0, result.stderr
 
 
+MAILER = (
+    "import django; django.setup(); from django.conf import settings; "
+    "m = settings.MAILERS['default']; "
+    "print(m['BACKEND'], m.get('OPTIONS', {}).get('host'), "
+    "m.get('OPTIONS', {}).get('port'))"
+)
+
+
+def test_debug_sends_mail_over_smtp_when_an_email_host_is_set():
+    result = run_python(
+        MAILER,
+        production_env(
+            DJANGO_DEBUG="1", DJANGO_EMAIL_HOST="127.0.0.1", DJANGO_EMAIL_PORT="2626"
+        ),
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "django.core.mail.backends.smtp.EmailBackend",
+        "127.0.0.1",
+        "2626",
+    ]
+
+
+def test_debug_prints_mail_when_no_email_host_is_set():
+    result = run_python(
+        MAILER, production_env(DJANGO_DEBUG="1", DJANGO_EMAIL_HOST=None)
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[0] == "django.core.mail.backends.console.EmailBackend"
+
+
 def test_missing_site_url_in_production_refuses_to_start():
     result = run_python(
         "import django; django.setup()", production_env(RENKEI_SITE_URL=None)

@@ -28,6 +28,7 @@ import re
 from dataclasses import dataclass, field
 from email.message import Message
 
+from boards.inbound.authentication import authentication_results
 from boards.inbound.automatic import Bounce, automatic_reason, find_bounce
 from boards.inbound.headers import (
     address_and_name,
@@ -104,6 +105,8 @@ class ParsedMail:
     # The ids of the mails this one answers: In-Reply-To first, then
     # References from the newest back.
     in_reply_to: list[str] = field(default_factory=list)
+    # The Authentication-Results headers, newest first (authentication.py).
+    authentication: list[str] = field(default_factory=list)
 
 
 def parse_mail(raw: bytes) -> ParsedMail:
@@ -212,6 +215,9 @@ def _parse(raw):
         problems=list(dict.fromkeys(reader.problems)),
         charset=charset,
         in_reply_to=in_reply_to,
+        authentication=authentication_results(
+            headers.get("authentication-results", [])
+        ),
     )
 
 

@@ -60,6 +60,7 @@ class InboundMail(models.Model):
         EXPIRED = "expired", _("The reply address has expired")
         REUSED = "reused", _("The reply address was used already")
         WRONG_SENDER = "wrong_sender", _("Not sent by the address's owner")
+        UNAUTHENTICATED = "unauthenticated", _("The sender's domain disowns the mail")
         UNKNOWN_SENDER = "unknown_sender", _("The sender is not a member")
         INACTIVE = "inactive", _("The sender's account is not active")
         THREAD_CLOSED = "thread_closed", _("The thread is closed")

@@ -52,6 +52,7 @@ from members.tasks import mail_send_on_commit
 
 from .. import mail_addresses, permissions
 from ..attachments import PreparedUpload, max_files_per_post, prepare_upload
+from ..inbound.authentication import dmarc_failure
 from ..inbound.parse import ParsedMail, parse_mail
 from ..models import Addressee, Category, InboundMail, Post, ReplyKey, Thread
 from ..selectors import answer_choices
@@ -129,31 +130,25 @@ def mail_ingest(
 ) -> InboundMail:
     """Log a received message and do what it asks, exactly once.
 
-    One row per recipient of Renkei's (the first keyed by the Message-ID,
-    further ones by the Message-ID and address); returns the first. Raises
+    One row per recipient of Renkei's (see _log_row); returns the first. Raises
     only for a database that cannot be reached, when the whole message is
     left undone for the sender's MTA to hand over again.
     """
     too_large = len(raw) > settings.MAIL_MAX_BYTES
     parsed = _parse(raw, headers_only=too_large)
     kept = _header_block(raw) if too_large else raw
-    rows = []
-    for index, target in enumerate(_targets(recipients)):
-        message_id = parsed.message_id
-        if index:
-            message_id = f"{message_id} for {target.address}"
-        rows.append(
-            _ingest_one(
-                raw=kept,
-                size=len(raw),
-                parsed=parsed,
-                channel=channel,
-                envelope_from=envelope_from,
-                target=target,
-                message_id=message_id[:998],
-                too_large=too_large,
-            )
+    rows = [
+        _ingest_one(
+            raw=kept,
+            size=len(raw),
+            parsed=parsed,
+            channel=channel,
+            envelope_from=envelope_from,
+            target=target,
+            too_large=too_large,
         )
+        for target in _targets(recipients)
+    ]
     return rows[0]
 
 
@@ -210,13 +205,12 @@ def _ingest_one(
     channel: str,
     envelope_from: str,
     target: _Target,
-    message_id: str,
     too_large: bool,
 ) -> InboundMail:
     with transaction.atomic():
-        row, created = InboundMail.objects.get_or_create(
-            message_id=message_id,
-            defaults={
+        row, created = _log_row(
+            parsed.message_id,
+            {
                 "channel": channel,
                 "envelope_from": envelope_from.strip("<>")[:254],
                 "recipient": target.address[:254],
@@ -226,6 +220,7 @@ def _ingest_one(
                 "raw": raw,
             },
         )
+        message_id = row.message_id
         if not created:
             logger.info("inbound %s: seen before, %s", message_id, row.result)
             return row
@@ -257,6 +252,25 @@ def _ingest_one(
         row.reason or "",
     )
     return row
+
+
+def _log_row(message_id: str, fields: dict) -> tuple[InboundMail, bool]:
+    """The log row of a message for one recipient, and whether it is new.
+
+    The first of Renkei's addresses a message comes for is keyed by its
+    Message-ID alone, any other by the Message-ID and that address. So a
+    message to several addresses is done once for each, whether it is
+    handed over once for all of them or once for each (LMTP, one recipient
+    per delivery), and a message handed over again is done no more.
+    """
+    row, created = InboundMail.objects.get_or_create(
+        message_id=message_id[:998], defaults=fields
+    )
+    if created or row.recipient == fields["recipient"]:
+        return row, created
+    return InboundMail.objects.get_or_create(
+        message_id=f"{message_id} for {fields['recipient']}"[:998], defaults=fields
+    )
 
 
 def _decide(row, parsed, target, *, too_large):
@@ -355,6 +369,9 @@ def _reply(row, parsed, recipient):
         raise Refusal(
             Reason.WRONG_SENDER, f"the address belongs to {user.email.lower()}"
         )
+    forged = dmarc_failure(parsed.authentication, settings.MAIL_AUTHSERV_ID)
+    if forged:
+        raise Refusal(Reason.UNAUTHENTICATED, forged)
     if not permissions.can_use_members_area(user):
         raise Refusal(Reason.INACTIVE)
     if thread.is_hidden or not permissions.can_view_thread(user, thread):

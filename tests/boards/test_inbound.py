@@ -76,7 +76,10 @@ def ingest(monkeypatch, django_capture_on_commit_callbacks):
         monkeypatch.setattr(inbound, "parse_mail", lambda _raw: parsed)
         with django_capture_on_commit_callbacks(execute=True):
             return inbound.mail_ingest(
-                raw=raw, channel=channel, recipients=[to], envelope_from="x@y"
+                raw=raw,
+                channel=channel,
+                recipients=to if isinstance(to, list) else [to],
+                envelope_from="x@y",
             )
 
     return ingest
@@ -133,6 +136,33 @@ def test_the_same_message_id_posts_once(ingest, address):
     assert InboundMail.objects.count() == 1
 
 
+def test_one_message_delivered_to_each_recipient_apart_posts_in_each_thread(
+    ingest, address, member, other_member
+):
+    """LMTP, one recipient per delivery: the same Message-ID arrives once
+    for each of Renkei's addresses the mail was sent to."""
+    second_thread = factories.make_thread(author=other_member)
+    second = mail_addresses.reply_address(user=member, thread=second_thread)
+    for to in (address, second, address, second):
+        ingest(to=to, message_id="both@example.jp")
+    assert Post.objects.filter(position__gt=0).count() == 2
+    assert Post.objects.filter(thread=second_thread, position=1).exists()
+    assert sorted(InboundMail.objects.values_list("recipient", flat=True)) == sorted(
+        [address, second]
+    )
+
+
+def test_one_message_handed_over_for_two_recipients_posts_in_each_thread(
+    ingest, address, member, other_member
+):
+    second_thread = factories.make_thread(author=other_member)
+    second = mail_addresses.reply_address(user=member, thread=second_thread)
+    for _again in range(2):
+        ingest(to=[address, second], message_id="both@example.jp")
+    assert Post.objects.filter(position__gt=0).count() == 2
+    assert InboundMail.objects.count() == 2
+
+
 def test_an_accepted_attachment_is_posted_with_the_reply(ingest, address):
     ingest(to=address, attachments=[MailFile("地図.png", "image/png", png())])
     post = Post.objects.get(position=1)
@@ -175,6 +205,33 @@ def test_a_reply_from_another_address_is_refused(ingest, address):
     row = ingest(to=address, from_address="someone@example.com")
     assert refused_with(row, Reason.WRONG_SENDER)
     assert not Post.objects.filter(position__gt=0).exists()
+
+
+FORGED = ["mx.renkei.example.jp; dmarc=fail header.from=example.jp"]
+
+
+def test_a_reply_whose_dmarc_failed_at_our_mta_is_refused(ingest, address, settings):
+    settings.MAIL_AUTHSERV_ID = "mx.renkei.example.jp"
+    row = ingest(to=address, authentication=FORGED)
+    assert refused_with(row, Reason.UNAUTHENTICATED)
+    assert not Post.objects.filter(position__gt=0).exists()
+    assert key_of(address).used_at is None
+
+
+def test_the_member_whose_address_was_forged_is_told(
+    ingest, address, settings, mailoutbox
+):
+    settings.MAIL_AUTHSERV_ID = "mx.renkei.example.jp"
+    ingest(to=address, authentication=FORGED)
+    (message,) = refusals_to(mailoutbox, "member@example.jp")
+    assert "DMARC" in message.body
+
+
+def test_authentication_results_are_not_read_without_an_authserv_id(
+    ingest, address, settings
+):
+    settings.MAIL_AUTHSERV_ID = ""
+    assert ingest(to=address, authentication=FORGED).result == Result.POSTED
 
 
 def test_the_sender_is_matched_ignoring_case(ingest, address):

@@ -431,6 +431,33 @@ def test_a_forged_sender_with_a_valid_address_gets_no_reply(
     assert new_posts(thread) == []
 
 
+def test_a_forged_owners_address_failing_dmarc_is_refused_and_the_owner_told(
+    sink, member, thread, tmp_path
+):
+    """A valid address and the owner's From, from a server the owner's domain
+    disowns: the MTA in front of Renkei says so and the mail is not posted."""
+    receiver = Receiver(
+        sink, tmp_path / "log", RENKEI_MAIL_AUTHSERV_ID="mx.renkei.example.jp"
+    )
+    address = reply_to(member, thread)
+    stamp = (
+        b"Authentication-Results: mx.renkei.example.jp; spf=fail "
+        b"smtp.mailfrom=attacker.example; dmarc=fail header.from=city.nanao.lg.jp\r\n"
+    )
+    try:
+        row = refusal(
+            receiver,
+            sink,
+            raw=stamp + mails.load("becky", to=address, sender=member.email),
+            to=address,
+        )
+    finally:
+        receiver.stop()
+    assert row.reason == Reason.UNAUTHENTICATED
+    assert_told(sink, member, row)
+    assert new_posts(thread) == []
+
+
 def big_mail(*, to, sender, megabytes=10):
     message = EmailMessage()
     message["From"], message["To"] = sender, to
@@ -518,6 +545,13 @@ def test_bad_input_never_crashes_the_receiver(receiver, sink, member, thread):
         "html only": lambda to: mails.load(
             "outlook365_html_only", to=to, sender=member.email
         ),
+        "quoted-printable": lambda to: mails.load(
+            "qp_utf8", to=to, sender=member.email
+        ),
+        "base64": lambda to: mails.load("gmail_ja", to=to, sender=member.email),
+        "forwarded chain": lambda to: mails.load(
+            "forwarded_chain", to=to, sender=member.email
+        ),
         "tnef": lambda to: mails.load("tnef", to=to, sender=member.email),
         "10 MB": lambda to: big_mail(to=to, sender=member.email),
         "zip bomb": lambda to: with_attachment(
@@ -544,6 +578,10 @@ def test_bad_input_never_crashes_the_receiver(receiver, sink, member, thread):
     assert mails.EXPECTED["outlook_ja"] in bodies
     assert mails.EXPECTED["outlook365_html_only"] in bodies
     assert mails.EXPECTED["header_injection"] in bodies
+    assert mails.EXPECTED["qp_utf8"] in bodies
+    assert mails.EXPECTED["gmail_ja"] in bodies
+    assert mails.EXPECTED["forwarded_chain"] in bodies
+    assert len(bodies) == len(new_posts(thread)) == 7
     assert sorted(r for r in reasons.values() if r) == sorted(
         [
             Reason.ATTACHMENT,
@@ -645,3 +683,23 @@ def test_the_receiver_speaks_lmtp(sink, member, thread, tmp_path):
         receiver.stop()
     assert refused == {}
     assert [post.body for post in new_posts(thread)] == [mails.EXPECTED["becky"]]
+
+
+def test_over_lmtp_a_mail_to_two_threads_posts_in_each(sink, member, author, tmp_path):
+    """The second recipient is told 452 and delivered again by itself, as
+    Postfix does: the same message, Message-ID and all, a second time."""
+    threads = [factories.make_thread(author=author, title=f"件名{n}") for n in (1, 2)]
+    addresses = [reply_to(member, thread) for thread in threads]
+    raw = mails.load("becky", to=", ".join(addresses), sender=member.email)
+    receiver = Receiver(sink, tmp_path / "log", "--lmtp")
+    try:
+        with smtplib.LMTP("127.0.0.1", receiver.port, timeout=60) as client:
+            refused = client.sendmail("mta@example.jp", addresses, raw)
+            assert list(refused) == [addresses[1]]
+            assert client.sendmail("mta@example.jp", [addresses[1]], raw) == {}
+    finally:
+        receiver.stop()
+    assert [[post.body for post in new_posts(thread)] for thread in threads] == [
+        [mails.EXPECTED["becky"]],
+        [mails.EXPECTED["becky"]],
+    ]
