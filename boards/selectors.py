@@ -129,9 +129,10 @@ def describe(notification: Notification) -> str:
 
 def notifications_of(user: User) -> QuerySet[Notification]:
     """A person's notifications, newest first, on threads they may read."""
-    threads = permissions.visible_threads(user, Thread.objects.all())
     return (
-        Notification.objects.filter(user=user, thread__in=threads)
+        permissions.visible_threads(
+            user, Notification.objects.filter(user=user), through="thread"
+        )
         .select_related("thread__category", "actor__organisation__prefecture")
         .order_by("-created_at", "-pk")
     )
@@ -143,7 +144,11 @@ def unread_count(user: User) -> int:
     One query on every page, so it stops counting early instead of
     reading all of a long-absent person's notifications.
     """
-    unread = notifications_of(user).filter(read_at__isnull=True).order_by()
+    unread = permissions.visible_threads(
+        user,
+        Notification.objects.filter(user=user, read_at__isnull=True),
+        through="thread",
+    )
     return unread[:UNREAD_COUNTED].count()
 
 
