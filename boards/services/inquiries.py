@@ -397,21 +397,28 @@ def answer_save(
             )
         else:
             merged[question.key] = values.get(question.key)
-    for key, upload in (uploads or {}).items():
+    uploads = uploads or {}
+    if submit and not not_applicable:
+        # Checked before any file is written, so a refusal stores nothing.
+        errors = {}
+        for question in questions:
+            given = (
+                {"name": uploads[question.key].original_name}
+                if question.key in uploads
+                else merged[question.key]
+            )
+            try:
+                answer_values.check_required(question, given)
+            except ValidationError as error:
+                errors[question.key] = error
+        if errors:
+            raise ValidationError(errors)
+    for key, upload in uploads.items():
         question = next(q for q in questions if q.key == key)
         (stored,) = _store_files(
             [upload], lambda q=question: AnswerFile(answer=answer, question=q)
         )
         merged[key] = {"file": stored.pk, "name": stored.original_name}
-    if submit and not not_applicable:
-        errors = {}
-        for question in questions:
-            try:
-                answer_values.check_required(question, merged[question.key])
-            except ValidationError as error:
-                errors[question.key] = error
-        if errors:
-            raise ValidationError(errors)
     answer.values = merged
     answer.not_applicable = not_applicable
     answer.updated_by = actor
