@@ -343,7 +343,10 @@ def test_a_shift_jis_csv_is_refused_clearly(client, inquiry, kanazawa_staff):
     csv = SimpleUploadedFile("回答.csv", "団体,件数\n金沢市,３\n".encode("cp932"))
     response = client.post(url("answer_upload", inquiry), {"sheet": csv})
     assert response.status_code == 400
-    assert "添付できない種類のファイル" in response.content.decode()
+    page = response.content.decode()
+    assert "「回答.csv」は回答様式ではありません" in page
+    assert "CSVファイル" in page
+    assert "PDF" not in page
     assert not Answer.objects.exists()
 
 
