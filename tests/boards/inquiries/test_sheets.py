@@ -120,6 +120,36 @@ def test_the_sheet_carries_validation_lists_and_protection(rich, kanazawa):
     assert workbook[sheets.META_SHEET].sheet_state == "hidden"
 
 
+def test_each_question_row_shows_whether_required_its_unit_and_help(
+    office, nanao, nanao_staff
+):
+    inquiry = factories.make_inquiry(
+        sender=office,
+        organisations=[nanao],
+        questions=[
+            {
+                "kind": "number",
+                "text": "件数",
+                "unit": "件",
+                "required": True,
+                "help_text": "令和7年度の実績を記入してください。",
+            },
+            {"kind": "short_text", "text": "担当者"},
+        ],
+    )
+    sheet = download(inquiry, nanao)[sheets.ANSWER_SHEET]
+    count, person = layout(inquiry.questions.all())
+    assert [c.value for c in sheet[count.row]][:6] == [
+        "1",
+        "件数",
+        "※",
+        None,
+        "件",
+        "令和7年度の実績を記入してください。",
+    ]
+    assert [c.value for c in sheet[person.row]][:3] == ["2", "担当者", None]
+
+
 def test_a_long_choice_list_comes_from_a_hidden_sheet(office, nanao, nanao_staff):
     choices = [f"選択肢その{n:03d}　とても長い説明つき" for n in range(30)]
     inquiry = factories.make_inquiry(
