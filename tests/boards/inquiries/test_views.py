@@ -350,6 +350,27 @@ def test_a_shift_jis_csv_is_refused_clearly(client, inquiry, kanazawa_staff):
     assert not Answer.objects.exists()
 
 
+def test_a_sheet_uploaded_after_the_deadline_changes_nothing(
+    client, inquiry, questions, kanazawa, kanazawa_staff
+):
+    client.force_login(kanazawa_staff)
+    upload = filled_sheet(client, inquiry, questions)
+    services.answer_save(
+        inquiry=inquiry,
+        organisation=kanazawa,
+        actor=kanazawa_staff,
+        values={questions[0].key: "3", questions[1].key: "出展する"},
+        submit=True,
+    )
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    Inquiry.objects.filter(pk=inquiry.pk).update(deadline_on=yesterday)
+    response = client.post(url("answer_upload", inquiry), {"sheet": upload})
+    assert response.status_code == 403
+    answer = Answer.objects.get()
+    assert answer.values[questions[0].key] == "3"
+    assert answer.versions.count() == 1
+
+
 def test_a_sheet_of_another_organisation_is_refused_on_upload(
     client, inquiry, questions, nanao_staff, kanazawa_staff
 ):
