@@ -270,6 +270,43 @@ def test_every_bad_cell_is_listed_at_once(rich, kanazawa):
     assert [message.split(":")[0] for message in error.messages] == list(bad)
 
 
+def test_a_required_file_not_yet_attached_is_named_with_its_cell(
+    office, nanao, nanao_staff
+):
+    inquiry = factories.make_inquiry(
+        sender=office,
+        organisations=[nanao],
+        questions=[
+            {"kind": "number", "text": "件数"},
+            {"kind": "file", "text": "実施報告書", "required": True},
+        ],
+    )
+    count, document = layout(inquiry.questions.all())
+    workbook = download(inquiry, nanao)
+    workbook[sheets.ANSWER_SHEET][cell(count)] = "3"
+    data = save(workbook)
+    error = refusal(inquiry, nanao, data)
+    assert error.messages == [
+        f"{cell(document)}: 「実施報告書」はファイルで回答する質問です。"
+        "回答のページでファイルを添付して下書き保存してから、"
+        "この回答様式をもう一度アップロードしてください。"
+    ]
+    from tests.security.conftest import _png_upload
+
+    services.answer_save(
+        inquiry=inquiry,
+        organisation=nanao,
+        actor=nanao_staff,
+        values={},
+        uploads={document.question.key: _png_upload()},
+    )
+    answer = services.answer_import(
+        inquiry=inquiry, organisation=nanao, actor=nanao_staff, data=data
+    )
+    assert answer.status == Answer.Status.SUBMITTED
+    assert answer.values[document.question.key]["name"] == "写真.png"
+
+
 def test_a_ten_thousand_row_sheet_is_refused_clearly(rich, kanazawa):
     workbook = download(rich, kanazawa)
     sheet = workbook[sheets.ANSWER_SHEET]
