@@ -308,6 +308,18 @@ def inquiry_close(*, inquiry: Inquiry, actor: User) -> Inquiry:
     return inquiry
 
 
+def inquiry_share_results(*, inquiry: Inquiry, actor: User, share: bool) -> Inquiry:
+    """Show (or stop showing) the totals to those asked; the sender may
+    decide once the answers are in, the inquiry open or closed."""
+    if not permissions.can_manage_inquiry(actor, inquiry):
+        raise ValidationError(_("You cannot change this inquiry."), code="not_allowed")
+    if inquiry.status == Inquiry.Status.DRAFT:
+        raise ValidationError(_("The inquiry has not been sent."), code="draft")
+    inquiry.share_results = share
+    inquiry.save(update_fields=["share_results"])
+    return inquiry
+
+
 @transaction.atomic
 def inquiry_extend(
     *,

@@ -408,3 +408,10 @@ def test_the_sender_closes_the_inquiry(inquiry, office, nanao, nanao_staff):
         services.answer_save(
             inquiry=inquiry, organisation=nanao, actor=nanao_staff, values={}
         )
+
+
+def test_the_totals_of_a_draft_cannot_be_shared(office, nanao):
+    draft = factories.make_inquiry(sender=office, organisations=[nanao], send=False)
+    with pytest.raises(ValidationError) as caught:
+        services.inquiry_share_results(inquiry=draft, actor=office, share=True)
+    assert caught.value.code == "draft"

@@ -481,6 +481,38 @@ def test_shared_totals_name_nobody(
     assert "七尾市" not in page
 
 
+def test_the_sender_shares_the_totals_after_the_answers_are_in(
+    client, office, inquiry, questions, nanao, nanao_staff, kanazawa_staff
+):
+    services.answer_save(
+        inquiry=inquiry,
+        organisation=nanao,
+        actor=nanao_staff,
+        values={questions[0].key: "1", questions[1].key: "検討中"},
+        submit=True,
+    )
+    services.inquiry_close(inquiry=inquiry, actor=office)
+    client.force_login(office)
+    response = client.post(url("share_results", inquiry), {"share": "1"})
+    assert response.url == url("progress", inquiry)
+    client.force_login(kanazawa_staff)
+    page = client.get(url("detail", inquiry)).content.decode()
+    assert "現在の集計" in page
+    assert "七尾市" not in page
+    client.force_login(office)
+    client.post(url("share_results", inquiry), {"share": "0"})
+    client.force_login(kanazawa_staff)
+    assert "現在の集計" not in client.get(url("detail", inquiry)).content.decode()
+
+
+def test_those_asked_cannot_share_the_totals(client, inquiry, kanazawa_staff):
+    client.force_login(kanazawa_staff)
+    response = client.post(url("share_results", inquiry), {"share": "1"})
+    assert response.status_code == 404
+    inquiry.refresh_from_db()
+    assert inquiry.share_results is False
+
+
 def test_totals_are_not_shown_unless_shared(client, inquiry, kanazawa_staff):
     client.force_login(kanazawa_staff)
     assert "現在の集計" not in client.get(url("detail", inquiry)).content.decode()
