@@ -346,6 +346,11 @@ def inquiry_extend(
             _("The new deadline must be later than the current one."),
             code="not_later",
         )
+    if inquiry.is_past_deadline():
+        raise ValidationError(
+            _("The new deadline has already passed; choose a later one."),
+            code="past",
+        )
     inquiry.save(update_fields=["deadline_on", "deadline_time"])
     inquiry.recipients.update(reminded_before_at=None, reminded_on_day_at=None)
     organisations = list(inquiry.recipients.values_list("organisation_id", flat=True))

@@ -402,6 +402,23 @@ def test_the_deadline_cannot_be_moved_earlier(inquiry, office):
     assert caught.value.code == "not_later"
 
 
+def test_a_passed_deadline_is_not_extended_to_another_past_day(inquiry, office):
+    two_weeks_ago = timezone.localdate() - datetime.timedelta(days=14)
+    Inquiry.objects.filter(pk=inquiry.pk).update(deadline_on=two_weeks_ago)
+    inquiry.refresh_from_db()
+    mail.outbox.clear()
+    with pytest.raises(ValidationError) as caught:
+        services.inquiry_extend(
+            inquiry=inquiry,
+            actor=office,
+            deadline_on=timezone.localdate() - datetime.timedelta(days=1),
+        )
+    assert caught.value.code == "past"
+    inquiry.refresh_from_db()
+    assert inquiry.deadline_on == two_weeks_ago
+    assert mail.outbox == []
+
+
 def test_the_sender_closes_the_inquiry(inquiry, office, nanao, nanao_staff):
     services.inquiry_close(inquiry=inquiry, actor=office)
     with pytest.raises(ValidationError):
