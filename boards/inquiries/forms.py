@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from members.common.widgets import QuickSelect
 from members.models import Organisation
 
-from ..attachments import DOCUMENT_TYPES, prepare_upload
+from ..attachments import DOCUMENT_TYPES, clean_file_name, prepare_upload
 from ..fields import AttachmentField
 from ..forms import DateInput
 from ..models import Inquiry, Question
@@ -475,7 +475,22 @@ class AnswerUploadForm(forms.Form):
     )
 
     def clean_sheet(self):
-        upload = prepare_upload(self.cleaned_data["sheet"])
+        try:
+            upload = prepare_upload(self.cleaned_data["sheet"])
+        except ValidationError as error:
+            if error.code not in ("unsupported_type", "legacy_office"):
+                raise
+            # Not the general advice for attachments (PDF, images...): only
+            # the answer sheet is read here, CSV (often Shift_JIS) included.
+            raise ValidationError(
+                _(
+                    "“%(name)s” is not an answer sheet. Fill in the answer "
+                    "sheet downloaded from this page (.xlsx) and upload it; "
+                    "CSV files and .xls workbooks are not read."
+                ),
+                code="not_xlsx",
+                params={"name": clean_file_name(self.cleaned_data["sheet"].name)},
+            ) from error
         if upload.content_type != XLSX:
             raise ValidationError(
                 _("Upload the answer sheet as an Excel file (.xlsx)."),

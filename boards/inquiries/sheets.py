@@ -397,6 +397,16 @@ def _cells(sheet, last_row):
     return cells
 
 
+def _saved_values(inquiry, organisation) -> dict:
+    """The organisation's answer as last saved, for the files it holds."""
+    saved = (
+        Answer.objects.filter(inquiry=inquiry, organisation=organisation)
+        .values_list("values", flat=True)
+        .first()
+    )
+    return saved or {}
+
+
 @dataclass
 class SheetAnswer:
     values: dict
@@ -479,9 +489,27 @@ def _read(workbook, inquiry, organisation):
         )
     )
     values = {}
+    saved = None
     for place in places:
         question = place.question
         if question.kind == Kind.FILE:
+            # Files are attached on the page; a required one must be there
+            # already, or the submission would fail without naming it.
+            if question.required and not not_applicable:
+                if saved is None:
+                    saved = _saved_values(inquiry, organisation)
+                if answer_values.is_empty(question, saved.get(question.key)):
+                    errors.append(
+                        _(
+                            "%(cell)s: “%(question)s” is answered with a file. "
+                            "Attach it on the answer page and save a draft, "
+                            "then upload this answer sheet again."
+                        )
+                        % {
+                            "cell": _cell(ANSWER_COLUMN, place.row),
+                            "question": question.text,
+                        }
+                    )
             continue
         errors_before = len(errors)
         if question.kind == Kind.MULTIPLE_CHOICE:

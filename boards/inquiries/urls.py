@@ -31,6 +31,7 @@ urlpatterns = [
     path("<int:pk>/remind/", views.RemindView.as_view(), name="remind"),
     path("<int:pk>/extend/", views.ExtendView.as_view(), name="extend"),
     path("<int:pk>/close/", views.CloseView.as_view(), name="close"),
+    path("<int:pk>/share/", views.ShareResultsView.as_view(), name="share_results"),
     path(
         "<int:pk>/answers.<str:fmt>",
         views.ExportView.as_view(),

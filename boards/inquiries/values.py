@@ -24,6 +24,20 @@ LONG_TEXT_MAX = 5000
 NUMBER_MAX_DIGITS = 15
 NUMBER = re.compile(r"^-?(\d+(\.\d*)?|\.\d+)$")
 DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
+# 令和8年3月31日, 令和元年5月1日, R8.3.31, H31/4/30 (after NFKC).
+ERA_DATE = re.compile(
+    r"^(令和|平成|昭和|大正|明治|[RHSTM])\s*(\d{1,2}|元)[-/.年]"
+    r"(\d{1,2})[-/.月](\d{1,2})日?$",
+    re.IGNORECASE,
+)
+# The first day of each era, newest first, by its name and its letter.
+ERA_STARTS = [
+    (("令和", "R"), datetime.date(2019, 5, 1)),
+    (("平成", "H"), datetime.date(1989, 1, 8)),
+    (("昭和", "S"), datetime.date(1926, 12, 25)),
+    (("大正", "T"), datetime.date(1912, 7, 30)),
+    (("明治", "M"), datetime.date(1868, 1, 25)),
+]
 YES_WORDS = {"yes", "はい", "true", "1", "○", "有", "あり"}
 NO_WORDS = {"no", "いいえ", "false", "0", "×", "無", "なし"}
 # A mark in a sheet's cell for a choice taken (several choices).
@@ -89,7 +103,8 @@ def clean_number(raw) -> str | None:
 
 
 def clean_date(raw) -> str | None:
-    """A date: a date cell, an Excel date serial, or 2026/3/31 and alike."""
+    """A date: a date cell, an Excel date serial, 2026/3/31 and alike, or
+    the same in the era (令和8年3月31日, R8.3.31)."""
     if _blank(raw):
         return None
     if isinstance(raw, datetime.datetime):
@@ -102,13 +117,35 @@ def clean_date(raw) -> str | None:
         except (ValueError, OverflowError, TypeError):
             pass
     else:
-        match = DATE.match(unicodedata.normalize("NFKC", str(raw)).strip())
+        text = unicodedata.normalize("NFKC", str(raw)).strip()
+        match = DATE.match(text)
         if match:
             try:
                 return datetime.date(*map(int, match.groups())).isoformat()
             except ValueError:
                 pass
+        elif day := _era_date(text):
+            return day.isoformat()
     raise _invalid(_("Enter a date such as 2026/3/31."), "not_a_date")
+
+
+def _era_date(text) -> datetime.date | None:
+    """A date written in the Japanese era, if it is one that era had."""
+    match = ERA_DATE.match(text)
+    if not match:
+        return None
+    era, year, month, day = match.groups()
+    index = next(i for i, (names, _s) in enumerate(ERA_STARTS) if era.upper() in names)
+    start = ERA_STARTS[index][1]
+    year = 1 if year == "元" else int(year)
+    try:
+        moment = datetime.date(start.year + year - 1, int(month), int(day))
+    except ValueError:
+        return None
+    end = ERA_STARTS[index - 1][1] if index else None
+    if moment < start or (end and moment >= end):
+        return None
+    return moment
 
 
 def clean_choice(question, raw) -> str | None:

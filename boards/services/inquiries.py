@@ -308,6 +308,18 @@ def inquiry_close(*, inquiry: Inquiry, actor: User) -> Inquiry:
     return inquiry
 
 
+def inquiry_share_results(*, inquiry: Inquiry, actor: User, share: bool) -> Inquiry:
+    """Show (or stop showing) the totals to those asked; the sender may
+    decide once the answers are in, the inquiry open or closed."""
+    if not permissions.can_manage_inquiry(actor, inquiry):
+        raise ValidationError(_("You cannot change this inquiry."), code="not_allowed")
+    if inquiry.status == Inquiry.Status.DRAFT:
+        raise ValidationError(_("The inquiry has not been sent."), code="draft")
+    inquiry.share_results = share
+    inquiry.save(update_fields=["share_results"])
+    return inquiry
+
+
 @transaction.atomic
 def inquiry_extend(
     *,
@@ -333,6 +345,11 @@ def inquiry_extend(
         raise ValidationError(
             _("The new deadline must be later than the current one."),
             code="not_later",
+        )
+    if inquiry.is_past_deadline():
+        raise ValidationError(
+            _("The new deadline has already passed; choose a later one."),
+            code="past",
         )
     inquiry.save(update_fields=["deadline_on", "deadline_time"])
     inquiry.recipients.update(reminded_before_at=None, reminded_on_day_at=None)
@@ -397,21 +414,28 @@ def answer_save(
             )
         else:
             merged[question.key] = values.get(question.key)
-    for key, upload in (uploads or {}).items():
+    uploads = uploads or {}
+    if submit and not not_applicable:
+        # Checked before any file is written, so a refusal stores nothing.
+        errors = {}
+        for question in questions:
+            given = (
+                {"name": uploads[question.key].original_name}
+                if question.key in uploads
+                else merged[question.key]
+            )
+            try:
+                answer_values.check_required(question, given)
+            except ValidationError as error:
+                errors[question.key] = error
+        if errors:
+            raise ValidationError(errors)
+    for key, upload in uploads.items():
         question = next(q for q in questions if q.key == key)
         (stored,) = _store_files(
             [upload], lambda q=question: AnswerFile(answer=answer, question=q)
         )
         merged[key] = {"file": stored.pk, "name": stored.original_name}
-    if submit and not not_applicable:
-        errors = {}
-        for question in questions:
-            try:
-                answer_values.check_required(question, merged[question.key])
-            except ValidationError as error:
-                errors[question.key] = error
-        if errors:
-            raise ValidationError(errors)
     answer.values = merged
     answer.not_applicable = not_applicable
     answer.updated_by = actor

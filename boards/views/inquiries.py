@@ -499,6 +499,17 @@ class CloseView(_ManageAction):
         return _("The inquiry was closed; no more answers are taken.")
 
 
+class ShareResultsView(_ManageAction):
+    def act(self, inquiry):
+        share = self.request.POST.get("share") == "1"
+        services.inquiry_share_results(
+            inquiry=inquiry, actor=self.request.user, share=share
+        )
+        if share:
+            return _("The totals are now shown to the organisations asked.")
+        return _("The totals are no longer shown to the organisations asked.")
+
+
 class ExtendView(View):
     http_method_names = ["post"]
 

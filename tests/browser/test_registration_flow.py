@@ -1,15 +1,18 @@
+import datetime
 import re
 from pathlib import Path
 
 import icalendar
 import pytest
 from django.core import mail
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from boards.models import Attendee
 from tests.browser.actions import sign_in
 from tests.factories import (
     make_event,
+    make_inquiry,
     make_user,
     open_registration,
     sign_up,
@@ -31,8 +34,20 @@ def test_a_member_signs_three_up_one_cancels_and_the_waiting_list_moves_up(
 ):
     url = live_server.url
     organiser = make_user(email="organiser@example.jp", display_name="主催 一郎")
-    event = make_event(author=organiser, title="全国連携フェア")
+    today = timezone.localdate()
+    event = make_event(
+        author=organiser,
+        title="全国連携フェア",
+        starts_on=today + datetime.timedelta(days=30),
+        application_deadline=today + datetime.timedelta(days=20),
+    )
     open_registration(event=event, capacity=2)
+    inquiry = make_inquiry(
+        sender=organiser,
+        organisations=[member.organisation],
+        title="参加意向の照会",
+        deadline_on=today + datetime.timedelta(days=10),
+    )
 
     # A member signs three colleagues up; the third waits.
     sign_in(page, url, member)
@@ -67,14 +82,21 @@ def test_a_member_signs_three_up_one_cancels_and_the_waiting_list_moves_up(
         "参加が確定しました" in m.subject and member.email in m.to for m in mail.outbox
     )
 
-    # The calendar shows the event, and its feed parses and shows it too.
+    # The calendar shows the event, and its feed parses and shows it, its
+    # sign-up deadline and the deadline of the 照会 the organisation must answer.
     page.get_by_role("link", name="カレンダー").first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("カレンダー")
     feed_url = page.get_by_label("カレンダー配信URL（ICS）").input_value()
     path = feed_url.split("://", 1)[1].split("/", 1)[1]
     response = page.request.get(f"{url}/{path}")
     calendar = icalendar.Calendar.from_ical(response.body())
-    assert [str(e["SUMMARY"]) for e in calendar.walk("VEVENT")] == ["全国連携フェア"]
+    assert {
+        (str(e["SUMMARY"]), e.decoded("DTSTART")) for e in calendar.walk("VEVENT")
+    } == {
+        ("全国連携フェア", event.starts_on),
+        ("申込締切：全国連携フェア", event.application_deadline),
+        ("回答期限：参加意向の照会", inquiry.deadline_on),
+    }
 
 
 def test_the_organiser_sees_every_attendee_and_cancels_one(page, live_server, member):

@@ -558,7 +558,7 @@ MATRIX = {
             o("inquiry"),
             {"GET": NOT_ALLOWED, "POST": profile(a=404, b=404, ward=404, office=302)},
         )
-        for name in ["remind", "extend", "close"]
+        for name in ["remind", "extend", "close", "share_results"]
     },
     "inquiries:export": (
         lambda w: {"pk": w.inquiry.pk, "fmt": "xlsx"},

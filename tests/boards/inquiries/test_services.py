@@ -64,6 +64,31 @@ def test_a_prefecture_audience_takes_its_members_only(
     assert suspended not in asked
 
 
+@pytest.mark.parametrize(
+    ("audience", "kinds", "expected"),
+    [
+        ("all", [], {"七尾市", "金沢市", "千代田区", "白川村", "石川県"}),
+        ("wards", [], {"千代田区"}),
+        ("kinds", ["village", "prefecture"], {"白川村", "石川県"}),
+    ],
+)
+def test_the_whole_membership_the_wards_or_chosen_kinds_are_asked(
+    ishikawa, office, nanao, kanazawa, audience, kinds, expected
+):
+    Organisation.objects.filter(pk=ishikawa.pk).update(membership_status="member")
+    factories.make_ward(name="千代田区")
+    factories.make_organisation(name="白川村", kind="village")
+    factories.make_organisation(name="退会市", membership_status="withdrawn")
+    factories.make_organisation(
+        name="休止区", kind="special_ward", membership_status="suspended"
+    )
+    inquiry = factories.make_inquiry(
+        sender=office, organisations=[], audience=audience, kinds=kinds
+    )
+    asked = set(inquiry.recipients.values_list("organisation__name", flat=True))
+    assert asked == expected
+
+
 def test_reference_numbers_count_up_in_the_fiscal_year(office, nanao):
     first = factories.make_inquiry(sender=office, organisations=[nanao])
     second = factories.make_inquiry(sender=office, organisations=[nanao])
@@ -162,6 +187,57 @@ def test_any_colleague_submits_and_each_version_is_kept(
     assert [v.number for v in versions] == [1, 2]
     assert [v.values[questions[0].key] for v in versions] == ["12", "15"]
     assert versions[0].submitted_by == nanao_staff
+
+
+def test_a_refused_submission_leaves_its_file_nowhere(
+    office, nanao, nanao_staff, settings
+):
+    from pathlib import Path
+
+    from tests.security.conftest import _png_upload
+
+    inquiry = factories.make_inquiry(
+        sender=office,
+        organisations=[nanao],
+        questions=[
+            {"kind": "file", "text": "資料", "required": True},
+            {"kind": "number", "text": "件数", "required": True},
+        ],
+    )
+    document, count = inquiry.questions.all()
+    with pytest.raises(ValidationError) as caught:
+        services.answer_save(
+            inquiry=inquiry,
+            organisation=nanao,
+            actor=nanao_staff,
+            values={},
+            uploads={document.key: _png_upload()},
+            submit=True,
+        )
+    assert set(caught.value.message_dict) == {count.key}
+    assert not Answer.objects.exists()
+    assert [p for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file()] == []
+
+
+def test_an_uploaded_file_answers_a_required_file_question(office, nanao, nanao_staff):
+    from tests.security.conftest import _png_upload
+
+    inquiry = factories.make_inquiry(
+        sender=office,
+        organisations=[nanao],
+        questions=[{"kind": "file", "text": "資料", "required": True}],
+    )
+    document = inquiry.questions.get()
+    answer = services.answer_save(
+        inquiry=inquiry,
+        organisation=nanao,
+        actor=nanao_staff,
+        values={},
+        uploads={document.key: _png_upload()},
+        submit=True,
+    )
+    assert answer.values[document.key]["name"] == "写真.png"
+    assert answer.versions.get().values[document.key]["file"] == answer.files.get().pk
 
 
 def test_not_applicable_is_an_answer_with_no_values(inquiry, nanao, nanao_staff):
@@ -326,9 +402,33 @@ def test_the_deadline_cannot_be_moved_earlier(inquiry, office):
     assert caught.value.code == "not_later"
 
 
+def test_a_passed_deadline_is_not_extended_to_another_past_day(inquiry, office):
+    two_weeks_ago = timezone.localdate() - datetime.timedelta(days=14)
+    Inquiry.objects.filter(pk=inquiry.pk).update(deadline_on=two_weeks_ago)
+    inquiry.refresh_from_db()
+    mail.outbox.clear()
+    with pytest.raises(ValidationError) as caught:
+        services.inquiry_extend(
+            inquiry=inquiry,
+            actor=office,
+            deadline_on=timezone.localdate() - datetime.timedelta(days=1),
+        )
+    assert caught.value.code == "past"
+    inquiry.refresh_from_db()
+    assert inquiry.deadline_on == two_weeks_ago
+    assert mail.outbox == []
+
+
 def test_the_sender_closes_the_inquiry(inquiry, office, nanao, nanao_staff):
     services.inquiry_close(inquiry=inquiry, actor=office)
     with pytest.raises(ValidationError):
         services.answer_save(
             inquiry=inquiry, organisation=nanao, actor=nanao_staff, values={}
         )
+
+
+def test_the_totals_of_a_draft_cannot_be_shared(office, nanao):
+    draft = factories.make_inquiry(sender=office, organisations=[nanao], send=False)
+    with pytest.raises(ValidationError) as caught:
+        services.inquiry_share_results(inquiry=draft, actor=office, share=True)
+    assert caught.value.code == "draft"

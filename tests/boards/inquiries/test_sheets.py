@@ -120,6 +120,36 @@ def test_the_sheet_carries_validation_lists_and_protection(rich, kanazawa):
     assert workbook[sheets.META_SHEET].sheet_state == "hidden"
 
 
+def test_each_question_row_shows_whether_required_its_unit_and_help(
+    office, nanao, nanao_staff
+):
+    inquiry = factories.make_inquiry(
+        sender=office,
+        organisations=[nanao],
+        questions=[
+            {
+                "kind": "number",
+                "text": "件数",
+                "unit": "件",
+                "required": True,
+                "help_text": "令和7年度の実績を記入してください。",
+            },
+            {"kind": "short_text", "text": "担当者"},
+        ],
+    )
+    sheet = download(inquiry, nanao)[sheets.ANSWER_SHEET]
+    count, person = layout(inquiry.questions.all())
+    assert [c.value for c in sheet[count.row]][:6] == [
+        "1",
+        "件数",
+        "※",
+        None,
+        "件",
+        "令和7年度の実績を記入してください。",
+    ]
+    assert [c.value for c in sheet[person.row]][:3] == ["2", "担当者", None]
+
+
 def test_a_long_choice_list_comes_from_a_hidden_sheet(office, nanao, nanao_staff):
     choices = [f"選択肢その{n:03d}　とても長い説明つき" for n in range(30)]
     inquiry = factories.make_inquiry(
@@ -238,6 +268,43 @@ def test_every_bad_cell_is_listed_at_once(rich, kanazawa):
     }
     error = refused_cells(rich, kanazawa, bad)
     assert [message.split(":")[0] for message in error.messages] == list(bad)
+
+
+def test_a_required_file_not_yet_attached_is_named_with_its_cell(
+    office, nanao, nanao_staff
+):
+    inquiry = factories.make_inquiry(
+        sender=office,
+        organisations=[nanao],
+        questions=[
+            {"kind": "number", "text": "件数"},
+            {"kind": "file", "text": "実施報告書", "required": True},
+        ],
+    )
+    count, document = layout(inquiry.questions.all())
+    workbook = download(inquiry, nanao)
+    workbook[sheets.ANSWER_SHEET][cell(count)] = "3"
+    data = save(workbook)
+    error = refusal(inquiry, nanao, data)
+    assert error.messages == [
+        f"{cell(document)}: 「実施報告書」はファイルで回答する質問です。"
+        "回答のページでファイルを添付して下書き保存してから、"
+        "この回答様式をもう一度アップロードしてください。"
+    ]
+    from tests.security.conftest import _png_upload
+
+    services.answer_save(
+        inquiry=inquiry,
+        organisation=nanao,
+        actor=nanao_staff,
+        values={},
+        uploads={document.question.key: _png_upload()},
+    )
+    answer = services.answer_import(
+        inquiry=inquiry, organisation=nanao, actor=nanao_staff, data=data
+    )
+    assert answer.status == Answer.Status.SUBMITTED
+    assert answer.values[document.question.key]["name"] == "写真.png"
 
 
 def test_a_ten_thousand_row_sheet_is_refused_clearly(rich, kanazawa):

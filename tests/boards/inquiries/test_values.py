@@ -44,15 +44,24 @@ def test_what_is_not_a_number_is_refused(raw):
         ("2026-03-31", "2026-03-31"),
         (datetime.datetime(2026, 3, 31, 0, 0), "2026-03-31"),
         (46112, "2026-03-31"),
+        ("令和8年3月31日", "2026-03-31"),
+        ("令和元年5月1日", "2019-05-01"),
+        ("R8.3.31", "2026-03-31"),
+        ("ｒ８／３／３１", "2026-03-31"),
+        ("H31.4.30", "2019-04-30"),
+        ("平成元年1月8日", "1989-01-08"),
     ],
 )
 def test_dates_in_the_usual_forms(raw, expected):
     assert values.clean_date(raw) == expected
 
 
-def test_an_impossible_date_is_refused():
+@pytest.mark.parametrize(
+    "raw", ["2026/2/30", "令和8年2月30日", "R1.4.30", "平成31年5月1日", "X8.3.31"]
+)
+def test_an_impossible_date_is_refused(raw):
     with pytest.raises(ValidationError):
-        values.clean_date("2026/2/30")
+        values.clean_date(raw)
 
 
 def test_a_choice_not_in_the_list_is_refused():

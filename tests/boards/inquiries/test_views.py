@@ -343,8 +343,32 @@ def test_a_shift_jis_csv_is_refused_clearly(client, inquiry, kanazawa_staff):
     csv = SimpleUploadedFile("回答.csv", "団体,件数\n金沢市,３\n".encode("cp932"))
     response = client.post(url("answer_upload", inquiry), {"sheet": csv})
     assert response.status_code == 400
-    assert "添付できない種類のファイル" in response.content.decode()
+    page = response.content.decode()
+    assert "「回答.csv」は回答様式ではありません" in page
+    assert "CSVファイル" in page
+    assert "PDF" not in page
     assert not Answer.objects.exists()
+
+
+def test_a_sheet_uploaded_after_the_deadline_changes_nothing(
+    client, inquiry, questions, kanazawa, kanazawa_staff
+):
+    client.force_login(kanazawa_staff)
+    upload = filled_sheet(client, inquiry, questions)
+    services.answer_save(
+        inquiry=inquiry,
+        organisation=kanazawa,
+        actor=kanazawa_staff,
+        values={questions[0].key: "3", questions[1].key: "出展する"},
+        submit=True,
+    )
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    Inquiry.objects.filter(pk=inquiry.pk).update(deadline_on=yesterday)
+    response = client.post(url("answer_upload", inquiry), {"sheet": upload})
+    assert response.status_code == 403
+    answer = Answer.objects.get()
+    assert answer.values[questions[0].key] == "3"
+    assert answer.versions.count() == 1
 
 
 def test_a_sheet_of_another_organisation_is_refused_on_upload(
@@ -457,6 +481,38 @@ def test_shared_totals_name_nobody(
     assert "七尾市" not in page
 
 
+def test_the_sender_shares_the_totals_after_the_answers_are_in(
+    client, office, inquiry, questions, nanao, nanao_staff, kanazawa_staff
+):
+    services.answer_save(
+        inquiry=inquiry,
+        organisation=nanao,
+        actor=nanao_staff,
+        values={questions[0].key: "1", questions[1].key: "検討中"},
+        submit=True,
+    )
+    services.inquiry_close(inquiry=inquiry, actor=office)
+    client.force_login(office)
+    response = client.post(url("share_results", inquiry), {"share": "1"})
+    assert response.url == url("progress", inquiry)
+    client.force_login(kanazawa_staff)
+    page = client.get(url("detail", inquiry)).content.decode()
+    assert "現在の集計" in page
+    assert "七尾市" not in page
+    client.force_login(office)
+    client.post(url("share_results", inquiry), {"share": "0"})
+    client.force_login(kanazawa_staff)
+    assert "現在の集計" not in client.get(url("detail", inquiry)).content.decode()
+
+
+def test_those_asked_cannot_share_the_totals(client, inquiry, kanazawa_staff):
+    client.force_login(kanazawa_staff)
+    response = client.post(url("share_results", inquiry), {"share": "1"})
+    assert response.status_code == 404
+    inquiry.refresh_from_db()
+    assert inquiry.share_results is False
+
+
 def test_totals_are_not_shown_unless_shared(client, inquiry, kanazawa_staff):
     client.force_login(kanazawa_staff)
     assert "現在の集計" not in client.get(url("detail", inquiry)).content.decode()
@@ -502,6 +558,75 @@ def test_the_progress_page_query_count_stays_flat(
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(url("progress", bigger))
     assert len(response.context["progress"].rows) == 17
+
+
+def test_the_progress_page_counts_by_prefecture_and_by_kind(
+    client, office, ishikawa, nanao, kanazawa, nanao_staff, kanazawa_staff
+):
+    village = factories.make_organisation(
+        name="白川村", kind="village", prefecture=factories.make_prefecture("岐阜県")
+    )
+    inquiry = factories.make_inquiry(
+        sender=office, organisations=[nanao, kanazawa, village]
+    )
+    questions = list(inquiry.questions.all())
+    services.answer_save(
+        inquiry=inquiry,
+        organisation=nanao,
+        actor=nanao_staff,
+        values={questions[0].key: "1", questions[1].key: "検討中"},
+        submit=True,
+    )
+    services.answer_save(
+        inquiry=inquiry, organisation=kanazawa, actor=kanazawa_staff, values={}
+    )
+    client.force_login(office)
+    progress = client.get(url("progress", inquiry)).context["progress"]
+    # (name, answered, drafting, not started, total)
+    assert progress.by_area == [("岐阜県", 0, 0, 1, 1), ("石川県", 1, 1, 0, 2)]
+    assert progress.by_kind == [("市", 1, 1, 0, 2), ("村", 0, 0, 1, 1)]
+    assert progress.counts == [("answered", 1), ("drafting", 1), ("not_started", 1)]
+
+
+def test_the_deadline_is_shown_in_the_japanese_era(client, office, nanao, nanao_staff):
+    inquiry = factories.make_inquiry(
+        sender=office,
+        organisations=[nanao],
+        deadline_on=datetime.date(2027, 1, 15),
+        deadline_time=datetime.time(17, 0),
+    )
+    client.force_login(nanao_staff)
+    for page in (url("detail", inquiry), reverse("inquiries:list")):
+        assert "令和9年1月15日" in client.get(page).content.decode()
+
+
+def test_an_attachment_goes_with_the_inquiry_to_those_asked(
+    client, office, nanao_staff, kanazawa_staff
+):
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    client.force_login(office)
+    client.post(
+        reverse("inquiries:create"),
+        inquiry_data(
+            audience="chosen",
+            organisations=[nanao_staff.organisation_id],
+            attachments=[SimpleUploadedFile("回答様式.pdf", pdf)],
+        ),
+    )
+    inquiry = Inquiry.objects.get()
+    services.inquiry_set_questions(
+        inquiry=inquiry, actor=office, questions=factories.THREE_QUESTIONS
+    )
+    services.inquiry_send(inquiry=inquiry, actor=office)
+    attachment = inquiry.attachments.get()
+    assert attachment.original_name == "回答様式.pdf"
+    download = url("attachment_download", inquiry, attachment.pk)
+    client.force_login(nanao_staff)
+    assert download in client.get(url("detail", inquiry)).content.decode()
+    response = client.get(download)
+    assert b"".join(response.streaming_content) == pdf
+    client.force_login(kanazawa_staff)
+    assert client.get(download).status_code == 404
 
 
 # ----- for the calendar -----
