@@ -35,6 +35,9 @@ from ..models import (
 
 ERA_LETTERS = dict(zip((start for start, _year, _name in ERAS), "RHSTM", strict=True))
 MAIL_TEMPLATES = "boards/inquiries/email"
+# Reminders wait for the working day, as the events' day-before reminders
+# do (compose.yaml's mail scheduler): none lands in a mailbox at midnight.
+REMINDERS_FROM_HOUR = 7
 
 
 def _store_files(uploads, make_row):
@@ -570,12 +573,15 @@ def inquiry_remind(*, inquiry: Inquiry, actor: User) -> int:
 
 def reminders_send(now=None) -> int:
     """Mail the reminders that are due: N days before the deadline and on
-    its day, to organisations that have not answered, once each.
+    its day, from REMINDERS_FROM_HOUR, to organisations that have not
+    answered, once each.
 
     A recipient is marked in the same transaction as its mail is queued,
     so a repeated run (or two at once) sends none twice.
     """
     now = now or timezone.now()
+    if timezone.localtime(now).hour < REMINDERS_FROM_HOUR:
+        return 0
     today = timezone.localdate(now)
     sent = 0
     for inquiry in Inquiry.objects.open().with_sender():

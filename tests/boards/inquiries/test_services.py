@@ -345,6 +345,17 @@ def test_the_deadline_day_brings_its_own_reminder(inquiry, nanao_staff, kanazawa
     assert "本日が回答期限です" in mail.outbox[0].body
 
 
+def test_the_deadline_days_reminder_waits_for_the_working_day(
+    inquiry, nanao_staff, kanazawa_staff
+):
+    services.reminders_send(_at_day(inquiry.deadline_on - datetime.timedelta(days=2)))
+    mail.outbox.clear()
+    assert services.reminders_send(_at_day(inquiry.deadline_on, hour=0)) == 0
+    assert services.reminders_send(_at_day(inquiry.deadline_on, hour=6)) == 0
+    assert mail.outbox == []
+    assert services.reminders_send(_at_day(inquiry.deadline_on, hour=7)) == 2
+
+
 def test_no_reminder_before_the_window_or_after_the_deadline(inquiry, nanao_staff):
     early = _at_day(inquiry.deadline_on - datetime.timedelta(days=4))
     late = _at_day(inquiry.deadline_on + datetime.timedelta(days=1))
