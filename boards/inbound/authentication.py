@@ -4,9 +4,9 @@ An MTA that checks SPF, DKIM and DMARC (OpenDMARC, rspamd, ...) adds an
 Authentication-Results header (RFC 8601) that starts with its own name,
 the authserv-id, and removes headers bearing that name which arrive from
 outside. (Exchange Online's header does not start with its name, so it
-cannot be named here: docs/operations.md.) Only those headers are believed, and only when
-RENKEI_MAIL_AUTHSERV_ID names it: any other could be written by the
-sender.
+cannot be named here: docs/operations.md.) Only those headers are
+believed, and only when RENKEI_MAIL_AUTHSERV_ID names it: any other could
+be written by the sender.
 
 The one verdict used is ``dmarc=fail``: the domain in From publishes a
 DMARC policy and the message did not come from its servers, so From was

@@ -69,16 +69,19 @@ class BoardHomeView(RenderedInTransactionMixin, TemplateView):
             .by_activity()
             .for_rows(user)
         )
-        new_threads = []
-        if since is not None:
-            new_threads = list(
-                threads.filter(last_activity_at__gt=since)[:NEW_THREADS_SHOWN]
-            )
+        latest = list(threads[:NEW_THREADS_SHOWN])
+        # What is new since the last visit is the start of the latest
+        # threads, in the same order: one query for both lists.
+        new_threads = (
+            []
+            if since is None
+            else [thread for thread in latest if thread.last_activity_at > since]
+        )
         return super().get_context_data(
             categories=categories,
             new_threads=new_threads,
             # With nothing new, the latest threads are still worth a look.
-            latest_threads=[] if new_threads else threads[:NEW_THREADS_SHOWN],
+            latest_threads=[] if new_threads else latest,
             since=since,
             important_announcements=selectors.important_unread(user),
             is_ward=user.organisation.kind == "special_ward",
