@@ -117,6 +117,26 @@ def organisation_follows(
     ).exists()
 
 
+def category_follows(user: User, category: Category) -> tuple[bool, bool]:
+    """is_watching and organisation_follows of a category, in one query."""
+    return (
+        Category.objects.filter(pk=category.pk)
+        .values_list(
+            Exists(
+                Watch.objects.filter(user=user, thread=None, category=OuterRef("pk"))
+            ),
+            Exists(
+                OrganisationWatch.objects.filter(
+                    organisation_id=user.organisation_id,
+                    thread=None,
+                    category=OuterRef("pk"),
+                )
+            ),
+        )
+        .get()
+    )
+
+
 def describe(notification: Notification) -> str:
     """One sentence saying what happened (needs thread__category and actor)."""
     actor = notification.actor

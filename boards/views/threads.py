@@ -117,6 +117,7 @@ class CategoryView(RenderedInTransactionMixin, TemplateView):
             after=after,
             size=THREADS_PER_PAGE,
         )
+        is_watching, organisation_follows = selectors.category_follows(user, category)
         return super().get_context_data(
             category=category,
             pinned=list(threads.filter(is_pinned=True).by_activity())
@@ -131,10 +132,8 @@ class CategoryView(RenderedInTransactionMixin, TemplateView):
             mail_address=mail_addresses.category_address(category)
             if can_start and category.accepts_mail and mail_addresses.enabled()
             else "",
-            is_watching=selectors.is_watching(user, category=category),
-            organisation_follows=selectors.organisation_follows(
-                user, category=category
-            ),
+            is_watching=is_watching,
+            organisation_follows=organisation_follows,
             **kwargs,
         )
 

@@ -13,6 +13,7 @@ from boards.models import (
     NotificationKind,
     OrganisationWatch,
     Thread,
+    Watch,
 )
 from boards.services import collaboration, notifications, watching
 from members.models import User
@@ -302,3 +303,28 @@ def test_the_setting_is_on_by_default_and_saved(member_client, member):
     member_client.post(reverse("boards:notification_settings"), data)
     member.refresh_from_db()
     assert member.organisation_news is True
+
+
+@pytest.mark.parametrize(
+    ("mine", "organisations"), [(False, False), (True, False), (False, True)]
+)
+def test_the_category_page_shows_each_follow_as_it_is(
+    member_client, member, other_member, mine, organisations
+):
+    proposals = Category.objects.get(slug="proposals")
+    if mine:
+        Watch.objects.create(user=member, category=proposals)
+    if organisations:
+        OrganisationWatch.objects.create(
+            organisation=member.organisation, category=proposals, created_by=member
+        )
+    # Another person's and another organisation's follows are not the page's.
+    Watch.objects.create(user=other_member, category=proposals)
+    OrganisationWatch.objects.create(
+        organisation=other_member.organisation,
+        category=proposals,
+        created_by=other_member,
+    )
+    page = member_client.get(reverse("boards:category", args=[proposals.slug]))
+    assert page.context["is_watching"] is mine
+    assert page.context["organisation_follows"] is organisations
