@@ -4,7 +4,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.template import Context, Template
 
-from members.common.eras import era_year, format_wareki
+from members.common.eras import era_date, era_year, format_wareki
 
 
 @pytest.mark.parametrize(
@@ -59,3 +59,31 @@ def test_wareki_filter_in_templates():
 def test_wareki_filter_renders_nothing_for_none():
     template = Template("{% load japanese_dates %}[{{ d|wareki }}]")
     assert template.render(Context({"d": None})) == "[]"
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        (("令和", 8, 3, 31), datetime.date(2026, 3, 31)),
+        (("r", 1, 5, 1), datetime.date(2019, 5, 1)),
+        (("H", 31, 4, 30), datetime.date(2019, 4, 30)),
+        (("昭和", 64, 1, 7), datetime.date(1989, 1, 7)),
+        (("M", 6, 1, 1), datetime.date(1873, 1, 1)),
+    ],
+)
+def test_a_date_written_in_its_era_is_read(written, expected):
+    assert era_date(*written) == expected
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        ("平成", 31, 5, 1),  # already 令和
+        ("令和", 1, 4, 30),  # still 平成
+        ("令和", 8, 2, 30),  # no such day
+        ("明治", 5, 12, 1),  # before the Gregorian calendar, as format_wareki
+        ("X", 8, 3, 31),
+    ],
+)
+def test_a_day_its_era_did_not_have_is_none(written):
+    assert era_date(*written) is None

@@ -17,6 +17,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from openpyxl.utils.datetime import from_excel
 
+from members.common.eras import ERA_LETTERS, ERA_NAMES, era_date
+
 from ..models import Question
 
 SHORT_TEXT_MAX = 200
@@ -26,18 +28,10 @@ NUMBER = re.compile(r"^-?(\d+(\.\d*)?|\.\d+)$")
 DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
 # 令和8年3月31日, 令和元年5月1日, R8.3.31, H31/4/30 (after NFKC).
 ERA_DATE = re.compile(
-    r"^(令和|平成|昭和|大正|明治|[RHSTM])\s*(\d{1,2}|元)[-/.年]"
+    rf"^({'|'.join(ERA_NAMES)}|[{ERA_LETTERS}])\s*(\d{{1,2}}|元)[-/.年]"
     r"(\d{1,2})[-/.月](\d{1,2})日?$",
     re.IGNORECASE,
 )
-# The first day of each era, newest first, by its name and its letter.
-ERA_STARTS = [
-    (("令和", "R"), datetime.date(2019, 5, 1)),
-    (("平成", "H"), datetime.date(1989, 1, 8)),
-    (("昭和", "S"), datetime.date(1926, 12, 25)),
-    (("大正", "T"), datetime.date(1912, 7, 30)),
-    (("明治", "M"), datetime.date(1868, 1, 25)),
-]
 YES_WORDS = {"yes", "はい", "true", "1", "○", "有", "あり"}
 NO_WORDS = {"no", "いいえ", "false", "0", "×", "無", "なし"}
 # A mark in a sheet's cell for a choice taken (several choices).
@@ -135,17 +129,7 @@ def _era_date(text) -> datetime.date | None:
     if not match:
         return None
     era, year, month, day = match.groups()
-    index = next(i for i, (names, _s) in enumerate(ERA_STARTS) if era.upper() in names)
-    start = ERA_STARTS[index][1]
-    year = 1 if year == "元" else int(year)
-    try:
-        moment = datetime.date(start.year + year - 1, int(month), int(day))
-    except ValueError:
-        return None
-    end = ERA_STARTS[index - 1][1] if index else None
-    if moment < start or (end and moment >= end):
-        return None
-    return moment
+    return era_date(era, 1 if year == "元" else int(year), int(month), int(day))
 
 
 def clean_choice(question, raw) -> str | None:

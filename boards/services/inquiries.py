@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from members import permissions as member_permissions
-from members.common.eras import ERAS, era_year, fiscal_year
+from members.common.eras import ERA_LETTERS, ERAS, era_year, fiscal_year
 from members.models import Organisation, User
 from members.services.mail import site_link
 from members.tasks import mail_send
@@ -33,7 +33,6 @@ from ..models import (
     Recipient,
 )
 
-ERA_LETTERS = dict(zip((start for start, _year, _name in ERAS), "RHSTM", strict=True))
 MAIL_TEMPLATES = "boards/inquiries/email"
 # Reminders wait for the working day, as the events' day-before reminders
 # do (compose.yaml's mail scheduler): none lands in a mailbox at midnight.
@@ -256,8 +255,8 @@ def _next_reference(now) -> str:
     year = fiscal_year(now)
     april = datetime.date(year, 4, 1)
     _name, era_number = era_year(april)
-    start = next(start for start, _first, _name in ERAS if april >= start)
-    prefix = f"{ERA_LETTERS[start]}{era_number}-"
+    era = next(i for i, (start, _first, _name) in enumerate(ERAS) if april >= start)
+    prefix = f"{ERA_LETTERS[era]}{era_number}-"
     # One sender at a time per 年度, so two never take the same number.
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [1701, year])

@@ -18,6 +18,29 @@ ERAS = [
     (datetime.date(1873, 1, 1), 1868, gettext_lazy("Meiji")),
 ]
 
+# How dates write the eras of ERAS, in its order: by name (令和8年3月31日)
+# and by letter (R8.3.31, and the 照会 references R8-0012).
+ERA_NAMES = ("令和", "平成", "昭和", "大正", "明治")
+ERA_LETTERS = "RHSTM"
+
+
+def era_date(era, year, month, day):
+    """The date of 令和8年3月31日: the era by name or letter, year 1 for
+    元年; None when that era had no such day."""
+    written = list(zip(ERA_NAMES, ERA_LETTERS, strict=True))
+    index = next((i for i, ways in enumerate(written) if era.upper() in ways), None)
+    if index is None:
+        return None
+    start, first_year, _name = ERAS[index]
+    try:
+        moment = datetime.date(first_year + year - 1, month, day)
+    except ValueError:
+        return None
+    end = ERAS[index - 1][0] if index else None
+    if moment < start or (end is not None and moment >= end):
+        return None
+    return moment
+
 
 def _as_date(value):
     if isinstance(value, datetime.datetime):
