@@ -101,20 +101,33 @@ def merged_into(thread: Thread) -> int | None:
 # ----- watching and notifications -----
 
 
+def watches(user: User, thread=None, category=None) -> QuerySet[Watch]:
+    """The person's follow of the thread or the category (either may be an
+    OuterRef, for an annotation)."""
+    return Watch.objects.filter(user=user, thread=thread, category=category)
+
+
+def organisation_watches(
+    user: User, thread=None, category=None
+) -> QuerySet[OrganisationWatch]:
+    """The person's organisation's follow of the thread or the category."""
+    return OrganisationWatch.objects.filter(
+        organisation_id=user.organisation_id, thread=thread, category=category
+    )
+
+
 def is_watching(
     user: User, thread: Thread | None = None, category: Category | None = None
 ) -> bool:
     """Whether a person follows the thread or the category."""
-    return Watch.objects.filter(user=user, thread=thread, category=category).exists()
+    return watches(user, thread, category).exists()
 
 
 def organisation_follows(
     user: User, thread: Thread | None = None, category: Category | None = None
 ) -> bool:
     """Whether the person's organisation follows the thread or the category."""
-    return OrganisationWatch.objects.filter(
-        organisation_id=user.organisation_id, thread=thread, category=category
-    ).exists()
+    return organisation_watches(user, thread, category).exists()
 
 
 def category_follows(user: User, category: Category) -> tuple[bool, bool]:
@@ -122,16 +135,8 @@ def category_follows(user: User, category: Category) -> tuple[bool, bool]:
     return (
         Category.objects.filter(pk=category.pk)
         .values_list(
-            Exists(
-                Watch.objects.filter(user=user, thread=None, category=OuterRef("pk"))
-            ),
-            Exists(
-                OrganisationWatch.objects.filter(
-                    organisation_id=user.organisation_id,
-                    thread=None,
-                    category=OuterRef("pk"),
-                )
-            ),
+            Exists(watches(user, category=OuterRef("pk"))),
+            Exists(organisation_watches(user, category=OuterRef("pk"))),
         )
         .get()
     )
@@ -205,6 +210,11 @@ def drafts_of(user: User) -> QuerySet[Draft]:
     return permissions.visible_drafts(user, Draft.objects.all()).for_listing()
 
 
+def reply_drafts(user: User, thread) -> QuerySet[Draft]:
+    """The person's unsent reply to a thread (thread may be an OuterRef)."""
+    return Draft.objects.filter(user=user, kind=Draft.Kind.REPLY, thread=thread)
+
+
 def reply_draft(user: User, thread: Thread) -> Draft | None:
     """The person's unsent reply to a thread, if they saved one."""
-    return Draft.objects.filter(user=user, kind=Draft.Kind.REPLY, thread=thread).first()
+    return reply_drafts(user, thread).first()

@@ -26,12 +26,9 @@ from ..forms import (
     draft_values,
 )
 from ..models import (
-    Draft,
-    OrganisationWatch,
     Post,
     Thread,
     ThreadType,
-    Watch,
 )
 from ..pagination import decode_cursor, keyset_page
 from ..services import collaboration, drafts, posts
@@ -295,20 +292,14 @@ class ThreadView(RenderedInTransactionMixin, TemplateView):
             )
             .with_read_state(user)
             .annotate(
-                is_watching=Exists(
-                    Watch.objects.filter(user=user, thread=OuterRef("pk"))
-                ),
+                is_watching=Exists(selectors.watches(user, thread=OuterRef("pk"))),
                 # Read with the thread, so a page without a draft costs
                 # no query of its own.
                 has_reply_draft=Exists(
-                    Draft.objects.filter(
-                        user=user, kind=Draft.Kind.REPLY, thread=OuterRef("pk")
-                    )
+                    selectors.reply_drafts(user, thread=OuterRef("pk"))
                 ),
                 organisation_follows=Exists(
-                    OrganisationWatch.objects.filter(
-                        organisation_id=user.organisation_id, thread=OuterRef("pk")
-                    )
+                    selectors.organisation_watches(user, thread=OuterRef("pk"))
                 ),
             ),
             pk=kwargs["pk"],
