@@ -397,36 +397,30 @@ def _cells(sheet, last_row):
     return cells
 
 
-def _saved_values(inquiry, organisation) -> dict:
-    """The organisation's answer as last saved, for the files it holds."""
-    saved = (
-        Answer.objects.filter(inquiry=inquiry, organisation=organisation)
-        .values_list("values", flat=True)
-        .first()
-    )
-    return saved or {}
-
-
 @dataclass
 class SheetAnswer:
     values: dict
     not_applicable: bool
 
 
-def read_answer_sheet(*, data: bytes, inquiry, organisation) -> SheetAnswer:
+def read_answer_sheet(
+    *, data: bytes, inquiry, organisation, saved: dict | None = None
+) -> SheetAnswer:
     """The values in an uploaded answer sheet, checked like the web form.
 
-    Raises SheetRefused with every problem, each naming its cell
-    (「D9: 数値で入力してください」); the caller saves nothing then.
+    saved: the organisation's answer as last saved (None: none yet), for
+    the files a sheet cannot carry. Raises SheetRefused with every problem,
+    each naming its cell (「D9: 数値で入力してください」); the caller saves
+    nothing then.
     """
     workbook = _open(data)
     try:
-        return _read(workbook, inquiry, organisation)
+        return _read(workbook, inquiry, organisation, saved or {})
     finally:
         workbook.close()
 
 
-def _read(workbook, inquiry, organisation):
+def _read(workbook, inquiry, organisation, saved):
     meta = _meta(workbook)
     if meta.get("inquiry") != str(inquiry.pk):
         raise _refuse(
@@ -489,27 +483,24 @@ def _read(workbook, inquiry, organisation):
         )
     )
     values = {}
-    saved = None
     for place in places:
         question = place.question
         if question.kind == Kind.FILE:
             # Files are attached on the page; a required one must be there
             # already, or the submission would fail without naming it.
-            if question.required and not not_applicable:
-                if saved is None:
-                    saved = _saved_values(inquiry, organisation)
-                if answer_values.is_empty(question, saved.get(question.key)):
-                    errors.append(
-                        _(
-                            "%(cell)s: “%(question)s” is answered with a file. "
-                            "Attach it on the answer page and save a draft, "
-                            "then upload this answer sheet again."
-                        )
-                        % {
-                            "cell": _cell(ANSWER_COLUMN, place.row),
-                            "question": question.text,
-                        }
+            missing = answer_values.is_empty(question, saved.get(question.key))
+            if question.required and not not_applicable and missing:
+                errors.append(
+                    _(
+                        "%(cell)s: “%(question)s” is answered with a file. "
+                        "Attach it on the answer page and save a draft, "
+                        "then upload this answer sheet again."
                     )
+                    % {
+                        "cell": _cell(ANSWER_COLUMN, place.row),
+                        "question": question.text,
+                    }
+                )
             continue
         errors_before = len(errors)
         if question.kind == Kind.MULTIPLE_CHOICE:

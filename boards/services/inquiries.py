@@ -469,7 +469,13 @@ def answer_import(
     """Submit the answer filled in a downloaded sheet; all of it, or nothing."""
     now = timezone.now()
     _check_answering(inquiry, actor, organisation, now)
-    sheet = read_answer_sheet(data=data, inquiry=inquiry, organisation=organisation)
+    saved = answer_for(inquiry=inquiry, organisation=organisation)
+    sheet = read_answer_sheet(
+        data=data,
+        inquiry=inquiry,
+        organisation=organisation,
+        saved=saved.values if saved else None,
+    )
     return answer_save(
         inquiry=inquiry,
         organisation=organisation,
