@@ -9,6 +9,7 @@ from boards.models import Answer, AnswerVersion, Inquiry, Recipient
 from boards.services import inquiries as services
 from members.models import Organisation
 from tests import factories
+from tests.security.conftest import _png_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -194,8 +195,6 @@ def test_a_refused_submission_leaves_its_file_nowhere(
 ):
     from pathlib import Path
 
-    from tests.security.conftest import _png_upload
-
     inquiry = factories.make_inquiry(
         sender=office,
         organisations=[nanao],
@@ -220,8 +219,6 @@ def test_a_refused_submission_leaves_its_file_nowhere(
 
 
 def test_an_uploaded_file_answers_a_required_file_question(office, nanao, nanao_staff):
-    from tests.security.conftest import _png_upload
-
     inquiry = factories.make_inquiry(
         sender=office,
         organisations=[nanao],

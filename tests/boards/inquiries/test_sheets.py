@@ -11,6 +11,7 @@ from boards.inquiries.sheets import ANSWER_COLUMN, SheetRefused, layout
 from boards.models import Answer, Question
 from boards.services import inquiries as services
 from tests import factories
+from tests.security.conftest import _png_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -291,8 +292,6 @@ def test_a_required_file_not_yet_attached_is_named_with_its_cell(
         "回答のページでファイルを添付して下書き保存してから、"
         "この回答様式をもう一度アップロードしてください。"
     ]
-    from tests.security.conftest import _png_upload
-
     services.answer_save(
         inquiry=inquiry,
         organisation=nanao,

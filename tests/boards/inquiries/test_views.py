@@ -12,12 +12,26 @@ from boards.inquiries.selectors import inquiry_deadlines_for
 from boards.models import Answer, Inquiry
 from boards.services import inquiries as services
 from tests import factories
+from tests.security.conftest import _png_upload
 
 pytestmark = pytest.mark.django_db
 
 
 def url(name, inquiry, *args):
     return reverse(f"inquiries:{name}", args=[inquiry.pk, *args])
+
+
+def submit(inquiry, organisation, actor, *, number, choice):
+    """The organisation's answer to make_inquiry's first two questions
+    (a number and a choice), submitted."""
+    first, second, *_rest = inquiry.questions.all()
+    return services.answer_save(
+        inquiry=inquiry,
+        organisation=organisation,
+        actor=actor,
+        values={first.key: number, second.key: choice},
+        submit=True,
+    )
 
 
 def in_a_week():
@@ -288,8 +302,6 @@ def test_a_file_question_takes_a_checked_file(client, office, nanao, nanao_staff
     )
     assert response.status_code == 400
     assert not Answer.objects.exists()
-    from tests.security.conftest import _png_upload
-
     png = _png_upload()
     good = SimpleUploadedFile("写真.png", png.content, content_type="image/png")
     client.post(url("answer", inquiry), {f"q{question.pk}": good, "action": "submit"})
@@ -355,13 +367,7 @@ def test_a_sheet_uploaded_after_the_deadline_changes_nothing(
 ):
     client.force_login(kanazawa_staff)
     upload = filled_sheet(client, inquiry, questions)
-    services.answer_save(
-        inquiry=inquiry,
-        organisation=kanazawa,
-        actor=kanazawa_staff,
-        values={questions[0].key: "3", questions[1].key: "出展する"},
-        submit=True,
-    )
+    submit(inquiry, kanazawa, kanazawa_staff, number="3", choice="出展する")
     yesterday = timezone.localdate() - datetime.timedelta(days=1)
     Inquiry.objects.filter(pk=inquiry.pk).update(deadline_on=yesterday)
     response = client.post(url("answer_upload", inquiry), {"sheet": upload})
@@ -448,13 +454,7 @@ def test_ward_staff_of_another_organisation_see_nothing(client, inquiry, ward_st
 def test_the_sender_sees_each_answer(
     client, office, inquiry, questions, nanao, nanao_staff
 ):
-    services.answer_save(
-        inquiry=inquiry,
-        organisation=nanao,
-        actor=nanao_staff,
-        values={questions[0].key: "7", questions[1].key: "検討中"},
-        submit=True,
-    )
+    submit(inquiry, nanao, nanao_staff, number="7", choice="検討中")
     client.force_login(office)
     page = client.get(url("answer_detail", inquiry, nanao.pk)).content.decode()
     assert "検討中" in page
@@ -467,14 +467,7 @@ def test_shared_totals_name_nobody(
     inquiry = factories.make_inquiry(
         sender=office, organisations=[nanao, kanazawa], share_results=True
     )
-    questions = list(inquiry.questions.all())
-    services.answer_save(
-        inquiry=inquiry,
-        organisation=nanao,
-        actor=nanao_staff,
-        values={questions[0].key: "1", questions[1].key: "検討中"},
-        submit=True,
-    )
+    submit(inquiry, nanao, nanao_staff, number="1", choice="検討中")
     client.force_login(kanazawa_staff)
     page = client.get(url("detail", inquiry)).content.decode()
     assert "現在の集計" in page
@@ -484,13 +477,7 @@ def test_shared_totals_name_nobody(
 def test_the_sender_shares_the_totals_after_the_answers_are_in(
     client, office, inquiry, questions, nanao, nanao_staff, kanazawa_staff
 ):
-    services.answer_save(
-        inquiry=inquiry,
-        organisation=nanao,
-        actor=nanao_staff,
-        values={questions[0].key: "1", questions[1].key: "検討中"},
-        submit=True,
-    )
+    submit(inquiry, nanao, nanao_staff, number="1", choice="検討中")
     services.inquiry_close(inquiry=inquiry, actor=office)
     client.force_login(office)
     response = client.post(url("share_results", inquiry), {"share": "1"})
@@ -569,14 +556,7 @@ def test_the_progress_page_counts_by_prefecture_and_by_kind(
     inquiry = factories.make_inquiry(
         sender=office, organisations=[nanao, kanazawa, village]
     )
-    questions = list(inquiry.questions.all())
-    services.answer_save(
-        inquiry=inquiry,
-        organisation=nanao,
-        actor=nanao_staff,
-        values={questions[0].key: "1", questions[1].key: "検討中"},
-        submit=True,
-    )
+    submit(inquiry, nanao, nanao_staff, number="1", choice="検討中")
     services.answer_save(
         inquiry=inquiry, organisation=kanazawa, actor=kanazawa_staff, values={}
     )
