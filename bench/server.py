@@ -53,6 +53,28 @@ def request(base_url, method, path, *, headers=None, body=None):
         connection.close()
 
 
+def post_form(base_url, path, fields, *, cookie):
+    """POST a form as a browser behind the proxy sends it: the Cookie
+    header as given, Origin and Referer of the site, and the CSRF token of
+    the csrftoken cookie unless the fields carry the form's own."""
+    if "csrfmiddlewaretoken" not in fields:
+        token = re.search(r"csrftoken=([^;]+)", cookie)[1]
+        fields = {**fields, "csrfmiddlewaretoken": token}
+    origin = "https://" + base_url.removeprefix("http://")
+    return request(
+        base_url,
+        "POST",
+        path,
+        body=urllib.parse.urlencode(fields),
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": cookie,
+            "Origin": origin,
+            "Referer": origin + path,
+        },
+    )
+
+
 def _cookies(headers):
     return {
         value.split("=", 1)[0]: value.split(";", 1)[0].split("=", 1)[1]
@@ -74,21 +96,11 @@ def login(base_url, email, password):
     match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
     if match is None or "csrftoken" not in cookies:
         raise RuntimeError("the sign-in page has no CSRF token")
-    body = urllib.parse.urlencode(
-        {"csrfmiddlewaretoken": match[1], "login": email, "password": password}
-    )
-    origin = "https://" + base_url.removeprefix("http://")
-    status, headers, _page = request(
+    status, headers, _page = post_form(
         base_url,
-        "POST",
         path,
-        body=body,
-        headers={
-            "Content-Type": "application/x-www-form-urlencoded",
-            "Cookie": f"csrftoken={cookies['csrftoken']}",
-            "Origin": origin,
-            "Referer": origin + path,
-        },
+        {"csrfmiddlewaretoken": match[1], "login": email, "password": password},
+        cookie=f"csrftoken={cookies['csrftoken']}",
     )
     cookies.update(_cookies(headers))
     if status != 302 or "sessionid" not in cookies:

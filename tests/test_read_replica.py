@@ -15,9 +15,7 @@ import contextlib
 import datetime
 import json
 import os
-import re
 import time
-import urllib.parse
 import uuid
 
 import psycopg
@@ -28,7 +26,7 @@ from django.http import HttpResponse
 from django.test import RequestFactory
 
 from bench.seed import BENCH_DOMAIN, BENCH_PASSWORD, BIG_THREAD_TITLE
-from bench.server import login, request
+from bench.server import login, post_form, request
 from config import db_router
 from config.db_router import (
     ReplicaMiddleware,
@@ -378,24 +376,6 @@ def get(base, path, cookie):
     return page, headers
 
 
-def post(base, path, cookie, fields):
-    origin = "https://" + base.removeprefix("http://")
-    csrf = re.search(r"csrftoken=([^;]+)", cookie)[1]
-    body = urllib.parse.urlencode({**fields, "csrfmiddlewaretoken": csrf})
-    return request(
-        base,
-        "POST",
-        path,
-        body=body,
-        headers={
-            "Content-Type": "application/x-www-form-urlencoded",
-            "Cookie": cookie,
-            "Origin": origin,
-            "Referer": origin + path,
-        },
-    )
-
-
 def pin_of(headers):
     """The cookie a write sets, as the browser sends it back."""
     for name, value in headers:
@@ -438,8 +418,11 @@ def test_a_person_who_wrote_reads_their_write_from_the_primary(
     site, members, paused, thread
 ):
     token = f"REPLICA-{uuid.uuid4().hex}"
-    status, headers, _ = post(
-        site, f"/boards/t/{thread}/reply/", members[0], {"body": f"書き込み {token}"}
+    status, headers, _ = post_form(
+        site,
+        f"/boards/t/{thread}/reply/",
+        {"body": f"書き込み {token}"},
+        cookie=members[0],
     )
     assert status == 302
     pin = pin_of(headers)
@@ -452,8 +435,11 @@ def test_a_person_who_wrote_reads_their_write_from_the_primary(
 @pytest.mark.load
 def test_another_persons_read_can_be_from_the_replica(site, members, paused, thread):
     token = f"REPLICA-{uuid.uuid4().hex}"
-    status, headers, _ = post(
-        site, f"/boards/t/{thread}/reply/", members[0], {"body": f"書き込み {token}"}
+    status, headers, _ = post_form(
+        site,
+        f"/boards/t/{thread}/reply/",
+        {"body": f"書き込み {token}"},
+        cookie=members[0],
     )
     assert status == 302
     assert from_replica(site, headers_location(headers), members[1], token)
@@ -464,8 +450,8 @@ def test_a_post_reads_the_primary(site, members, paused, thread):
     title = retitle(paused, thread)
     # An empty reply is refused, and the form shown again with the thread's
     # title as the view read it.
-    status, _headers, page = post(
-        site, f"/boards/t/{thread}/reply/", members[2], {"body": ""}
+    status, _headers, page = post_form(
+        site, f"/boards/t/{thread}/reply/", {"body": ""}, cookie=members[2]
     )
     assert status == 200
     assert title in page

