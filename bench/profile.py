@@ -177,47 +177,51 @@ def conclusion(measured, dtl, jinja):
     libraries = sum(
         1 for path in root.glob("*/templatetags/*.py") if path.name != "__init__.py"
     )
+    ratio_low, ratio_high = min(cpus) / floor, max(cpus) / floor
+    within = (
+        "within the twice its cost that half its requests/s allows"
+        if ratio_high <= 2
+        else "more than the twice its cost that half its requests/s allows"
+    )
     return [
         "## What is left, and what would get there",
         "",
         f"The board, category and thread pages take {min(cpus):.1f}–"
         f"{max(cpus):.1f} ms of this process's CPU against the template "
-        f"floor's {floor:.1f} ms; half the floor's requests/s allows about "
-        "twice its cost, the database's CPU included, as both share the "
-        "machine's two cores. Their queries are few and quick (the SQL log "
-        "above): what is left is Python, mostly in two parts.",
+        f"floor's {floor:.1f} ms ({ratio_low:.1f}–{ratio_high:.1f} times it), "
+        f"{within} (the database's CPU counts too: both share the machine's "
+        f"two cores). They make {min(queries)}–{max(queries)} queries against "
+        f"the template floor's {floor_queries} (BEGIN and COMMIT counted).",
         "",
-        f"- **Building and compiling queries**: {min(compiling):.0f}–"
-        f"{max(compiling):.0f} % of a page's profiled CPU, for "
-        f"{min(queries)}–{max(queries)} queries a page (session, account, "
-        "the page's rows, the header's unread count; BEGIN and COMMIT "
-        f"counted) against the template floor's {floor_queries}. Each ORM "
-        "query costs 0.5–1.5 ms of Python "
-        "however few rows it returns. What would get there: fewer "
-        "ORM-built queries on a page (a post's files or a thread's interest "
-        "read inside the query that reads the posts or the thread), or each "
-        "query's SQL compiled once per process and only its parameters "
-        "bound per request, which Django has no interface for.",
+        "- **Queries**: the ones every page makes (session, account, the "
+        "lists of threads, a thread page's thread, posts and the reader's "
+        "marks, the header's unread count) are prepared queries "
+        '(members/common/prepared.py; docs/operations.md, "Prepared '
+        'queries"): built and compiled once per process and planned by '
+        "PostgreSQL once per connection, only their values bound per "
+        "request. Building and compiling with the ORM is left at "
+        f"{min(compiling):.0f}–{max(compiling):.0f} % of a page's profiled "
+        "CPU, for the queries a page makes only in some states (a reply "
+        "draft, an addressed thread's answers, an event's sign-up).",
         f"- **Rendering**: {min(rendering):.0f}–{max(rendering):.0f} % of "
         "the profiled CPU although rows and posts come from the shared "
         "fragments: the page around them (header, menus, breadcrumbs, page "
         "links, the reply form with its widgets, the `{% url %}` and "
-        "`{% translate %}` tags), rendered for each reader. What would get "
-        "there: the parts that are the same for every reader of a language "
-        "(the footer, the menu without its count, a form's empty widgets) "
-        "kept as shared fragments like the rows, leaving only the marks that "
-        "differ to render per request.",
+        "`{% translate %}` tags), rendered for each reader. What would take "
+        "more of it: the parts that are the same for every reader of a "
+        "language (the footer, the menu without its count, a form's empty "
+        "widgets) kept as shared fragments like the rows, leaving only the "
+        "marks that differ to render per request.",
         "",
         "**The template language: staying with Django's.** Jinja2 renders the "
         f"floor's rows {dtl / jinja:.1f} times as fast ({dtl:.2f} against "
         f"{jinja:.2f} ms). Moving the site's {templates} templates and "
         f"{libraries} tag libraries would save roughly that share of the "
         "rendering part on "
-        "every page, template floor included, so the ratios would move little; "
-        "it would not bring the thread pages to half the floor by itself, and "
-        "two template languages in one project would cost every later change "
-        "(the admin, allauth's pages and the mails stay in Django's). The "
-        "measurements to repeat before deciding otherwise are these.",
+        "every page, template floor included, so the ratios would move little, "
+        "and two template languages in one project would cost every later "
+        "change (the admin, allauth's pages and the mails stay in Django's). "
+        "The measurements to repeat before deciding otherwise are these.",
         "",
     ]
 

@@ -49,22 +49,25 @@ class KeysetPage:
         return encode_cursor(self.rows[0]) if self.has_newer and self.rows else None
 
 
-def keyset_page(queryset, *, before=None, after=None, size=30):
-    """One page of `queryset` (newest activity first) around a cursor."""
+def keyset_order(queryset, *, before=None, after=None):
+    """queryset from a cursor on, in the order keyset_page reads it: after
+    a cursor oldest first, else newest first."""
     if after is not None:
-        moment, pk = after
-        rows = list(
-            queryset.filter(TupleGreaterThan(KEY, (moment, pk))).order_by(
-                "last_activity_at", "pk"
-            )[: size + 1]
+        return queryset.filter(TupleGreaterThan(KEY, after)).order_by(
+            "last_activity_at", "pk"
         )
-        has_newer = len(rows) > size
-        rows = rows[:size][::-1]
-        return KeysetPage(rows, has_older=True, has_newer=has_newer)
     if before is not None:
-        moment, pk = before
-        queryset = queryset.filter(TupleLessThan(KEY, (moment, pk)))
-    rows = list(queryset.order_by("-last_activity_at", "-pk")[: size + 1])
+        queryset = queryset.filter(TupleLessThan(KEY, before))
+    return queryset.order_by("-last_activity_at", "-pk")
+
+
+def keyset_page(read, *, before=None, after=None, size=30):
+    """One page (newest activity first) around a cursor; read(limit) gives
+    the first `limit` rows of keyset_order with the same cursors."""
+    rows = list(read(size + 1))
+    if after is not None:
+        has_newer = len(rows) > size
+        return KeysetPage(rows[:size][::-1], has_older=True, has_newer=has_newer)
     return KeysetPage(
         rows[:size], has_older=len(rows) > size, has_newer=before is not None
     )

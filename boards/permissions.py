@@ -1,11 +1,19 @@
 """Who may do what on the board. Views, templates and admin ask here."""
 
+from dataclasses import dataclass
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from members.common.numbers import row_number
+from members.common.prepared import (
+    PreparedQuery,
+    from_row,
+    model_columns,
+    related_from_row,
+)
 from members.models import Organisation, User
 from members.permissions import (
     can_use_members_area,
@@ -87,15 +95,7 @@ def _readable_by_organisation(organisation_id, *, special_ward):
 
 def readable_categories(user, queryset):
     """The categories among queryset that a user may read."""
-    if not can_use_members_area(user):
-        return queryset.none()
-    if is_moderator(user):
-        return queryset
-    return queryset.filter(
-        _readable_by_organisation(
-            user.organisation_id, special_ward=is_special_ward(user.organisation)
-        )
-    )
+    return category_visibility(user).categories(queryset)
 
 
 def readable_category_list(user):
@@ -108,13 +108,29 @@ def readable_category_list(user):
     """
     cached = getattr(user, "_renkei_readable_categories", None)
     if cached is None:
-        from .models import Category
+        from .models import Category, OrganisationGroup
 
-        cached = list(
-            readable_categories(user, Category.objects.select_related("reader_group"))
-        )
+        cached = []
+        # A row is the category's columns, then its group's.
+        width = len(Category._meta.concrete_fields)
+        for values in _READABLE_CATEGORIES.rows(visibility=category_visibility(user)):
+            category = from_row(Category, None, values[:width])
+            category.reader_group = related_from_row(OrganisationGroup, values[width:])
+            cached.append(category)
         user._renkei_readable_categories = cached
     return cached
+
+
+def _readable_categories(visibility):
+    from .models import Category, OrganisationGroup
+
+    return visibility.categories(Category.objects.all()).values_list(
+        *model_columns(Category),
+        *model_columns(OrganisationGroup, through="reader_group__"),
+    )
+
+
+_READABLE_CATEGORIES = PreparedQuery(_readable_categories)
 
 
 def _readable_category_pks(user):
@@ -212,6 +228,78 @@ def can_download_attachment(user, attachment):
     return can_read_post(user, attachment.post)
 
 
+@dataclass(frozen=True)
+class ThreadVisibility:
+    """Which threads a person may see (can_view_thread), as plain values.
+
+    visible_threads filters by it; a prepared query binds it
+    (members/common/prepared.py), so the rule is compiled once per shape:
+    nobody, everybody (moderators), the categories this request has read
+    already, or the categories an organisation's staff read.
+    """
+
+    nothing: bool = False
+    everything: bool = False
+    category_ids: tuple[int, ...] | None = None
+    organisation_id: int | None = None
+    special_ward: bool = False
+
+    def categories(self, queryset):
+        """The categories among queryset such a person may read."""
+        if self.nothing:
+            return queryset.none()
+        if self.everything:
+            return queryset
+        if self.category_ids is not None:
+            return queryset.filter(pk__in=self.category_ids)
+        return queryset.filter(
+            _readable_by_organisation(
+                self.organisation_id, special_ward=self.special_ward
+            )
+        )
+
+    def threads(self, queryset, *, through=""):
+        """The rows of queryset in such threads (see visible_threads)."""
+        if self.nothing:
+            return queryset.none()
+        if self.everything:
+            return queryset
+        if self.category_ids is not None:
+            categories = list(self.category_ids)
+        else:
+            from .models import Category
+
+            categories = self.categories(Category.objects.all()).values("pk")
+        prefix = f"{through}__" if through else ""
+        return queryset.filter(
+            **{f"{prefix}is_hidden": False, f"{prefix}category__in": categories}
+        )
+
+
+def category_visibility(user):
+    """A person's ThreadVisibility by the rule itself: nobody, everybody
+    (moderators), or the categories their organisation's staff read."""
+    if not can_use_members_area(user):
+        return ThreadVisibility(nothing=True)
+    if is_moderator(user):
+        return ThreadVisibility(everything=True)
+    return ThreadVisibility(
+        organisation_id=user.organisation_id,
+        special_ward=is_special_ward(user.organisation),
+    )
+
+
+def thread_visibility(user):
+    """category_visibility, by the categories' ids when this request has
+    read them (readable_category_list), else by the rule as a subquery, so
+    that no page makes a query of its own only for this."""
+    visibility = category_visibility(user)
+    cached = getattr(user, "_renkei_readable_categories", None)
+    if cached is None or visibility.nothing or visibility.everything:
+        return visibility
+    return ThreadVisibility(category_ids=tuple(c.pk for c in cached))
+
+
 def visible_threads(user, queryset, *, through=""):
     """Threads a user may see in lists and search: can_view_thread.
 
@@ -219,17 +307,7 @@ def visible_threads(user, queryset, *, through=""):
     name) is such a thread: a join, cheaper to build and to run than
     "thread in (the visible threads)" on every page (the header's count).
     """
-    if not can_use_members_area(user):
-        return queryset.none()
-    if is_moderator(user):
-        return queryset
-    prefix = f"{through}__" if through else ""
-    return queryset.filter(
-        **{
-            f"{prefix}is_hidden": False,
-            f"{prefix}category__in": _readable_category_pks(user),
-        }
-    )
+    return thread_visibility(user).threads(queryset, through=through)
 
 
 def posts_in_visible_threads(user, queryset):

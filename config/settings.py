@@ -202,6 +202,21 @@ for _database in DATABASES.values() if RENKEI_STATEMENT_TIMEOUT else ():
         ]
     ).strip()
 
+# The queries every page makes are compiled once per process and bound per
+# request (members/common/prepared.py). With RENKEI_CHECK_PREPARED_QUERIES
+# on, every use is also built and compiled from its real values and
+# compared: the tests run with it on.
+RENKEI_CHECK_PREPARED_QUERIES = env_bool("RENKEI_CHECK_PREPARED_QUERIES")
+# They are also prepared on the server, once per connection, so that
+# PostgreSQL plans them once. Only their cursors bind on the server (Django's
+# bind on the client and are never prepared), so the threshold psycopg
+# needs set to prepare at all touches nothing else. Off behind a pooler
+# that cannot keep prepared statements (PgBouncer before 1.21, or without
+# max_prepared_statements).
+RENKEI_PREPARED_STATEMENTS = env_bool("RENKEI_PREPARED_STATEMENTS", default=True)
+for _database in DATABASES.values() if RENKEI_PREPARED_STATEMENTS else ():
+    _database["OPTIONS"]["prepare_threshold"] = 0
+
 # ----- CACHE -----
 # Two aliases, so that nothing a visitor can make many of can push out
 # sign-in limits (config/cache.py): "default" holds allauth's rate limits and
@@ -283,8 +298,9 @@ RENKEI_REQUIRE_STAFF_MFA = env_bool("RENKEI_REQUIRE_STAFF_MFA", default=True)
 
 # Sessions are read from the database on each request (one query by key),
 # not through a cache: a cache that missed a delete while it was unreachable
-# would bring a signed-out session back.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# would bring a signed-out session back. members.sessions is Django's
+# database store with that query compiled once per process.
+SESSION_ENGINE = "members.sessions"
 SESSION_COOKIE_AGE = 60 * 60 * 12
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 

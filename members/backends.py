@@ -8,6 +8,12 @@ from django.db.models import OuterRef
 
 from . import permissions
 from .common import changes
+from .common.prepared import (
+    PreparedQuery,
+    from_row,
+    model_columns,
+    related_from_row,
+)
 
 # Bumped when what is cached of an account changes shape.
 ACCOUNT_CACHE_VERSION = 1
@@ -41,20 +47,51 @@ class AuthenticationBackend(AllauthBackend):
         return user if self.user_can_authenticate(user) else None
 
     def _load_user(self, user_id):
-        User = get_user_model()
-        try:
-            return (
-                User._default_manager.select_related("organisation__prefecture")
-                # A subquery, not an aggregate over a join: no GROUP BY of
-                # every column of the user and organisation on each request.
-                .annotate(
-                    role_names=ArraySubquery(
-                        Group.objects.filter(
-                            user=OuterRef("pk"), name__in=list(permissions.ROLE_LABELS)
-                        ).values("name")
-                    )
-                )
-                .get(pk=user_id)
+        rows = _ACCOUNT.rows(user_id=user_id)
+        return _account(rows[0]) if rows else None
+
+
+def _account_query(user_id):
+    User = get_user_model()
+    Organisation = User.organisation.field.related_model
+    return (
+        User._default_manager.filter(pk=user_id)
+        # A subquery, not an aggregate over a join: no GROUP BY of every
+        # column of the user and organisation on each request.
+        .annotate(
+            role_names=ArraySubquery(
+                Group.objects.filter(
+                    user=OuterRef("pk"), name__in=list(permissions.ROLE_LABELS)
+                ).values("name")
             )
-        except User.DoesNotExist:
-            return None
+        )
+        .values_list(
+            *model_columns(User),
+            *model_columns(Organisation, through="organisation__"),
+            *model_columns(Organisation, through="organisation__prefecture__"),
+            "role_names",
+        )
+    )
+
+
+# Read on every request: compiled once per process.
+_ACCOUNT = PreparedQuery(_account_query)
+
+
+def _account(values):
+    """The user of an _account_query row, with organisation, prefecture and
+    role names, as select_related() and the annotation would give them."""
+    User = get_user_model()
+    Organisation = User.organisation.field.related_model
+    user_width = len(User._meta.concrete_fields)
+    organisation_width = len(Organisation._meta.concrete_fields)
+    user = from_row(User, None, values[:user_width])
+    organisation = from_row(
+        Organisation, None, values[user_width : user_width + organisation_width]
+    )
+    organisation.prefecture = related_from_row(
+        Organisation, values[user_width + organisation_width : -1]
+    )
+    user.organisation = organisation
+    user.role_names = values[-1]
+    return user

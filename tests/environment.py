@@ -14,3 +14,6 @@ os.environ.setdefault("RENKEI_SITE_URL", "http://testserver")
 os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "0")
 # Playwright's sync API runs an event loop in the test thread.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# Every prepared query is compared with the one its real values build
+# (members/common/prepared.py).
+os.environ.setdefault("RENKEI_CHECK_PREPARED_QUERIES", "1")

@@ -39,7 +39,8 @@ from config.db_router import (
     statement_writes,
 )
 from config.localreplica import MissingBinaries, PrimaryAndReplica
-from members.models import User
+from members.common.prepared import from_row
+from members.models import Organisation, User
 from tests.test_gunicorn import (  # noqa: F401 (a fixture)
     BASE_DIR,
     collected_static,
@@ -181,6 +182,19 @@ def test_a_raw_write_on_the_primary_moves_the_request_there(db, state):
         assert not state.wrote
         c.execute("CREATE TEMPORARY TABLE marker (x int)")
     assert ReplicaRouter().db_for_read(User) == "default"
+
+
+def test_instances_made_from_prepared_rows_are_not_taken_for_writes(state):
+    """A model instance from a prepared query's row belongs to the database
+    it was read from, so giving it a related object asks no router where to
+    write (members/common/prepared.py)."""
+    organisation = from_row(Organisation, ("id", "name"), (1, "七尾市"))
+    user = from_row(User, ("id", "organisation_id"), (2, 1))
+
+    user.organisation = organisation
+
+    assert not state.wrote
+    assert ReplicaRouter().db_for_read(User) == "replica"
 
 
 def test_sessions_are_always_read_on_the_primary(state):

@@ -168,9 +168,14 @@ def test_production_pages_have_a_table_of_their_own():
 
 
 def test_production_sessions_are_not_read_through_a_cache():
-    code = "from django.conf import settings; print(settings.SESSION_ENGINE)"
+    code = (
+        "from importlib import import_module; from django.conf import settings; "
+        "from django.contrib.sessions.backends import db; "
+        "store = import_module(settings.SESSION_ENGINE).SessionStore; "
+        "print(issubclass(store, db.SessionStore), store.__mro__[1].__module__)"
+    )
     result = run_python(code, production_env(REDIS_URL="redis://127.0.0.1:6379/0"))
-    assert result.stdout.strip() == "django.contrib.sessions.backends.db"
+    assert result.stdout.split() == ["True", "django.contrib.sessions.backends.db"]
 
 
 def test_production_cookies_are_secure():

@@ -11,6 +11,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from members.common.prepared import PreparedQuery, from_row, model_columns
 from members.models import User
 
 from .. import markdown, search
@@ -220,14 +221,30 @@ def thread_mark_read(*, thread: Thread, user: User, position: int) -> None:
         )
 
 
+_VISIT = PreparedQuery(
+    lambda user_id: BoardVisit.objects.filter(user=user_id).values_list(
+        *model_columns(BoardVisit)
+    )
+)
+
+
+def _last_visit(user):
+    """The person's BoardVisit, read by a query compiled once per process
+    (the board home reads it on every visit)."""
+    rows = _VISIT.rows(user_id=user.pk)
+    return from_row(BoardVisit, None, rows[0]) if rows else None
+
+
 def board_visit(*, user: User) -> datetime.datetime | None:
     """Record a visit to the board home; returns when the one before was."""
     now = timezone.now()
-    visit, created = BoardVisit.objects.get_or_create(
-        user=user, defaults={"last_visit_at": now}
-    )
-    if created:
-        return None
+    visit = _last_visit(user)
+    if visit is None:
+        visit, created = BoardVisit.objects.get_or_create(
+            user=user, defaults={"last_visit_at": now}
+        )
+        if created:
+            return None
     previous = visit.last_visit_at
     # Page reloads within the hour keep the same "since" time.
     if (now - previous).total_seconds() > 3600:

@@ -19,7 +19,7 @@ from ..forms import (
     FiscalYearForm,
     ProposalStatusForm,
 )
-from ..models import Addressee, Interest, Proposal, Thread
+from ..models import Addressee, Proposal, Thread
 from ..services import collaboration, moderation
 from ..services.collaboration import DETAIL_MODELS
 
@@ -27,16 +27,7 @@ from ..services.collaboration import DETAIL_MODELS
 def collaboration_context(user, thread):
     """What the thread page shows of details, answers and interest."""
     answers = _answers_context(user, thread)
-    interests = list(
-        Interest.objects.filter(thread=thread)
-        .select_related("organisation__prefecture")
-        # The page names the organisations (thread_collaboration.html).
-        .only(
-            "organisation__name",
-            "organisation__kind",
-            "organisation__prefecture__name",
-        )
-    )
+    interests = selectors.interested(thread)
     return {
         **answers,
         "interests": interests,

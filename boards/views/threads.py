@@ -2,9 +2,8 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Exists, OuterRef
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
@@ -27,9 +26,9 @@ from ..forms import (
 )
 from ..models import (
     Post,
-    Thread,
     ThreadType,
 )
+from ..models.threads import PAGE_POSTS_LIMIT
 from ..pagination import decode_cursor, keyset_page
 from ..services import collaboration, drafts, posts
 from ..services.collaboration import DETAIL_MODELS
@@ -37,7 +36,7 @@ from .collaboration import collaboration_context
 from .drafts import DraftSaveMixin, draft_form_context
 from .registrations import registration_context
 
-POSTS_PER_PAGE = 30
+POSTS_PER_PAGE = PAGE_POSTS_LIMIT
 THREADS_PER_PAGE = 30
 NEW_THREADS_SHOWN = 15
 
@@ -61,12 +60,7 @@ class BoardHomeView(RenderedInTransactionMixin, TemplateView):
         since = self.since
         # Read first: the lists below filter by these categories' ids.
         categories = permissions.readable_category_list(user)
-        threads = (
-            permissions.visible_threads(user, Thread.objects.all())
-            .by_activity()
-            .for_rows(user)
-        )
-        latest = list(threads[:NEW_THREADS_SHOWN])
+        latest = selectors.thread_rows(user, limit=NEW_THREADS_SHOWN)
         # What is new since the last visit is the start of the latest
         # threads, in the same order: one query for both lists.
         new_threads = (
@@ -94,22 +88,27 @@ class CategoryView(RenderedInTransactionMixin, TemplateView):
     def get_context_data(self, **kwargs):
         user = self.request.user
         category = permissions.access_category(user, self.kwargs["slug"])
-        threads = permissions.visible_threads(user, category.threads.all()).for_rows(
-            user
-        )
         can_start = permissions.can_start_thread(user, category)
         year_form = FiscalYearForm(self.request.GET)
         year = year_form.year()
-        if year is not None:
-            threads = threads.filter(
-                created_at__gte=fiscal_year_start(year),
-                created_at__lt=fiscal_year_start(year + 1),
-            )
+        created = (
+            None
+            if year is None
+            else (fiscal_year_start(year), fiscal_year_start(year + 1))
+        )
         before = decode_cursor(self.request.GET.get("before", ""))
         after = decode_cursor(self.request.GET.get("after", ""))
         first_page = before is None and after is None
         page = keyset_page(
-            threads.filter(is_pinned=False),
+            lambda limit: selectors.thread_rows(
+                user,
+                category=category,
+                pinned=False,
+                created=created,
+                before=before,
+                after=after,
+                limit=limit,
+            ),
             before=before,
             after=after,
             size=THREADS_PER_PAGE,
@@ -117,7 +116,9 @@ class CategoryView(RenderedInTransactionMixin, TemplateView):
         is_watching, organisation_follows = selectors.category_follows(user, category)
         return super().get_context_data(
             category=category,
-            pinned=list(threads.filter(is_pinned=True).by_activity())
+            pinned=selectors.thread_rows(
+                user, category=category, pinned=True, created=created
+            )
             if first_page
             else [],
             page=page,
@@ -286,29 +287,17 @@ class ThreadView(RenderedInTransactionMixin, TemplateView):
 
     def get(self, request, *args, **kwargs):
         user = request.user
-        thread = get_object_or_404(
-            Thread.objects.select_related(
-                "category__reader_group", "proposal", "event", "pamphlet", "publicity"
-            )
-            .with_read_state(user)
-            .annotate(
-                is_watching=Exists(selectors.watches(user, thread=OuterRef("pk"))),
-                # Read with the thread, so a page without a draft costs
-                # no query of its own.
-                has_reply_draft=Exists(
-                    selectors.reply_drafts(user, thread=OuterRef("pk"))
-                ),
-                organisation_follows=Exists(
-                    selectors.organisation_watches(user, thread=OuterRef("pk"))
-                ),
-            ),
-            pk=kwargs["pk"],
-        )
+        thread = selectors.thread_page(kwargs["pk"])
         # A merged thread's posts are in the other thread now.
         if (target := selectors.merged_into(thread)) is not None:
             return redirect("boards:thread", pk=target)
         if not permissions.can_view_thread(user, thread):
             raise Http404
+        marks = selectors.reader_marks(user, thread)
+        thread.last_read = marks.last_read
+        thread.is_watching = marks.is_watching
+        thread.has_reply_draft = marks.has_reply_draft
+        thread.organisation_follows = marks.organisation_follows
         self.thread = thread
         last_page = page_of(thread.last_position)
         if "page" not in request.GET and thread.last_read is not None:
@@ -380,22 +369,7 @@ class ThreadView(RenderedInTransactionMixin, TemplateView):
 def _posts_on_page(thread, user, page_number):
     """The posts on a thread page, each with what the user may do to it."""
     start = (page_number - 1) * POSTS_PER_PAGE
-    page_posts = (
-        Post.objects.filter(
-            thread=thread, position__gte=start, position__lt=start + POSTS_PER_PAGE
-        )
-        .in_order()[
-            # The limit is not for the rows (the positions bound them) but for
-            # the plan: PostgreSQL cannot know that "position < 30" of one thread
-            # is 30 rows when most threads' posts have such positions, so in a
-            # long thread it estimated thousands and chose parallel hash joins
-            # (17 ms at 1M posts, 0.2 ms with the limit).
-            :POSTS_PER_PAGE
-        ]
-        # Only what boards/partials/post.html and the permissions read,
-        # replies' quoted posts joined (their number is enough).
-        .as_rows()
-    )
+    page_posts = Post.objects.page_rows(thread.pk, start, start + POSTS_PER_PAGE)
     for post in page_posts:
         post.thread = thread
         post.can_edit = permissions.can_edit_post(user, post)
