@@ -151,6 +151,9 @@ class ReplyForm(DraftFilesMixin, forms.Form):
     def __init__(self, *args, draft=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.add_draft_files(draft)
+        # Unsent, and nothing of a draft in it: the same for every reader,
+        # so the thread page shares its fields ({% shared_fragment %}).
+        self.is_blank = not self.is_bound and not self.initial and draft is None
 
     def clean(self):
         cleaned_data = super().clean()

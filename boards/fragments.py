@@ -8,63 +8,15 @@ included, so a reader is only ever given HTML rendered from the very values
 their own request loaded; nothing needs invalidating, and a change of a row
 is simply a new key.
 
-Fragments live in each worker's memory, bounded: a lookup costs less than
-rendering the row, which a cache over the network would not. Pages with
-per-reader forms in a row (moderators' hide buttons carry a CSRF token) are
-rendered as before.
+Fragments live in each worker's memory, bounded (members/common/fragments.py).
+Pages with per-reader forms in a row (moderators' hide buttons carry a CSRF
+token) are rendered as before.
 """
 
-import threading
-from collections import OrderedDict
-
-from django.urls import get_script_prefix
-from django.utils import timezone, translation
-
-# Per worker: about 2 KB a post and 1 KB a row, keys included.
-MAX_FRAGMENTS = 4000
-
-
-class Fragments:
-    """A bounded least-recently-used map of rendered HTML."""
-
-    def __init__(self, size=MAX_FRAGMENTS):
-        self.size = size
-        self.entries = OrderedDict()
-        self.lock = threading.Lock()
-        self.hits = self.misses = 0
-
-    def get_or_render(self, key, render):
-        with self.lock:
-            html = self.entries.get(key)
-            if html is not None:
-                self.entries.move_to_end(key)
-                self.hits += 1
-                return html
-            self.misses += 1
-        html = render()
-        with self.lock:
-            self.entries[key] = html
-            if len(self.entries) > self.size:
-                self.entries.popitem(last=False)
-        return html
-
-    def clear(self):
-        with self.lock:
-            self.entries.clear()
-
+from members.common.fragments import Fragments, locale_key
 
 rows = Fragments()
 posts = Fragments()
-
-
-def locale_key():
-    """What every fragment's text depends on besides its row: words, dates
-    and links."""
-    return (
-        translation.get_language(),
-        timezone.get_current_timezone_name(),
-        get_script_prefix(),
-    )
 
 
 def _organisation(organisation):
