@@ -675,7 +675,12 @@ def report(pages, args):
         "so queries are logged). Each run renders the page as a first view "
         "does; thread rows and posts come from the fragments the process keeps "
         "after the warm-up (boards/fragments.py), as in a worker for a page "
-        "others have seen since its last change. The session is read by its "
+        "others have seen since its last change, and so do the parts of pages "
+        "that are the same for many readers (the menu, an empty reply form; "
+        "members/common/fragments.py). The queries every page makes are "
+        "prepared, compiled once per process and planned once per connection "
+        "(members/common/prepared.py), as in a worker that has served a few "
+        "pages. The session is read by its "
         "key and the signed-in account as configured (config/cache.py), as for "
         "anyone already browsing.",
         "",
