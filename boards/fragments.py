@@ -41,11 +41,12 @@ def thread_row_key(thread, show_category):
     )
 
 
-def post_key(post, *, thread_pk, first_unread, can_reply):
+def post_key(post, *, thread_pk, first_unread, can_reply, locale=None):
+    """A post's key; `locale` is locale_key(), when the caller has it."""
     author = post.author
     quoted = post.quoted
     return (
-        *locale_key(),
+        *(locale or locale_key()),
         thread_pk,
         post.pk,
         post.position,

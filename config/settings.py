@@ -90,6 +90,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "members.middleware.NoStoreForMembersMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "members.middleware.ConcreteUserMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",

@@ -3,6 +3,7 @@ from allauth.mfa.models import Authenticator
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers
+from django.utils.functional import LazyObject, empty
 from django.utils.translation import gettext as _
 
 from .permissions import can_use_members_area, must_use_two_factor
@@ -19,6 +20,29 @@ SETUP_VIEWS = {
     "mfa_download_recovery_codes",
     "healthz",
 }
+
+
+class ConcreteUserMiddleware:
+    """request.user as the account itself once it has been read.
+
+    AuthenticationMiddleware gives the view a lazy stand-in that reads the
+    account on first use; every later attribute read goes through it (a
+    few hundred on a page: the permissions and templates ask the user
+    again and again, about 0.5 ms of a thread page). Placed after
+    LoginRequiredMiddleware, which reads it for every members-only view;
+    an account nobody has read yet is left lazy.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        user = request.user
+        if isinstance(user, LazyObject) and user._wrapped is not empty:
+            request.user = user._wrapped
 
 
 class StaffTwoFactorMiddleware:

@@ -1,4 +1,4 @@
-"""{% thread_row %} and {% post_fragment %}: boards/fragments.py's shared fragments."""
+"""{% thread_row %} and {% post_fragments %}: boards/fragments.py's shared fragments."""
 
 from django import template
 from django.utils.safestring import mark_safe
@@ -33,18 +33,28 @@ def thread_row(context, thread):
 
 
 @register.simple_tag(takes_context=True)
-def post_fragment(context, post):
-    """One post of a thread page, rendered once per change of the post and
-    of the reader's marks on it."""
+def post_fragments(context, posts):
+    """The posts of a thread page, each rendered once per change of the post
+    and of the reader's marks on it."""
     if context.get("is_moderator"):
         # The moderation forms carry this reader's CSRF token.
-        return mark_safe(_render(context, POST, post=post))  # noqa: S308
-    key = fragments.post_key(
-        post,
-        thread_pk=context["thread"].pk,
-        first_unread=context.get("first_unread"),
-        can_reply=context.get("can_reply"),
-    )
-    return mark_safe(  # noqa: S308 - rendered by the template, escaped there
-        fragments.posts.get_or_render(key, lambda: _render(context, POST, post=post))
-    )
+        html = (_render(context, POST, post=post) for post in posts)
+    else:
+        locale = fragments.locale_key()
+        thread_pk = context["thread"].pk
+        first_unread = context.get("first_unread")
+        can_reply = context.get("can_reply")
+        html = (
+            fragments.posts.get_or_render(
+                fragments.post_key(
+                    post,
+                    thread_pk=thread_pk,
+                    first_unread=first_unread,
+                    can_reply=can_reply,
+                    locale=locale,
+                ),
+                lambda post=post: _render(context, POST, post=post),
+            )
+            for post in posts
+        )
+    return mark_safe("\n".join(html))  # noqa: S308 - rendered by the template
