@@ -1,7 +1,9 @@
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
+from django.utils.functional import SimpleLazyObject, empty
 
-from members.models import MembershipChange, MembershipStatus, Organisation
+from members.models import MembershipChange, MembershipStatus, Organisation, User
 from members.services import organisations
 
 pytestmark = pytest.mark.django_db
@@ -144,3 +146,21 @@ def test_seed_demo_creates_the_documented_accounts(settings):
     } <= emails
     assert Organisation.objects.get(code="131016").is_member
     assert Organisation.objects.members().filter(kind="special_ward").count() == 23
+
+
+def test_a_members_only_view_is_given_the_account_itself(member_client, member):
+    """Not the lazy stand-in AuthenticationMiddleware sets, once read
+    (members.middleware.ConcreteUserMiddleware)."""
+    response = member_client.get(reverse("boards:home"))
+
+    assert type(response.wsgi_request.user) is User
+    assert response.wsgi_request.user.pk == member.pk
+
+
+def test_a_page_that_never_reads_the_account_leaves_it_unread(client, member):
+    client.force_login(member)
+    response = client.get("/healthz")
+
+    user = response.wsgi_request.user
+    assert isinstance(user, SimpleLazyObject)
+    assert user._wrapped is empty
