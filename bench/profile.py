@@ -199,19 +199,27 @@ def conclusion(measured, dtl, jinja):
         '(members/common/prepared.py; docs/operations.md, "Prepared '
         'queries"): built and compiled once per process and planned by '
         "PostgreSQL once per connection, only their values bound per "
-        "request. Building and compiling with the ORM is left at "
-        f"{min(compiling):.0f}–{max(compiling):.0f} % of a page's profiled "
-        "CPU, for the queries a page makes only in some states (a reply "
-        "draft, an addressed thread's answers, an event's sign-up).",
+        "request. "
+        + (
+            "No query is built or compiled by the ORM on these pages any "
+            "more (under 1 % of the profiled CPU); "
+            if max(compiling) < 1
+            else f"Building and compiling with the ORM is left at "
+            f"{min(compiling):.0f}–{max(compiling):.0f} % of a page's "
+            "profiled CPU; "
+        )
+        + "the queries a page makes only in some states (a reply draft, an "
+        "addressed thread's answers, an event's sign-up) still are.",
         f"- **Rendering**: {min(rendering):.0f}–{max(rendering):.0f} % of "
-        "the profiled CPU although rows and posts come from the shared "
-        "fragments: the page around them (header, menus, breadcrumbs, page "
-        "links, the reply form with its widgets, the `{% url %}` and "
-        "`{% translate %}` tags), rendered for each reader. What would take "
-        "more of it: the parts that are the same for every reader of a "
-        "language (the footer, the menu without its count, a form's empty "
-        "widgets) kept as shared fragments like the rows, leaving only the "
-        "marks that differ to render per request.",
+        "the profiled CPU. Thread rows and posts come from the shared "
+        "fragments, and so do the parts of a page that are the same for "
+        "many readers ({% shared_fragment %}: the menu's links, the footer, "
+        "a thread's page links, an empty reply form). What is rendered per "
+        "reader is what differs: the header's count and name, the forms "
+        "with the reader's CSRF token (follow buttons, sign-out), the "
+        "breadcrumbs and the thread's own details. What would take more of "
+        "it is the template language's own cost per tag and variable "
+        "(below).",
         "",
         "**The template language: staying with Django's.** Jinja2 renders the "
         f"floor's rows {dtl / jinja:.1f} times as fast ({dtl:.2f} against "
