@@ -13,6 +13,7 @@ from members.common.prepared import (
     from_row,
     model_columns,
     related_from_row,
+    split_row,
 )
 from members.models import Organisation, User
 from members.permissions import (
@@ -111,11 +112,10 @@ def readable_category_list(user):
         from .models import Category, OrganisationGroup
 
         cached = []
-        # A row is the category's columns, then its group's.
-        width = len(Category._meta.concrete_fields)
         for values in _READABLE_CATEGORIES.rows(visibility=category_visibility(user)):
-            category = from_row(Category, None, values[:width])
-            category.reader_group = related_from_row(OrganisationGroup, values[width:])
+            category, group, _rest = split_row(values, Category, OrganisationGroup)
+            category = from_row(Category, None, category)
+            category.reader_group = related_from_row(OrganisationGroup, group)
             cached.append(category)
         user._renkei_readable_categories = cached
     return cached
@@ -134,18 +134,9 @@ _READABLE_CATEGORIES = PreparedQuery(_readable_categories)
 
 
 def _readable_category_pks(user):
-    """The categories a user may read, for filtering threads and posts.
-
-    Their ids when this request has read them already (readable_category_list:
-    the board home and a category page do), else readable_categories as a
-    subquery, so that no page makes a query of its own only for this.
-    """
-    cached = getattr(user, "_renkei_readable_categories", None)
-    if cached is not None:
-        return [category.pk for category in cached]
-    from .models import Category
-
-    return readable_categories(user, Category.objects.all()).values("pk")
+    """The categories a user may read, for filtering threads and posts
+    (ThreadVisibility.category_pks)."""
+    return thread_visibility(user).category_pks()
 
 
 def category_readers(category):
@@ -264,16 +255,22 @@ class ThreadVisibility:
             return queryset.none()
         if self.everything:
             return queryset
-        if self.category_ids is not None:
-            categories = list(self.category_ids)
-        else:
-            from .models import Category
-
-            categories = self.categories(Category.objects.all()).values("pk")
         prefix = f"{through}__" if through else ""
         return queryset.filter(
-            **{f"{prefix}is_hidden": False, f"{prefix}category__in": categories}
+            **{
+                f"{prefix}is_hidden": False,
+                f"{prefix}category__in": self.category_pks(),
+            }
         )
+
+    def category_pks(self):
+        """The readable categories' ids when known, else a subquery of them:
+        no page makes a query of its own only for this."""
+        if self.category_ids is not None:
+            return list(self.category_ids)
+        from .models import Category
+
+        return self.categories(Category.objects.all()).values("pk")
 
 
 def category_visibility(user):

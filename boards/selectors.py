@@ -16,6 +16,7 @@ from members.common.prepared import (
     from_row,
     model_columns,
     related_from_row,
+    split_row,
 )
 from members.models import User
 
@@ -161,28 +162,26 @@ def thread_page(pk: int) -> Thread:
     rows = _THREAD_PAGE.rows(thread_id=pk)
     if not rows:
         raise Http404
-    values = iter(rows[0])
-
-    def next_row(model):
-        return [next(values) for _ in model._meta.concrete_fields]
-
-    thread = from_row(Thread, None, next_row(Thread))
-    category = from_row(Category, None, next_row(Category))
-    category.reader_group = related_from_row(
-        OrganisationGroup, next_row(OrganisationGroup)
+    relations = [Thread._meta.get_field(name) for name in THREAD_DETAILS]
+    thread, category, group, *details, _rest = split_row(
+        rows[0],
+        Thread,
+        Category,
+        OrganisationGroup,
+        *(relation.related_model for relation in relations),
     )
+    thread = from_row(Thread, None, thread)
+    category = from_row(Category, None, category)
+    category.reader_group = related_from_row(OrganisationGroup, group)
     thread.category = category
-    for name in THREAD_DETAILS:
-        relation = Thread._meta.get_field(name)
-        details = related_from_row(
-            relation.related_model, next_row(relation.related_model)
-        )
-        if details is None:
+    for relation, values in zip(relations, details, strict=True):
+        detail = related_from_row(relation.related_model, values)
+        if detail is None:
             # Known to have none, as after select_related(): no query to
             # find that out again.
             relation.set_cached_value(thread, None)
         else:
-            setattr(thread, name, details)
+            setattr(thread, relation.get_accessor_name(), detail)
     return thread
 
 

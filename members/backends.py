@@ -13,6 +13,7 @@ from .common.prepared import (
     from_row,
     model_columns,
     related_from_row,
+    split_row,
 )
 
 # Bumped when what is cached of an account changes shape.
@@ -83,15 +84,12 @@ def _account(values):
     role names, as select_related() and the annotation would give them."""
     User = get_user_model()
     Organisation = User.organisation.field.related_model
-    user_width = len(User._meta.concrete_fields)
-    organisation_width = len(Organisation._meta.concrete_fields)
-    user = from_row(User, None, values[:user_width])
-    organisation = from_row(
-        Organisation, None, values[user_width : user_width + organisation_width]
+    user, organisation, prefecture, (role_names,) = split_row(
+        values, User, Organisation, Organisation
     )
-    organisation.prefecture = related_from_row(
-        Organisation, values[user_width + organisation_width : -1]
-    )
+    user = from_row(User, None, user)
+    organisation = from_row(Organisation, None, organisation)
+    organisation.prefecture = related_from_row(Organisation, prefecture)
     user.organisation = organisation
-    user.role_names = values[-1]
+    user.role_names = role_names
     return user

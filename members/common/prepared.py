@@ -305,3 +305,15 @@ def related_from_row(model, values):
         model._meta.pk.attname
     )
     return None if values[position] is None else from_row(model, None, values)
+
+
+def split_row(values, *models):
+    """A row read as the model_columns() of each of `models` in turn, cut
+    into each model's values; what follows them comes last."""
+    parts, start = [], 0
+    for model in models:
+        end = start + len(model._meta.concrete_fields)
+        parts.append(values[start:end])
+        start = end
+    parts.append(values[start:])
+    return parts
